@@ -45,6 +45,7 @@ class ImageInfo:
     format: str
     width: int
     height: int
+    taken_at: str | None = None  # EXIF DateTimeOriginal as ISO 8601 (camera local time), if any
 
 
 def is_candidate(path: Path) -> bool:
@@ -80,6 +81,21 @@ def _oriented_size(img: Image.Image) -> tuple[int, int]:
     orientation = img.getexif().get(0x0112, 1)
     w, h = img.size
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def _exif_taken_at(img: Image.Image) -> str | None:
+    """The camera's own capture time, which survives copying where file times do not."""
+    try:
+        value = img.getexif().get_ifd(0x8769).get(0x9003)  # Exif IFD, DateTimeOriginal
+    except Exception:  # malformed EXIF must never make a good photo unreadable
+        return None
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    date, _, clock = value.strip().partition(" ")
+    parts = date.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or parts[0] == "0000":
+        return None
+    return f"{parts[0]}-{parts[1]}-{parts[2]}T{clock[:8]}"
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -121,10 +137,11 @@ def probe(source: ImageSource) -> ImageInfo:
     try:
         fmt = "JPEG" if img.format == "MPO" else img.format
         width, height = _oriented_size(img)
+        taken_at = _exif_taken_at(img)
         if img.format in ("JPEG", "MPO"):
             img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
         img.load()
-        return ImageInfo(format=fmt, width=width, height=height)
+        return ImageInfo(format=fmt, width=width, height=height, taken_at=taken_at)
     except ImageError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -1,0 +1,136 @@
+"""Copying scanned photos into an event: validate, hash, deduplicate, store durably.
+
+Reading, hashing and test-decoding run on a small thread pool (they are I/O and libjpeg work
+that release the GIL); the database writes stay on the calling thread, in scan order, so a
+run is reproducible and an interrupted run resumes exactly: a file whose SHA-256 is already in
+the event is recognised and not stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .images import ImageError, ImageInfo, probe
+from .scan import ScanItem, ScanResult
+from .store import Consent, EventStore, Participant
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class IntakeResult:
+    imported: int = 0
+    already: int = 0  # stored by an earlier run of this import (resume)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (display, "same as P-003 x.jpg")
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (display, reason)
+    participants: set[str] = field(default_factory=set)  # codes touched
+
+
+@dataclass(frozen=True)
+class _Checked:
+    item: ScanItem
+    data: bytes
+    sha256: str
+    info: ImageInfo
+
+
+def _check(item: ScanItem) -> _Checked:
+    try:
+        data = item.path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError("file not found (broken link or removed during import)") from None
+    except IsADirectoryError:
+        raise ImageError("is a folder, not a file") from None
+    except PermissionError:
+        raise ImageError("permission denied") from None
+    except OSError as exc:
+        raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise ImageError("empty file (0 bytes)")
+    info = probe(data)
+    return _Checked(item, data, hashlib.sha256(data).hexdigest(), info)
+
+
+def _checked_in_order(items: list[ScanItem], workers: int) -> Iterator[tuple[ScanItem, _Checked | ImageError]]:
+    """Check files in parallel but yield in scan order, with a bounded window of files in memory."""
+    window = max(2, workers * 2)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="piday-intake") as pool:
+        pending: deque[tuple[ScanItem, Future]] = deque()
+        it = iter(items)
+        try:
+            for item in it:
+                pending.append((item, pool.submit(_check, item)))
+                if len(pending) >= window:
+                    yield _result(*pending.popleft())
+            while pending:
+                yield _result(*pending.popleft())
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+
+
+def _result(item: ScanItem, fut: Future) -> tuple[ScanItem, _Checked | ImageError]:
+    try:
+        return item, fut.result()
+    except ImageError as exc:
+        return item, exc
+
+
+def ingest(
+    store: EventStore,
+    scan: ScanResult,
+    *,
+    consent: Consent = Consent(),
+    progress: ProgressFn | None = None,
+    workers: int = 4,
+) -> IntakeResult:
+    """Store every valid, new photo of ``scan``; nothing here raises for a bad file.
+
+    Raises only when the run itself cannot go on (e.g. :class:`~piday_desktop.core.durable.DiskFull`);
+    everything stored before that point is committed and stays.
+    """
+    result = IntakeResult(skipped=list(scan.skipped))
+    participants: dict[str, Participant] = {}
+    seen_this_run: dict[str, str] = {}
+    total = len(scan.items)
+    for done, (item, checked) in enumerate(_checked_in_order(scan.items, workers), start=1):
+        if isinstance(checked, ImageError):
+            result.skipped.append((item.display, str(checked)))
+        elif checked.sha256 in seen_this_run:
+            result.duplicates.append((item.display, f"same file as {seen_this_run[checked.sha256]}"))
+        else:
+            _store_one(store, checked, consent, participants, seen_this_run, result)
+        if progress:
+            progress(done, total)
+    return result
+
+
+def _store_one(
+    store: EventStore, checked: _Checked, consent: Consent, participants: dict[str, Participant],
+    seen_this_run: dict[str, str], result: IntakeResult,
+) -> None:
+    item = checked.item
+    seen_this_run[checked.sha256] = item.display
+    existing = store.photo_by_sha256(checked.sha256)
+    participant = participants.get(item.participant)
+    if participant is None:
+        participant = participants[item.participant] = store.import_participant(item.participant, consent)
+    if existing is not None:
+        if existing.participant_id == participant.id and existing.original_name == item.path.name:
+            result.already += 1  # a re-run of the same import: resume silently
+        else:
+            result.duplicates.append(
+                (item.display, f"same file as {existing.participant_code} {existing.original_name or existing.id}")
+            )
+        return
+    store.add_photo(
+        participant, checked.data, sha256=checked.sha256, fmt=checked.info.format,
+        width=checked.info.width, height=checked.info.height, original_name=item.path.name,
+        taken_at=checked.info.taken_at,
+    )
+    result.imported += 1
+    result.participants.add(participant.code)

@@ -1,0 +1,395 @@
+"""The event catalogue: one SQLite database plus a photo folder per event.
+
+Why SQLite in WAL mode with ``synchronous=FULL``: readers (the map, a report, an export) never
+block the writer that is saving a visitor's photo, and a committed row survives a power cut.
+The store is shared by the UI thread, the embedding callbacks and the uploader, so every call
+takes a short lock around one connection rather than each thread opening its own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import paths, schema
+from .durable import write_durably
+
+EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
+
+
+class EventNotFound(LookupError):
+    """No event of that name exists under the data directory."""
+
+
+class ParticipantNotFound(LookupError):
+    """No participant with that code in this event."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What a visitor agreed to. Without ``local`` nothing of theirs is kept at all."""
+
+    local: bool = True
+    map: bool = False
+    photo: bool = False
+
+    def __post_init__(self) -> None:
+        # Each level implies the ones below it: a photo on the public map is meaningless
+        # without the public map, and anything public requires keeping it locally.
+        if self.photo and not self.map:
+            raise ValueError("consent to show the photo requires consent to the public map")
+        if self.map and not self.local:
+            raise ValueError("consent to the public map requires consent to keep the photos")
+
+    @classmethod
+    def parse(cls, text: str) -> "Consent":
+        """``none`` (local only), ``map``, ``map+photo``: the CLI's spelling of the three levels."""
+        levels = {"none": cls(), "local": cls(), "map": cls(map=True), "map+photo": cls(map=True, photo=True)}
+        try:
+            return levels[text.strip().lower()]
+        except KeyError:
+            raise ValueError(f"unknown consent {text!r}: use none, map or map+photo") from None
+
+    @property
+    def label(self) -> str:
+        return "map+photo" if self.photo else "map" if self.map else "none"
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    code: str
+    label: str | None
+    nickname: str | None
+    consent: Consent
+    source: str
+    state: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    id: str
+    participant_id: str
+    participant_code: str
+    shot: int
+    sha256: str
+    original_name: str | None
+    ext: str
+    size_bytes: int
+    width: int
+    height: int
+    taken_at: str | None
+    imported_at: str
+    state: str
+
+
+_PHOTO_COLUMNS = (
+    "p.id, p.participant_id, pt.code, p.shot, p.sha256, p.original_name, p.ext, p.size_bytes, "
+    "p.width, p.height, p.taken_at, p.imported_at, p.state"
+)
+_PHOTO_FROM = "photos p JOIN participants pt ON pt.id = p.participant_id"
+
+
+def _photo(row: Sequence) -> Photo:
+    return Photo(*row)
+
+
+def _participant(row: Sequence) -> Participant:
+    return Participant(
+        id=row[0], code=row[1], label=row[2], nickname=row[3],
+        consent=Consent(bool(row[4]), bool(row[5]), bool(row[6])),
+        source=row[7], state=row[8], created_at=row[9],
+    )
+
+
+_PARTICIPANT_COLUMNS = (
+    "id, code, label, nickname, consent_local, consent_map, consent_photo, source, state, created_at"
+)
+
+
+class EventStore:
+    """One event: ``<data>/events/<name>/event.sqlite`` and ``photos/<participant uuid>/``."""
+
+    def __init__(self, directory: Path, conn: sqlite3.Connection, event: str) -> None:
+        self.directory = directory
+        self.event = event
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    # --- opening -----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path, event: str, *, create: bool = True) -> "EventStore":
+        directory = paths.event_dir(root, event)
+        db = directory / "event.sqlite"
+        if not db.exists():
+            if not create:
+                known = ", ".join(paths.list_events(root)) or "none yet"
+                raise EventNotFound(f"no event named {event!r} in {root} (events: {known})")
+            directory.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        schema.migrate(conn)
+        store = cls(directory, conn, event)
+        with store._tx() as c:
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('event', ?)", (event,))
+            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?)", (utcnow(),))
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.directory / "photos"
+
+    # --- participants ------------------------------------------------------------------
+
+    def _next_code(self, conn: sqlite3.Connection) -> str:
+        row = conn.execute(
+            "SELECT MAX(CAST(SUBSTR(code, 3) AS INTEGER)) FROM participants WHERE code LIKE 'P-%'"
+        ).fetchone()
+        return f"P-{(row[0] or 0) + 1:03d}"
+
+    def create_participant(
+        self, *, source: str = "station", consent: Consent = Consent(), nickname: str | None = None,
+        label: str | None = None,
+    ) -> Participant:
+        now = utcnow()
+        pid = str(uuid.uuid4())
+        with self._tx() as c:
+            code = self._next_code(c)
+            c.execute(
+                "INSERT INTO participants(id, code, label, nickname, consent_local, consent_map, "
+                "consent_photo, source, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (pid, code, label, nickname, consent.local, consent.map, consent.photo, source,
+                 "open", now, now),
+            )
+        return self.participant(code)
+
+    def import_participant(self, label: str, consent: Consent) -> Participant:
+        """The participant an import folder maps to; the same folder name resumes the same one."""
+        rows = self._query(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE source='import' AND label=?", (label,)
+        )
+        if rows:
+            return _participant(rows[0])
+        return self.create_participant(source="import", consent=consent, label=label)
+
+    def participant(self, code: str) -> Participant:
+        rows = self._query(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE code=? OR id=?", (code, code)
+        )
+        if not rows:
+            raise ParticipantNotFound(f"no participant {code!r} in event {self.event!r}")
+        return _participant(rows[0])
+
+    def participants(self) -> list[Participant]:
+        return [_participant(r) for r in self._query(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants ORDER BY code")]
+
+    def set_consent(self, code: str, consent: Consent) -> Participant:
+        p = self.participant(code)
+        with self._tx() as c:
+            c.execute(
+                "UPDATE participants SET consent_local=?, consent_map=?, consent_photo=?, updated_at=? "
+                "WHERE id=?", (consent.local, consent.map, consent.photo, utcnow(), p.id),
+            )
+        return self.participant(p.id)
+
+    def set_participant_state(self, code: str, state: str) -> None:
+        if state not in ("open", "finished", "cancelled"):
+            raise ValueError(f"unknown participant state {state!r}")
+        p = self.participant(code)
+        now = utcnow()
+        with self._tx() as c:
+            c.execute(
+                "UPDATE participants SET state=?, updated_at=?, finished_at=? WHERE id=?",
+                (state, now, now if state != "open" else None, p.id),
+            )
+
+    # --- photos ------------------------------------------------------------------------
+
+    def photo_path(self, photo: Photo) -> Path:
+        return self.photos_dir / photo.participant_id / f"{photo.id}.{photo.ext}"
+
+    def photo_by_sha256(self, sha256: str) -> Photo | None:
+        rows = self._query(f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.sha256=?", (sha256,))
+        return _photo(rows[0]) if rows else None
+
+    def add_photo(
+        self, participant: Participant, data: bytes | Path, *, sha256: str, fmt: str, width: int,
+        height: int, original_name: str | None = None, taken_at: str | None = None,
+    ) -> Photo:
+        """Store a photo durably: the file is fsynced and renamed before its row is committed."""
+        if not participant.consent.local:
+            raise PermissionError(f"{participant.code} did not agree to keep photos")
+        photo_id = str(uuid.uuid4())
+        ext = EXT_BY_FORMAT.get(fmt, "bin")
+        dest = self.photos_dir / participant.id / f"{photo_id}.{ext}"
+        write_durably(dest, data)
+        size = dest.stat().st_size
+        try:
+            with self._tx() as c:
+                shot = c.execute(
+                    "SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?", (participant.id,)
+                ).fetchone()[0]
+                c.execute(
+                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, "
+                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?, 'kept')",
+                    (photo_id, participant.id, shot, sha256, original_name, ext, size, width, height,
+                     taken_at, utcnow()),
+                )
+        except BaseException:
+            dest.unlink(missing_ok=True)  # no row points at it; leave nothing half-recorded
+            raise
+        return self.photo(photo_id)
+
+    def photo(self, photo_id: str) -> Photo:
+        rows = self._query(f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.id=?", (photo_id,))
+        if not rows:
+            raise LookupError(f"no photo {photo_id!r} in event {self.event!r}")
+        return _photo(rows[0])
+
+    def photos(self, participant_code: str | None = None, include_deleted: bool = False) -> list[Photo]:
+        sql = f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE 1=1"
+        args: list = []
+        if not include_deleted:
+            sql += " AND p.state='kept'"
+        if participant_code:
+            sql += " AND pt.code=?"
+            args.append(participant_code)
+        return [_photo(r) for r in self._query(sql + " ORDER BY pt.code, p.shot", args)]
+
+    def photos_missing_embedding(self, model_id: str) -> list[Photo]:
+        return [_photo(r) for r in self._query(
+            f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.state='kept' AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.photo_id=p.id AND e.model_id=?) ORDER BY pt.code, p.shot",
+            (model_id,),
+        )]
+
+    # --- embeddings --------------------------------------------------------------------
+
+    def put_embeddings(self, items: Iterable[tuple[str, np.ndarray]], *, model_id: str, device: str) -> int:
+        """Record vectors in one transaction; a photo deleted meanwhile is silently skipped."""
+        now = utcnow()
+        rows = []
+        for photo_id, vec in items:
+            v = np.ascontiguousarray(vec, dtype="<f4").ravel()
+            rows.append((photo_id, model_id, int(v.shape[0]), v.tobytes(), device, now, photo_id))
+        if not rows:
+            return 0
+        with self._tx() as c:
+            c.executemany(
+                "INSERT OR REPLACE INTO embeddings(photo_id, model_id, dim, vector, device, created_at) "
+                "SELECT ?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM photos WHERE id=?)", rows,
+            )
+        return len(rows)
+
+    def embedded_models(self) -> dict[str, int]:
+        return dict(self._query("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id ORDER BY 2 DESC"))
+
+    def vectors(self, model_id: str, photo_ids: Sequence[str] | None = None) -> tuple[list[Photo], np.ndarray, np.ndarray]:
+        """Photos with a vector for ``model_id``, their (n, dim) matrix and (n, 2) layout (NaN if none)."""
+        rows = self._query(
+            f"SELECT {_PHOTO_COLUMNS}, e.vector, e.dim, e.x, e.y FROM {_PHOTO_FROM} "
+            "JOIN embeddings e ON e.photo_id=p.id WHERE e.model_id=? AND p.state='kept' "
+            "ORDER BY pt.code, p.shot", (model_id,),
+        )
+        if photo_ids is not None:
+            wanted = set(photo_ids)
+            rows = [r for r in rows if r[0] in wanted]
+        photos = [_photo(r[:13]) for r in rows]
+        if not rows:
+            return photos, np.zeros((0, 0), np.float32), np.zeros((0, 2), np.float32)
+        dim = rows[0][14]
+        matrix = np.frombuffer(b"".join(r[13] for r in rows), dtype="<f4").reshape(len(rows), dim)
+        xy = np.array([(r[15] if r[15] is not None else np.nan, r[16] if r[16] is not None else np.nan)
+                       for r in rows], dtype=np.float32)
+        return photos, matrix.astype(np.float32, copy=False), xy
+
+    def set_layout(self, model_id: str, positions: Iterable[tuple[str, float, float]]) -> None:
+        with self._tx() as c:
+            c.executemany(
+                "UPDATE embeddings SET x=?, y=? WHERE photo_id=? AND model_id=?",
+                [(float(x), float(y), pid, model_id) for pid, x, y in positions],
+            )
+
+    # --- run log -----------------------------------------------------------------------
+
+    def start_run(self, command: str, *, model_id: str | None = None, device: str | None = None) -> int:
+        with self._tx() as c:
+            cur = c.execute(
+                "INSERT INTO runs(command, started_at, model_id, device) VALUES (?,?,?,?)",
+                (command, utcnow(), model_id, device),
+            )
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, *, status: str, failures: Iterable[tuple[str, str]] = (), **fields) -> None:
+        allowed = {"model_id", "device", "files_seen", "imported", "duplicates", "embedded", "skipped",
+                   "seconds", "embed_seconds", "images_per_s", "peak_rss_mb", "message"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise TypeError(f"unknown run fields: {sorted(unknown)}")
+        sets = ", ".join(f"{k}=?" for k in fields)
+        with self._tx() as c:
+            c.execute(
+                f"UPDATE runs SET status=?, finished_at=?{', ' + sets if sets else ''} WHERE id=?",
+                (status, utcnow(), *fields.values(), run_id),
+            )
+            c.executemany("INSERT INTO run_failures(run_id, item, reason) VALUES (?,?,?)",
+                          [(run_id, item, reason) for item, reason in failures])
+
+    def runs(self, limit: int = 20) -> list[dict]:
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def run_failures(self, run_id: int) -> list[tuple[str, str]]:
+        return self._query("SELECT item, reason FROM run_failures WHERE run_id=? ORDER BY rowid", (run_id,))
+
+    # --- summary -----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        (participants,) = self._query("SELECT COUNT(*) FROM participants")[0]
+        (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept'")[0]
+        (deleted,) = self._query("SELECT COUNT(*) FROM photos WHERE state!='kept'")[0]
+        return {"participants": participants, "photos": photos, "deleted_photos": deleted}
