@@ -51,8 +51,8 @@ def _walk(folder: Path, root: Path, label: str, result: ScanResult) -> None:
         result.skipped.append((rel + "/", f"cannot read folder: {exc.strerror or exc}"))
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
-        for name in sorted(filenames):
+        dirnames[:] = sorted((d for d in dirnames if not _hidden(d)), key=str.casefold)
+        for name in sorted(filenames, key=str.casefold):
             if _hidden(name):
                 continue
             path = Path(dirpath) / name
@@ -72,7 +72,7 @@ def scan_folder(root: Path) -> ScanResult:
     if not root.is_dir():
         raise ScanError(f"not a folder: {root}")
     try:
-        entries = sorted(root.iterdir(), key=lambda p: p.name)
+        entries = sorted(root.iterdir(), key=lambda p: p.name.casefold())
     except OSError as exc:
         raise ScanError(f"cannot read folder {root}: {exc.strerror or exc}") from None
     result = ScanResult(root=root.resolve())
