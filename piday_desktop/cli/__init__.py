@@ -1,0 +1,156 @@
+"""The `piday` command: the station window with no arguments, headless tools as subcommands.
+
+Heavy imports (torch, open_clip, Qt) happen inside the commands that need them, so
+`piday --help` and `piday report` answer instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from rich.markup import escape
+
+from .. import __version__
+from .common import (
+    EXIT_BUG, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_USAGE, Formatter, UserError,
+    add_common_options, add_event_option, err,
+)
+
+DESCRIPTION = """\
+piday: a capture station for exhibitions, and the headless tools behind it.
+
+With no command, opens the station window. The commands work without a window:
+
+  piday import PHOTOS/ --event pi-day-2026        import a folder (one subfolder per participant) and embed it
+  piday embed --event pi-day-2026                 embed whatever has no vector for the model yet
+  piday export --event pi-day-2026 --out pi.parquet
+  piday search "a person wearing glasses" --event pi-day-2026 -k 8
+  piday report --event pi-day-2026                counts, failures, timings, model and device
+  piday models                                    CLIP models known, cached and default
+
+`piday COMMAND --help` explains each command with an example.
+"""
+
+
+def _subparser(subs, name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+    parser = subs.add_parser(
+        name, help=help_text, description=f"{help_text}\n\nexample:\n  {example}",
+        epilog=EXIT_CODES_HELP, formatter_class=Formatter,
+    )
+    add_common_options(parser, suppress=True)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="piday", description=DESCRIPTION, epilog=EXIT_CODES_HELP, formatter_class=Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"piday {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logging")
+    add_common_options(parser, suppress=False)
+    parser.add_argument("--event", "-e", metavar="NAME", default=None,
+                        help="event the station opens (default: the one in the config file)")
+    parser.add_argument("--camera", metavar="0|PATH|pattern", default=None,
+                        help="station camera: a device index, a video file, an image folder, or 'pattern'")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _subparser(subs, "import", "Import a folder of photos into an event, then embed them.",
+                   "piday import ~/Pictures/pi-day --event pi-day-2026")
+    p.add_argument("folder", metavar="FOLDER",
+                   help="each subfolder is one participant (its name kept as a label); loose files form one participant")
+    add_event_option(p)
+    p.add_argument("--consent", choices=("none", "map", "map+photo"), default="none",
+                   help="what the imported participants agreed to share: none keeps everything on this laptop")
+    p.add_argument("--no-embed", action="store_true", help="only copy photos in; embed later with `piday embed`")
+
+    p = _subparser(subs, "embed", "Embed every photo that has no vector for the chosen model.",
+                   "piday embed --event pi-day-2026 --model ViT-B-32:laion2b_s34b_b79k")
+    add_event_option(p)
+
+    p = _subparser(subs, "export", "Write the event's photos and vectors to a file (no local paths, no names).",
+                   "piday export --event pi-day-2026 --format parquet --out pi.parquet")
+    add_event_option(p)
+    p.add_argument("--out", "-o", required=True, metavar="FILE", help="output file; npy also writes FILE.ids.csv")
+    p.add_argument("--format", "-f", choices=("parquet", "npy", "jsonl", "csv"), default=None,
+                   help="default: from the file extension. csv has no vectors")
+    p.add_argument("--include-names", action="store_true", help="also export nicknames and import folder labels")
+
+    p = _subparser(subs, "search", "Find photos by words (CLIP text search) or by likeness to a photo.",
+                   'piday search "a person wearing glasses" --event pi-day-2026 -k 8 --where participant=P-003')
+    p.add_argument("text", nargs="*", metavar="WORDS", help="what to look for")
+    add_event_option(p)
+    p.add_argument("-k", type=int, default=8, help="how many results")
+    p.add_argument("--where", action="append", metavar="FIELD=VALUE",
+                   help="filter (repeatable; globs allowed): participant, name, shot, id, format, taken")
+    p.add_argument("--like", metavar="PHOTO_ID", help="photos most like this one (an id or unique prefix)")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+
+    p = _subparser(subs, "report", "Counts, failures, timings, model and device of an event's runs.",
+                   "piday report --event pi-day-2026")
+    add_event_option(p)
+    p.add_argument("--runs", type=int, default=10, help="how many recent runs to list")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    _subparser(subs, "events", "List the events in the data folder.", "piday events")
+
+    p = _subparser(subs, "models", "CLIP models: known architectures and tags, which are cached, the default.",
+                   "piday models --all")
+    p.add_argument("--all", action="store_true", help="list every open_clip pretrained tag")
+    msubs = p.add_subparsers(dest="models_command", metavar="ACTION")
+    f = msubs.add_parser("fetch", help="download weights into the cache (on a connected machine)",
+                         description="Download and verify a model's weights into open_clip's cache.\n\n"
+                         "example:\n  piday models fetch ViT-B-32:laion2b_s34b_b79k", formatter_class=Formatter)
+    f.add_argument("spec", metavar="ARCH:TAG")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from . import models, pipeline, query
+
+    handlers = {
+        "import": pipeline.run_import, "embed": pipeline.run_embed, "export": query.run_export,
+        "search": query.run_search, "report": query.run_report, "events": query.run_events,
+    }
+    if args.command == "models":
+        return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
+    if args.command is None:
+        from ..ui.app import run_station
+
+        return run_station(args)
+    return handlers[args.command](args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return exc.code
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if args.debug:
+            raise
+        from ..core.durable import NO_SPACE_ERRNOS
+
+        if exc.errno in NO_SPACE_ERRNOS:
+            err.print(f"[red]error:[/] disk full ({exc.strerror}); nothing already saved was lost")
+            return EXIT_STORAGE
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_BUG
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if args.debug:
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} (rerun with --debug for details)")
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

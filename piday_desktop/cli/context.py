@@ -1,0 +1,72 @@
+"""Turning parsed options into the objects commands work with (store, model spec, engine)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ..core import paths
+from ..core.store import EventNotFound, EventStore
+from .common import EXIT_MODEL, EXIT_NOT_FOUND, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
+
+
+def data_root(args: argparse.Namespace) -> Path:
+    return paths.data_dir(getattr(args, "data_dir", None))
+
+
+def model_text(args: argparse.Namespace) -> str:
+    from ..embedding.models import DEFAULT_MODEL
+
+    return getattr(args, "model", None) or os.environ.get("PIDAY_MODEL") or DEFAULT_MODEL
+
+
+def model_was_chosen(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "model", None) or os.environ.get("PIDAY_MODEL"))
+
+
+def model_spec(args: argparse.Namespace):
+    from ..embedding.models import ModelSpec
+
+    try:
+        return ModelSpec.parse(model_text(args))
+    except ValueError as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None
+
+
+def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
+    try:
+        return EventStore.open(data_root(args), args.event, create=create)
+    except EventNotFound as exc:
+        raise UserError(str(exc), EXIT_NOT_FOUND) from None
+    except paths.InvalidEventName as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None
+
+
+def make_engine(args: argparse.Namespace):
+    """An engine whose model loads in the background, so file scanning overlaps torch start-up."""
+    from ..embedding.engine import EmbeddingEngine
+    from ..embedding.models import load_model
+
+    spec = model_spec(args)
+    device = getattr(args, "device", None) or os.environ.get("PIDAY_DEVICE") or "auto"
+    return EmbeddingEngine(lambda: load_model(spec, device=device))
+
+
+def model_error(exc: BaseException) -> UserError:
+    return UserError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, EXIT_MODEL)
+
+
+def reading_model_id(store: EventStore, args: argparse.Namespace) -> str:
+    """The model whose vectors to read: the one asked for, else the event's most used one.
+
+    Without this, `piday export` after an import with a non-default model would find nothing.
+    """
+    embedded = store.embedded_models()
+    if model_was_chosen(args):
+        spec = model_spec(args)
+        return spec.model_id
+    default = model_spec(args).model_id
+    if default in embedded or not embedded:
+        return default
+    return next(iter(embedded))

@@ -1,0 +1,156 @@
+"""`piday import` and `piday embed`: the long-running jobs, with progress and clean Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from rich.markup import escape
+
+from ..core.durable import DiskFull
+from ..core.intake import IntakeResult, ingest
+from ..core.scan import ScanError, scan_folder
+from ..core.store import Consent, EventStore
+from ..jobs.embed import EmbedResult, embed_missing
+from . import context
+from .common import (
+    EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_SKIPPED, EXIT_STORAGE, UserError, err,
+    peak_rss_mb, progress_bar,
+)
+
+
+def _embed_phase(store: EventStore, engine, progress) -> EmbedResult:
+    task = progress.add_task("Embedding", total=None)
+    err.print("[dim]loading the model…[/]") if not engine.ready and not progress.disable else None
+    return embed_missing(store, engine, progress=lambda done, total: progress.update(task, completed=done, total=total))
+
+
+def _print_list(title: str, items: list[tuple[str, str]], limit: int | None = None) -> None:
+    if not items:
+        return
+    err.print(f"[bold]{title} ({len(items)}):[/]")
+    shown = items if limit is None else items[:limit]
+    for item, reason in shown:
+        err.print(f"  {escape(item)}: {escape(reason)}")
+    if len(shown) < len(items):
+        err.print(f"  … and {len(items) - len(shown)} more (see `piday report`)")
+
+
+def _model_fields(engine) -> dict:
+    try:
+        return {"model_id": engine.model_id, "device": engine.device}
+    except Exception:
+        return {}
+
+
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        scan = scan_folder(args.folder)
+    except ScanError as exc:
+        raise UserError(str(exc), EXIT_NOT_FOUND) from None
+    consent = Consent.parse(args.consent)
+    store = context.open_event(args, create=True)
+    engine = None if args.no_embed else context.make_engine(args)
+    run_id = store.start_run("import")
+    intake, embedded = IntakeResult(), EmbedResult()
+    started = time.perf_counter()
+    status, code, message = "ok", EXIT_OK, None
+    try:
+        with progress_bar() as progress:
+            task = progress.add_task("Importing", total=len(scan.items))
+            intake = ingest(store, scan, consent=consent,
+                            progress=lambda done, total: progress.update(task, completed=done))
+            if engine is not None:
+                try:
+                    embedded = _embed_phase(store, engine, progress)
+                except (KeyboardInterrupt, DiskFull):
+                    raise
+                except Exception as exc:
+                    raise context.model_error(exc) from exc
+    except KeyboardInterrupt:
+        status, code = "interrupted", EXIT_INTERRUPTED
+        message = "interrupted: what finished is kept; run the same command again to continue"
+    except DiskFull as exc:
+        status, code = "failed", EXIT_STORAGE
+        message = f"disk full ({exc.strerror}); every photo stored before this is intact: free space and run again"
+    except UserError as exc:
+        status, code, message = "failed", exc.code, str(exc)
+    finally:
+        if engine is not None:
+            engine.close()
+        skipped = intake.skipped + embedded.failed
+        if status == "ok" and skipped:
+            status, code = "partial", EXIT_SKIPPED
+        store.finish_run(
+            run_id, status=status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
+            imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
+            skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
+            images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
+            **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
+        )
+        store.close()
+    _summarise_import(args, intake, embedded, engine)
+    if message:
+        err.print(f"[red]error:[/] {escape(message)}" if code != EXIT_INTERRUPTED else f"[yellow]{escape(message)}[/]")
+    return code
+
+
+def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine) -> None:
+    parts = [f"imported {intake.imported} photo(s)"]
+    if intake.already:
+        parts.append(f"{intake.already} already in the event")
+    if intake.duplicates:
+        parts.append(f"{len(intake.duplicates)} duplicate(s) stored once")
+    err.print(f"[green]{escape(args.event)}:[/] " + ", ".join(parts))
+    if embedded.embedded:
+        fields = _model_fields(engine)
+        err.print(
+            f"embedded {embedded.embedded} photo(s) in {embedded.seconds:.1f} s "
+            f"({embedded.images_per_s:.1f} img/s) with {escape(fields.get('model_id', '?'))} on {fields.get('device', '?')}"
+        )
+    _print_list("duplicates", intake.duplicates, limit=20)
+    _print_list("skipped", intake.skipped + embedded.failed)
+
+
+def run_embed(args: argparse.Namespace) -> int:
+    store = context.open_event(args)
+    engine = context.make_engine(args)
+    run_id = store.start_run("embed")
+    result = EmbedResult()
+    status, code, message = "ok", EXIT_OK, None
+    try:
+        with progress_bar() as progress:
+            try:
+                result = _embed_phase(store, engine, progress)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                raise context.model_error(exc) from exc
+    except KeyboardInterrupt:
+        status, code = "interrupted", EXIT_INTERRUPTED
+        message = "interrupted: what finished is kept; run the same command again to continue"
+    except UserError as exc:
+        status, code, message = "failed", exc.code, str(exc)
+    finally:
+        engine.close()
+        if status == "ok" and result.failed:
+            status, code = "partial", EXIT_SKIPPED
+        store.finish_run(
+            run_id, status=status, failures=result.failed, embedded=result.embedded,
+            skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
+            images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
+            **(_model_fields(engine) if result.embedded else {}),
+        )
+        store.close()
+    if result.embedded or status == "ok":
+        fields = _model_fields(engine) if result.embedded else {}
+        err.print(
+            f"[green]{escape(args.event)}:[/] embedded {result.embedded} photo(s)"
+            + (f" in {result.seconds:.1f} s ({result.images_per_s:.1f} img/s) with "
+               f"{escape(fields.get('model_id', '?'))} on {fields.get('device', '?')}" if result.embedded else
+               " (every photo already has a vector for this model)")
+        )
+    _print_list("could not embed", result.failed)
+    if message:
+        err.print(f"[red]error:[/] {escape(message)}" if code != EXIT_INTERRUPTED else f"[yellow]{escape(message)}[/]")
+    return code

@@ -1,0 +1,131 @@
+"""Writing an event's catalogue and vectors in the shapes other tools read.
+
+Exports leave the laptop, so they carry no file paths of this machine and no personal names
+(nicknames, import folder labels) unless the user asks with ``include_names``. Each file is
+written to a temporary name and renamed, so a failed export never leaves a half file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .store import EventStore, Participant, Photo
+
+FORMATS = ("parquet", "npy", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    rows: int
+    with_vectors: int
+    files: list[Path]
+
+
+def _replace_into(dest: Path, write) -> None:
+    tmp = dest.with_name(f".{dest.name}.part")
+    try:
+        write(tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _records(store: EventStore, model_id: str, include_names: bool) -> tuple[list[dict], list[np.ndarray | None], int]:
+    participants: dict[str, Participant] = {p.id: p for p in store.participants()}
+    embedded, matrix, xy = store.vectors(model_id)
+    by_id = {p.id: i for i, p in enumerate(embedded)}
+    records, vectors = [], []
+    for photo in store.photos():
+        i = by_id.get(photo.id)
+        rec = _metadata(photo, model_id if i is not None else None)
+        rec["x"] = None if i is None or np.isnan(xy[i, 0]) else float(xy[i, 0])
+        rec["y"] = None if i is None or np.isnan(xy[i, 1]) else float(xy[i, 1])
+        if include_names:
+            p = participants[photo.participant_id]
+            rec["nickname"], rec["label"] = p.nickname, p.label
+        records.append(rec)
+        vectors.append(matrix[i] if i is not None else None)
+    dim = matrix.shape[1] if len(embedded) else 0
+    return records, vectors, dim
+
+
+def _metadata(photo: Photo, model_id: str | None) -> dict:
+    return {
+        "id": photo.id,
+        "participant": photo.participant_code,
+        "photo_name": photo.original_name,
+        "shot": photo.shot,
+        "taken_at": photo.taken_at,
+        "imported_at": photo.imported_at,
+        "width": photo.width,
+        "height": photo.height,
+        "sha256": photo.sha256,
+        "model": model_id,
+    }
+
+
+def export_event(store: EventStore, *, model_id: str, fmt: str, out: Path, include_names: bool = False) -> ExportSummary:
+    """Write ``out`` (and, for npy, its aligned id list) for every kept photo of the event."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
+    out = Path(out)
+    if out.parent and not out.parent.exists():
+        raise FileNotFoundError(f"folder for the export does not exist: {out.parent}")
+    records, vectors, dim = _records(store, model_id, include_names)
+    with_vectors = sum(v is not None for v in vectors)
+    files = [out]
+    if fmt == "parquet":
+        _replace_into(out, lambda tmp: _write_parquet(tmp, records, vectors, dim))
+    elif fmt == "jsonl":
+        _replace_into(out, lambda tmp: _write_jsonl(tmp, records, vectors))
+    elif fmt == "csv":
+        _replace_into(out, lambda tmp: _write_csv(tmp, records))
+    else:
+        ids_path = out.with_suffix(".ids.csv")
+        rows = [(r, v) for r, v in zip(records, vectors) if v is not None]
+        matrix = np.stack([v for _, v in rows]).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+        _replace_into(out, lambda tmp: _write_npy(tmp, matrix))
+        _replace_into(ids_path, lambda tmp: _write_csv(tmp, [r for r, _ in rows],
+                                                       columns=["id", "participant", "photo_name"]))
+        files.append(ids_path)
+    return ExportSummary(rows=len(records), with_vectors=with_vectors, files=files)
+
+
+def _write_parquet(path: Path, records: list[dict], vectors: list, dim: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(records)
+    emb_type = pa.list_(pa.float32(), dim) if dim else pa.list_(pa.float32())
+    embedding = pa.array([None if v is None else v.tolist() for v in vectors], type=emb_type)
+    table = table.append_column("embedding", embedding)
+    for name in ("x", "y"):  # all-null columns would otherwise be typed 'null'
+        idx = table.schema.get_field_index(name)
+        table = table.set_column(idx, name, table.column(name).cast(pa.float32()))
+    pq.write_table(table, path)
+
+
+def _write_jsonl(path: Path, records: list[dict], vectors: list) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec, vec in zip(records, vectors):
+            row = dict(rec, embedding=None if vec is None else [round(float(x), 7) for x in vec])
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _write_csv(path: Path, records: list[dict], columns: list[str] | None = None) -> None:
+    columns = columns or (list(records[0]) if records else ["id", "participant", "photo_name"])
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(records)
+
+
+def _write_npy(path: Path, matrix: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, matrix)
