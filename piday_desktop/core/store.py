@@ -8,6 +8,7 @@ takes a short lock around one connection rather than each thread opening its own
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import threading
 import uuid
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths, schema
-from .durable import write_durably
+from .durable import DiskFull, write_durably
 
 EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
 
@@ -167,10 +168,13 @@ class EventStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
+                    raise DiskFull(errno.ENOSPC, f"disk full while saving to the event database ({exc})") from exc
                 raise
-            self._conn.execute("COMMIT")
 
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
         with self._lock:
