@@ -101,7 +101,7 @@ def run_report(args: argparse.Namespace) -> int:
         out.print_json(json.dumps(data))
         return EXIT_OK
     out.print(f"[bold]{escape(args.event)}[/]: {counts['participants']} participant(s), {counts['photos']} photo(s)"
-              + (f", {counts['deleted_photos']} deleted" if counts["deleted_photos"] else ""))
+              + (f", {counts['under_review']} under review" if counts["under_review"] else ""))
     out.print("consent: " + ", ".join(f"{n} {k}" for k, n in data["consent"].items()))
     for model_id, n in models.items():
         out.print(f"vectors: {n} with {escape(model_id)} ({counts['photos'] - n} missing)")

@@ -43,7 +43,7 @@ MIGRATIONS: list[str] = [
         height         INTEGER NOT NULL,
         taken_at       TEXT,
         imported_at    TEXT NOT NULL,
-        state          TEXT NOT NULL DEFAULT 'kept'   -- kept | deleted
+        state          TEXT NOT NULL DEFAULT 'kept'   -- review (station shot awaiting keep) | kept
     );
     CREATE INDEX photos_participant ON photos(participant_id);
     CREATE TABLE embeddings (

@@ -23,6 +23,7 @@ import numpy as np
 from . import paths, schema
 from .durable import DiskFull, write_durably
 
+PHOTO_STATES = ("review", "kept")
 EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
 
 
@@ -260,9 +261,15 @@ class EventStore:
 
     def add_photo(
         self, participant: Participant, data: bytes | Path, *, sha256: str, fmt: str, width: int,
-        height: int, original_name: str | None = None, taken_at: str | None = None,
+        height: int, original_name: str | None = None, taken_at: str | None = None, state: str = "kept",
     ) -> Photo:
-        """Store a photo durably: the file is fsynced and renamed before its row is committed."""
+        """Store a photo durably: the file is fsynced and renamed before its row is committed.
+
+        The station stores each shot at once in state ``review`` (so a crash cannot lose it) and
+        flips it to ``kept`` when the visitor keeps it.
+        """
+        if state not in PHOTO_STATES:
+            raise ValueError(f"unknown photo state {state!r}")
         if not participant.consent.local:
             raise PermissionError(f"{participant.code} did not agree to keep photos")
         photo_id = str(uuid.uuid4())
@@ -277,9 +284,9 @@ class EventStore:
                 ).fetchone()[0]
                 c.execute(
                     "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, "
-                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?, 'kept')",
+                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (photo_id, participant.id, shot, sha256, original_name, ext, size, width, height,
-                     taken_at, utcnow()),
+                     taken_at, utcnow(), state),
                 )
         except BaseException:
             dest.unlink(missing_ok=True)  # no row points at it; leave nothing half-recorded
@@ -292,19 +299,32 @@ class EventStore:
             raise LookupError(f"no photo {photo_id!r} in event {self.event!r}")
         return _photo(rows[0])
 
-    def photos(self, participant_code: str | None = None, include_deleted: bool = False) -> list[Photo]:
+    def photos(self, participant_code: str | None = None, include_review: bool = False) -> list[Photo]:
         sql = f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE 1=1"
         args: list = []
-        if not include_deleted:
+        if not include_review:
             sql += " AND p.state='kept'"
         if participant_code:
             sql += " AND pt.code=?"
             args.append(participant_code)
         return [_photo(r) for r in self._query(sql + " ORDER BY pt.code, p.shot", args)]
 
+    def set_photo_state(self, photo_id: str, state: str) -> None:
+        if state not in PHOTO_STATES:
+            raise ValueError(f"unknown photo state {state!r}")
+        with self._tx() as c:
+            c.execute("UPDATE photos SET state=? WHERE id=?", (state, photo_id))
+
+    def delete_photo(self, photo_id: str) -> None:
+        """Remove a photo for good (a retake, or the visitor asked): row, vectors and file."""
+        photo = self.photo(photo_id)
+        with self._tx() as c:
+            c.execute("DELETE FROM photos WHERE id=?", (photo_id,))
+        self.photo_path(photo).unlink(missing_ok=True)
+
     def photos_missing_embedding(self, model_id: str) -> list[Photo]:
         return [_photo(r) for r in self._query(
-            f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.state='kept' AND NOT EXISTS "
+            f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE NOT EXISTS "
             "(SELECT 1 FROM embeddings e WHERE e.photo_id=p.id AND e.model_id=?) ORDER BY pt.code, p.shot",
             (model_id,),
         )]
@@ -334,7 +354,7 @@ class EventStore:
         """Photos with a vector for ``model_id``, their (n, dim) matrix and (n, 2) layout (NaN if none)."""
         rows = self._query(
             f"SELECT {_PHOTO_COLUMNS}, e.vector, e.dim, e.x, e.y FROM {_PHOTO_FROM} "
-            "JOIN embeddings e ON e.photo_id=p.id WHERE e.model_id=? AND p.state='kept' "
+            "JOIN embeddings e ON e.photo_id=p.id WHERE e.model_id=? "
             "ORDER BY pt.code, p.shot", (model_id,),
         )
         if photo_ids is not None:
@@ -395,5 +415,5 @@ class EventStore:
     def counts(self) -> dict[str, int]:
         (participants,) = self._query("SELECT COUNT(*) FROM participants")[0]
         (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept'")[0]
-        (deleted,) = self._query("SELECT COUNT(*) FROM photos WHERE state!='kept'")[0]
-        return {"participants": participants, "photos": photos, "deleted_photos": deleted}
+        (review,) = self._query("SELECT COUNT(*) FROM photos WHERE state='review'")[0]
+        return {"participants": participants, "photos": photos, "under_review": review}
