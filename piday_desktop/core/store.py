@@ -412,6 +412,19 @@ class EventStore:
 
     # --- summary -----------------------------------------------------------------------
 
+    def today_counts(self) -> dict[str, int]:
+        """Participants and kept photos since local midnight: the volunteer's day at the stand."""
+        midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        since = midnight.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        (participants,) = self._query("SELECT COUNT(*) FROM participants WHERE created_at >= ?", (since,))[0]
+        (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept' AND imported_at >= ?", (since,))[0]
+        return {"participants": participants, "photos": photos}
+
+    def open_participants(self) -> list[Participant]:
+        """Station visits left open by a crash or power cut, to finish or close on restart."""
+        return [_participant(r) for r in self._query(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE state='open' AND source='station' ORDER BY code")]
+
     def counts(self) -> dict[str, int]:
         (participants,) = self._query("SELECT COUNT(*) FROM participants")[0]
         (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept'")[0]

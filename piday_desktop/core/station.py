@@ -1,0 +1,183 @@
+"""Carrying out the visitor flow's intents: the station's I/O, off the UI thread.
+
+Every write (participant rows, JPEG encoding, fsync, row commits) runs on one writer thread,
+in order, so the UI thread never waits for a disk and writes never race each other. Results
+come back through ``post``, which the Qt layer sets to "run this on the UI thread"; plain
+tests leave it as a direct call. Any exception in the I/O puts the flow into its failsafe
+state with words a volunteer can act on; what was stored before stays stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .durable import DiskFull, free_bytes
+from .events import Signal
+from .store import EventStore, Photo
+from .visitor_flow import Visit, VisitorFlow
+
+log = logging.getLogger(__name__)
+
+JPEG_QUALITY = 92
+FrameGrabber = Callable[[], "np.ndarray | None"]  # newest full-resolution, un-mirrored RGB frame
+
+
+@dataclass(frozen=True)
+class StationStats:
+    participants_today: int
+    photos_today: int
+    embedding_queue: int
+    free_bytes: int
+
+
+def encode_jpeg(frame: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(frame, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY)
+    return buf.getvalue()
+
+
+class StationController:
+    def __init__(
+        self, store: EventStore, flow: VisitorFlow, grab_frame: FrameGrabber, engine=None,
+        post: Callable[[Callable[[], None]], None] = lambda fn: fn(),
+    ) -> None:
+        self.store, self.flow, self.engine = store, flow, engine
+        self._grab = grab_frame
+        self._post = post
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-writer")
+        self._embedding: set[Future] = set()
+        self.photo_saved = Signal("photo_saved")  # (Photo), on the UI thread
+        self.photo_embedded = Signal("photo_embedded")  # (photo_id, vector), on the UI thread
+        self.photo_removed = Signal("photo_removed")  # (photo_id), on the UI thread
+        r = flow.requests
+        r.create_participant.connect(self._create_participant)
+        r.capture.connect(self._capture)
+        r.keep.connect(lambda pid: self._write(lambda: self.store.set_photo_state(pid, "kept")))
+        r.discard.connect(self._discard)
+        r.finish.connect(self._finish)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _write(self, job: Callable[[], object], then: Callable[[object], None] | None = None) -> Future:
+        def run() -> None:
+            try:
+                result = job()
+            except DiskFull:
+                self._post(lambda: self.flow.fail(
+                    "The disk is full: the last photo could not be saved.",
+                    "Photos already kept are safe. Free some disk space (or switch to another event "
+                    "on a bigger disk), then press Enter."))
+                return
+            except Exception as exc:  # anything else: the failsafe, never a crash
+                log.exception("station write failed")
+                self._post(lambda: self.flow.fail(
+                    f"Something went wrong while saving ({type(exc).__name__}: {exc}).",
+                    "Photos already kept are safe. Press Enter to continue; if it happens again, "
+                    "restart the station."))
+                return
+            if then is not None:
+                self._post(lambda: then(result))
+        return self._writer.submit(run)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Finish every pending write (nothing queued is dropped), then stop the writer."""
+        self._writer.shutdown(wait=True)
+
+    def wait_idle(self) -> None:
+        """Block until queued writes are done (tests and shutdown)."""
+        self._writer.submit(lambda: None).result()
+
+    # --- intents -----------------------------------------------------------------------
+
+    def _create_participant(self, visit: Visit) -> None:
+        def create():
+            participant = self.store.create_participant(source="station", consent=visit.consent,
+                                                        nickname=visit.nickname)
+            # Set on the writer thread, before any later write (the first shot) needs it.
+            visit.participant_id, visit.code = participant.id, participant.code
+            return participant
+
+        def ready(participant) -> None:
+            if self.flow.visit is visit:
+                self.flow.participant_ready(participant.id, participant.code)
+        self._write(create, ready)
+
+    def _capture(self, visit: Visit) -> None:
+        frame = self._grab()
+        if frame is None:
+            self.flow.fail("The camera has no picture to take.",
+                           "Check that the camera is connected and the preview is live, then press Enter.")
+            return
+
+        def save() -> Photo:
+            if visit.participant_id is None:
+                raise RuntimeError("participant was not created")
+            data = encode_jpeg(frame)
+            participant = self.store.participant(visit.participant_id)
+            return self.store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
+                                        width=frame.shape[1], height=frame.shape[0], state="review")
+
+        self._write(save, self._saved)
+
+    def _saved(self, photo: Photo) -> None:
+        self.photo_saved.emit(photo)
+        self.flow.photo_stored(photo.id)
+        self.embed(photo)
+
+    def embed(self, photo: Photo) -> None:
+        """Queue a stored photo for its vector; the map hears about it when it arrives."""
+        if self.engine is None:
+            return
+        fut = self.engine.submit(self.store.photo_path(photo))
+        self._embedding.add(fut)
+
+        def done(f: Future) -> None:
+            self._embedding.discard(f)
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None:
+                log.warning("embedding %s failed: %s", photo.id, exc)
+                return
+            vec = f.result()
+            self._write(lambda: self.store.put_embeddings([(photo.id, vec)], model_id=self.engine.model_id,
+                                                          device=self.engine.device),
+                        lambda _: self.photo_embedded.emit(photo.id, vec))
+        fut.add_done_callback(done)
+
+    def resume_embedding(self) -> int:
+        """After a restart (or once the model is ready): embed whatever has no vector yet."""
+        if self.engine is None:
+            return 0
+        missing = self.store.photos_missing_embedding(self.engine.model_id)
+        for photo in missing:
+            self.embed(photo)
+        return len(missing)
+
+    def _discard(self, photo_id: str) -> None:
+        self._write(lambda: self.store.delete_photo(photo_id), lambda _: self.photo_removed.emit(photo_id))
+
+    def _finish(self, visit: Visit) -> None:
+        if visit.participant_id is None:
+            return
+        state = "finished" if visit.kept else "cancelled"
+        self._write(lambda: self.store.set_participant_state(visit.participant_id, state))
+
+    # --- status ------------------------------------------------------------------------
+
+    @property
+    def embedding_queue(self) -> int:
+        return len(self._embedding)
+
+    def stats(self) -> StationStats:
+        today = self.store.today_counts()
+        return StationStats(today["participants"], today["photos"], self.embedding_queue,
+                            free_bytes(self.store.directory))

@@ -1,0 +1,126 @@
+"""The station's I/O behind the visitor flow, on a real event database (no window)."""
+
+from __future__ import annotations
+
+import errno
+
+import numpy as np
+import pytest
+
+import imagefactory as f
+from piday_desktop.core import durable
+from piday_desktop.core.station import StationController
+from piday_desktop.core.store import Consent, EventStore
+from piday_desktop.core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def station(tmp_path):
+    store = EventStore.open(tmp_path, "ev")
+    clock = Clock()
+    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=1), clock=clock)
+    frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(100))
+    controller = StationController(store, flow, grab_frame=lambda: next(frames))
+    yield store, flow, controller, clock
+    controller.close()
+    store.close()
+
+
+def take(flow, controller, clock) -> None:
+    flow.press(Key.SHOOT)
+    clock.now += 1
+    flow.tick()
+    controller.wait_idle()
+    assert flow.stage is Stage.REVIEW
+
+
+def test_a_whole_visit_leaves_exactly_the_kept_photos(station):
+    store, flow, controller, clock = station
+    flow.start()
+    flow.give_consent(Consent(map=True), nickname="Ada")
+    controller.wait_idle()
+    assert flow.visit.code == "P-001"
+    take(flow, controller, clock)
+    flow.keep()
+    take(flow, controller, clock)
+    retaken = flow.visit.under_review
+    flow.retake()
+    clock.now += 1
+    flow.tick()
+    controller.wait_idle()
+    flow.keep()
+    take(flow, controller, clock)
+    flow.keep()
+    controller.wait_idle()
+    assert flow.stage is Stage.DONE
+    photos = store.photos("P-001")
+    assert len(photos) == 3 and retaken not in {p.id for p in photos}
+    files = sorted(store.photos_dir.rglob("*.jpg"))
+    assert len(files) == 3 and all(store.photo_path(p).is_file() for p in photos)
+    p = store.participant("P-001")
+    assert p.state == "finished" and p.nickname == "Ada" and p.consent == Consent(map=True)
+
+
+def test_escape_mid_flow_drops_nothing_kept(station):
+    store, flow, controller, clock = station
+    flow.start()
+    flow.give_consent(Consent())
+    controller.wait_idle()
+    take(flow, controller, clock)
+    flow.keep()
+    take(flow, controller, clock)
+    flow.press(Key.CANCEL)
+    controller.wait_idle()
+    assert flow.stage is Stage.IDLE
+    assert len(store.photos("P-001")) == 1
+    assert len(list(store.photos_dir.rglob("*.jpg"))) == 1
+
+
+def test_refused_consent_writes_nothing(station):
+    store, flow, controller, _ = station
+    flow.start()
+    flow.give_consent(Consent(local=False))
+    controller.wait_idle()
+    assert store.participants() == [] and not store.photos_dir.exists()
+
+
+def test_disk_full_goes_to_failsafe_and_keeps_earlier_photos(station, monkeypatch):
+    store, flow, controller, clock = station
+    flow.start()
+    flow.give_consent(Consent())
+    controller.wait_idle()
+    take(flow, controller, clock)
+    flow.keep()
+
+    def no_space(fd):  # the OS refusing the write, as a full disk does
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(durable.os, "fsync", no_space)
+    flow.press(Key.SHOOT)
+    clock.now += 1
+    flow.tick()
+    controller.wait_idle()
+    assert flow.stage is Stage.FAILSAFE and "disk is full" in flow.failure.what
+    assert len(store.photos("P-001")) == 1
+    flow.press(Key.ACCEPT)
+    assert flow.stage is Stage.IDLE
+
+
+def test_no_frame_goes_to_failsafe(tmp_path):
+    with EventStore.open(tmp_path, "ev") as store:
+        flow = VisitorFlow(FlowSettings(countdown_s=0))
+        controller = StationController(store, flow, grab_frame=lambda: None)
+        flow.start()
+        flow.give_consent(Consent())
+        controller.wait_idle()
+        flow.shoot()
+        flow.tick()
+        assert flow.stage is Stage.FAILSAFE and "camera" in flow.failure.what
+        controller.close()
