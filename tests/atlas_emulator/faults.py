@@ -14,7 +14,8 @@ Kinds (see ATLAS_PROTOCOL.md §4 for how the client reacts to each):
 ``"502"``/``"504"`` HTML gateway page (not JSON: a shard 504 is resent by the client)
 ``"http"``         any ``status=`` with ``body=`` (bytes, str or JSON-able) and ``content_type=``
 ``"id_conflict"``  409 ID-conflict detail naming the shard's ids; ``style="string"`` is the bare JSON
-                   string that makes the client spin forever (only to prove outer timeouts work)
+                   string that makes the client spin forever: only to prove outer timeouts work, and
+                   note that the spinning client thread never ends (it burns a core until exit)
 ``"lock_held"``    lock-held detail; ``style="string"`` makes the client raise
 ``"org_limit"``    organization-limit detail; ``style="string"`` makes add_data return early
 ``"wrong_key"``    401 as for a refused API key
@@ -22,7 +23,9 @@ Kinds (see ATLAS_PROTOCOL.md §4 for how the client reacts to each):
 ``"hang"``         never answer until :meth:`FaultPlan.release_hangs` (then behave normally) or the
                    emulator stops (then the connection is closed)
 ``"drop"``         close the connection without any response
-``"status_201"``   process normally, answer 201 instead of 200
+``"status_201"``   process normally, answer 201 instead of 200 (with the normal JSON body the client
+                   logs "Shard upload failed" yet ends with "Upload succeeded."; with ``body=b""`` it
+                   counts the shard as failed, though the rows are stored either way)
 ``"warning"``      process normally, add an ``X-AtlasWarning: text=`` header
 =================  ==============================================================================
 

@@ -36,7 +36,15 @@ _ENV_KEYS = ("HOME", "ATLAS_API_PATH", "NO_PROXY", "no_proxy")
 
 
 class ClientTimeout(AssertionError):
-    """A client call did not return within the outer deadline (the client itself never times out)."""
+    """A client call did not return within the outer deadline (the client itself never times out).
+
+    ``worker`` is the thread still running the call: it ends once the emulator stops (the emulator
+    closes hung connections, and the client raises ConnectionError in that thread).
+    """
+
+    def __init__(self, message: str, worker: threading.Thread) -> None:
+        super().__init__(message)
+        self.worker = worker
 
 
 def run_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 30.0, **kwargs: Any) -> T:
@@ -53,7 +61,7 @@ def run_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 30.0, **
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        raise ClientTimeout(f"{getattr(fn, '__qualname__', fn)} did not return within {timeout:.1f} s")
+        raise ClientTimeout(f"{getattr(fn, '__qualname__', fn)} did not return within {timeout:.1f} s", worker)
     if "error" in box:
         raise box["error"]
     return box["result"]

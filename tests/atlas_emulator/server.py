@@ -230,6 +230,9 @@ class AtlasEmulator:
             return
         if fault is not None and fault.kind == "status_201" and reply.status == 200:
             reply.status = 201
+            if "body" in fault.params:
+                reply.body = bytes(fault.params["body"])
+                reply.content_type = fault.params.get("content_type")
         if fault is not None and fault.kind == "warning":
             reply.headers["X-AtlasWarning"] = str(fault.params.get("text", "Emulated warning from Atlas."))
         self._send(handler, entry, reply)
