@@ -1,0 +1,450 @@
+"""Runs a camera source on its own thread and hands the UI only the newest frame.
+
+Why the design is what it is
+----------------------------
+A webcam delivers 30 frames a second whether or not the UI keeps up. If each frame were sent
+as a queued signal, a UI thread that is busy for half a second (a layout redraw, a burst of
+shots) would find 15 stale frames queued, then spend its next half second painting the past:
+the preview lags and memory grows. So frames never travel through the event queue:
+
+* The capture thread writes each frame into a single **latest-frame slot** (overwriting the
+  previous one: an undelivered frame is simply dropped), and sets a **pending flag**.
+* Only when the flag was clear does it post a wake-up signal (carrying no frame) to the UI
+  thread. So at most one wake-up is ever queued, however slow the UI is.
+* On the UI thread the wake-up clears the flag, takes whatever frame is newest *now*, and emits
+  ``frame_ready(frame)`` there (synchronously to connected slots). A slow consumer therefore
+  gets fewer, always-current frames; nothing piles up.
+
+The same slot serves ``capture_still()``: the shot is the newest full-resolution frame exactly
+as the source delivered it. Sources never mirror; the preview mirrors its own copy (frames are
+read-only, so nobody can mirror the shared array in place).
+
+Threading: ``CameraWorker`` lives on the UI thread; a ``_CaptureLoop`` QObject is moved into a
+QThread and runs a blocking read loop there. The two share an ``_Exchange`` (one lock). Sources
+are wrapped in ``ReconnectingSource`` so an unplugged camera reports ``lost`` →
+``reconnecting`` → ``live`` without a restart. ``stop()`` interrupts the source (waking any
+frame-rate or backoff wait) and waits a bounded time, so it never holds the UI for long.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import sys
+import threading
+import time
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+
+from ..capture import (
+    CameraSource,
+    CameraState,
+    CameraUnavailable,
+    CaptureError,
+    Frame,
+    ReconnectingSource,
+    open_source,
+)
+
+log = logging.getLogger(__name__)
+
+_QUEUED = Qt.ConnectionType.QueuedConnection
+
+
+class _Probe(QObject):
+    ping = Signal()
+
+
+def _emit_steals_a_reference() -> bool:
+    """Detect the PySide6 6.12.0 bug where ``SignalInstance.emit()`` returns ``True`` without
+    taking a reference (on Python < 3.12, where True is not immortal). Each emit then drops
+    True's refcount by one, and after a few hundred emits the interpreter aborts with
+    "Fatal Python error: bool_dealloc". A 30 fps preview would kill the station in seconds.
+    Measured, not assumed from the version, so a fixed PySide6 turns the workaround off."""
+    if sys.version_info >= (3, 12):
+        return False  # True is immortal there: the missing reference is harmless
+    probe = _Probe()
+    rounds = 64
+    before = sys.getrefcount(True)
+    for _ in range(rounds):
+        probe.ping.emit()
+    lost = before - sys.getrefcount(True)
+    if lost == rounds:
+        for _ in range(rounds):
+            _incref(True)
+        return True
+    return False
+
+
+_incref = ctypes.pythonapi.Py_IncRef
+_incref.argtypes = [ctypes.py_object]
+_incref.restype = None
+_EMIT_STEALS = _emit_steals_a_reference()
+
+
+def _emit(signal: object, *args: object) -> None:
+    """``signal.emit(*args)``, giving back the reference PySide6 6.12.0's emit steals.
+
+    Every emit in this module goes through here; other modules that emit Qt signals often
+    need the same until PySide6 is fixed."""
+    result = signal.emit(*args)  # type: ignore[attr-defined]
+    if _EMIT_STEALS:
+        _incref(result)
+# Threads whose source did not stop in time (a hung driver): kept referenced until they end,
+# because destroying a running QThread aborts the program.
+_lingering: list[tuple[QThread, QObject]] = []
+
+
+class _Exchange:
+    """Everything the capture thread and the UI thread share, behind one lock."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.latest: Frame | None = None
+        self.pending = False  # a wake-up is queued to the UI and not yet handled
+        self.captured = 0  # frames published (delivered + dropped)
+        self.next_source: CameraSource | None = None
+        self.current: CameraSource | None = None
+        self.stopping = False
+
+    # capture thread -------------------------------------------------------------------------
+
+    def publish(self, frame: Frame) -> bool:
+        """Put ``frame`` in the slot; True when the UI must be woken (none queued yet)."""
+        with self._cond:
+            self.latest = frame
+            self.captured += 1
+            if self.pending:
+                return False
+            self.pending = True
+            return True
+
+    def clear_latest(self) -> None:
+        with self._cond:
+            self.latest = None
+
+    def wait_for_source(self) -> CameraSource | None:
+        """Block until a source is handed over (returned) or stop is requested (None)."""
+        with self._cond:
+            while not self.stopping and self.next_source is None:
+                self._cond.wait()
+            if self.stopping:
+                self.current = None
+                return None
+            source, self.next_source = self.next_source, None
+            self.current = source
+            return source
+
+    def should_leave(self) -> bool:
+        """Stop reading the current source: the worker stops or another source is waiting."""
+        with self._cond:
+            return self.stopping or self.next_source is not None
+
+    # UI thread ------------------------------------------------------------------------------
+
+    def take(self) -> Frame | None:
+        with self._cond:
+            self.pending = False
+            return self.latest
+
+    def peek(self) -> Frame | None:
+        with self._cond:
+            return self.latest
+
+    def hand_over(self, source: CameraSource) -> None:
+        with self._cond:
+            self.next_source = source
+            self._interrupt_current()
+            self._cond.notify_all()
+
+    def request_stop(self) -> None:
+        with self._cond:
+            self.stopping = True
+            self.next_source = None
+            self._interrupt_current()
+            self._cond.notify_all()
+
+    def _interrupt_current(self) -> None:
+        if self.current is not None:
+            self.current.interrupt()  # thread-safe by contract; wakes paced/backoff waits
+
+
+class _CaptureLoop(QObject):
+    """The blocking read loop, run on the capture thread. Signals carry the loop's generation
+    so the UI ignores anything a stopped loop still had in flight."""
+
+    frame_waiting = Signal(int)
+    status = Signal(int, str, str)  # generation, CameraState value, human detail
+    source_opened = Signal(int, str)  # generation, description once open
+
+    def __init__(self, exchange: _Exchange, generation: int, reconnect: dict | None) -> None:
+        super().__init__()
+        self.exchange = exchange
+        self.generation = generation
+        self.reconnect = reconnect  # ReconnectingSource options, or None for no reconnect
+        self.state: CameraState | None = None
+
+    def _status(self, state: CameraState, detail: str = "") -> None:
+        self.state = state
+        _emit(self.status, self.generation, state.value, detail)
+
+    def _on_source_state(self, state: CameraState, detail: str) -> None:
+        if state is CameraState.LOST:
+            self.exchange.clear_latest()  # no still may come from before the loss
+        self._status(state, detail)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            while True:
+                source = self.exchange.wait_for_source()
+                if source is None:
+                    break
+                self._play(source)
+        except Exception:  # the loop itself must never die silently
+            log.exception("camera loop crashed")
+            self._status(CameraState.FAILED, "The camera thread stopped unexpectedly")
+        finally:
+            self.exchange.clear_latest()
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())  # so the UI thread can delete it cleanly
+            thread = QThread.currentThread()
+            thread.quit()  # direct call: a queued quit would wait for the UI's event loop
+
+    def _wrap(self, source: CameraSource) -> CameraSource:
+        if self.reconnect is None:
+            return source
+        if isinstance(source, ReconnectingSource):
+            own = source.on_state
+
+            def both(state: CameraState, detail: str) -> None:
+                if own is not None:
+                    own(state, detail)
+                self._on_source_state(state, detail)
+
+            source.on_state = both
+            return source
+        return ReconnectingSource(source, on_state=self._on_source_state, **self.reconnect)
+
+    def _play(self, given: CameraSource) -> None:
+        exchange = self.exchange
+        source = self._wrap(given)
+        with exchange._cond:
+            exchange.current = source  # interrupts must reach the wrapper's waits too
+        self._status(CameraState.STARTING, given.description)
+        try:
+            try:
+                source.open()
+            except CameraUnavailable as exc:
+                self._status(CameraState.FAILED, str(exc))
+                return
+            except Exception as exc:
+                log.exception("opening %s failed", given.description)
+                self._status(CameraState.FAILED, f"{given.description} could not start: {exc}")
+                return
+            _emit(self.source_opened, self.generation, source.description)
+            while not exchange.should_leave():
+                frame = source.read()
+                if frame is None:
+                    if not exchange.should_leave():
+                        self._status(CameraState.ENDED, f"{source.description} has ended")
+                    return
+                if self.state is not CameraState.LIVE:
+                    self._status(CameraState.LIVE, source.description)
+                if exchange.publish(frame):
+                    _emit(self.frame_waiting, self.generation)
+        except CaptureError as exc:
+            self._status(CameraState.FAILED, str(exc))
+        except Exception as exc:
+            log.exception("reading %s failed", given.description)
+            self._status(CameraState.FAILED, f"Camera error: {exc}")
+        finally:
+            exchange.clear_latest()
+            try:
+                source.close()
+            except Exception:
+                log.exception("closing %s failed", given.description)
+
+
+class CameraWorker(QObject):
+    """The UI's handle on the camera: start/switch/stop a source, newest frames by signal.
+
+    Signals (all emitted on the thread this object lives on, the UI thread):
+      frame_ready(Frame)   newest frame; frames the UI was too busy for are dropped, not queued
+      state_changed(str)   a ``CameraState`` value: starting, live, lost, reconnecting,
+                           failed, ended, stopped (only on change)
+      message(str)         a line for the status bar ("Camera 0 stopped sending pictures",
+                           "attempt 3, in 2.0 s")
+      error(str)           why the camera failed (with state ``failed``): show it, offer others
+      source_changed(str)  the source's description once it is open, e.g. "Camera 0 (1280x720)"
+
+    A source handed to the worker belongs to the capture thread until the worker lets go of it
+    (stop or switch); only ``interrupt()`` and a test pattern's ``unplug()``/``replug()`` may
+    be called on it meanwhile.
+    """
+
+    frame_ready = Signal(object)
+    state_changed = Signal(str)
+    message = Signal(str)
+    error = Signal(str)
+    source_changed = Signal(str)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        reconnect: bool = True,
+        initial_delay: float = 0.5,
+        max_delay: float = 5.0,
+        max_attempts: int | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._reconnect = (
+            {"initial_delay": initial_delay, "max_delay": max_delay, "max_attempts": max_attempts}
+            if reconnect
+            else None
+        )
+        self._exchange: _Exchange | None = None
+        self._thread: QThread | None = None
+        self._loop: _CaptureLoop | None = None
+        self._generation = 0
+        self._state = CameraState.STOPPED.value
+        self._source: CameraSource | None = None
+        self._description = ""
+        self.frames_delivered = 0
+        app = QCoreApplication.instance()
+        if app is not None:
+            # A QThread destroyed while running aborts the process: stop before Qt tears down.
+            app.aboutToQuit.connect(self.stop)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def source(self) -> CameraSource | None:
+        """The source last handed over (as given, not the reconnect wrapper)."""
+        return self._source
+
+    @property
+    def description(self) -> str:
+        return self._description or (self._source.description if self._source else "")
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def frames_captured(self) -> int:
+        """Frames the source produced since start(); minus ``frames_delivered`` = dropped."""
+        return self._exchange.captured if self._exchange else 0
+
+    def start(self, source: CameraSource | str) -> None:
+        """Start capturing from ``source`` (or a ``--camera`` spec); switches if running.
+
+        Never raises for a bad source: a spec naming a missing file reports ``failed`` and
+        ``error(reason)`` like a missing camera does, so the UI has one path for both.
+        """
+        if isinstance(source, str):
+            try:
+                source = open_source(source)
+            except CameraUnavailable as exc:
+                self._set_state(CameraState.FAILED.value)
+                _emit(self.message, str(exc))
+                _emit(self.error, str(exc))
+                return
+        self._source = source
+        self._description = ""
+        if self._thread is None:
+            self._spawn()
+        assert self._exchange is not None
+        self._exchange.hand_over(source)
+
+    def set_source(self, source: CameraSource | str) -> None:
+        """Switch to another source at runtime (the old one is closed on the capture thread)."""
+        self.start(source)
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop capturing and close the source. Waits at most ``timeout`` seconds for the
+        capture thread (a read in progress finishes first: one frame interval for a working
+        camera). Returns False if it had to leave a hung thread to finish on its own."""
+        thread, loop, exchange = self._thread, self._loop, self._exchange
+        self._thread = self._loop = None
+        finished = True
+        if exchange is not None:
+            exchange.request_stop()
+        if thread is not None:
+            finished = thread.wait(max(0, int(timeout * 1000)))
+            if not finished:
+                log.warning("camera thread did not stop within %.1f s; leaving it to finish", timeout)
+                _lingering[:] = [(t, o) for t, o in _lingering if not t.isFinished()]
+                _lingering.append((thread, loop))
+        self._generation += 1  # anything the old loop still has in flight is now ignored
+        self._set_state(CameraState.STOPPED.value)
+        return finished
+
+    def latest_frame(self) -> Frame | None:
+        """The newest frame from the source (None when not live)."""
+        return self._exchange.peek() if self._exchange else None
+
+    def capture_still(self, max_age: float = 1.0) -> Frame | None:
+        """The shot: the newest frame, full resolution and un-mirrored, as the source gave it.
+
+        Returns None when there is no frame younger than ``max_age`` seconds (camera not live,
+        lost, or frozen), so a shutter press never saves a stale picture. Non-blocking.
+        """
+        frame = self.latest_frame()
+        if frame is None or time.monotonic() - frame.timestamp > max_age:
+            return None
+        return frame
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        self._generation += 1
+        self._exchange = _Exchange()
+        self.frames_delivered = 0
+        thread = QThread()
+        thread.setObjectName("camera")
+        loop = _CaptureLoop(self._exchange, self._generation, self._reconnect)
+        loop.moveToThread(thread)
+        thread.started.connect(loop.run)
+        loop.frame_waiting.connect(self._on_frame_waiting, _QUEUED)
+        loop.status.connect(self._on_status, _QUEUED)
+        loop.source_opened.connect(self._on_source_opened, _QUEUED)
+        self._thread, self._loop = thread, loop
+        thread.start()
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            _emit(self.state_changed, state)
+
+    @Slot(int)
+    def _on_frame_waiting(self, generation: int) -> None:
+        if generation != self._generation or self._exchange is None:
+            return
+        frame = self._exchange.take()
+        if frame is not None:
+            self.frames_delivered += 1
+            _emit(self.frame_ready, frame)
+
+    @Slot(int, str, str)
+    def _on_status(self, generation: int, state: str, detail: str) -> None:
+        if generation != self._generation:
+            return
+        self._set_state(state)
+        if detail:
+            _emit(self.message, detail)
+        if state == CameraState.FAILED.value:
+            _emit(self.error, detail)
+
+    @Slot(int, str)
+    def _on_source_opened(self, generation: int, description: str) -> None:
+        if generation != self._generation:
+            return
+        self._description = description
+        _emit(self.source_changed, description)
