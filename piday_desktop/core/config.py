@@ -1,0 +1,92 @@
+"""The station's settings, kept in a TOML file a volunteer (or an engineer) can read and edit.
+
+Unknown keys are ignored and bad values fall back to the default with a warning, so a typo in
+the file never stops the station from opening at the start of an event day.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import tomli_w
+
+from . import paths
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONSENT_TEXT = (
+    "We take a few photos of you for this exhibition's live map. CLIP, an AI model, turns each photo "
+    "into numbers so that similar-looking photos sit close together. Choose what we may do:"
+)
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    event: str = "my-event"
+    camera: str = "0"  # device index, video file, image folder, or "pattern"
+    shots_per_visitor: int = 3
+    countdown_s: float = 3.0
+    consent_text: str = DEFAULT_CONSENT_TEXT
+    model: str = ""  # empty: the default model (PIDAY_MODEL / ViT-B-32:laion2b_s34b_b79k)
+    device: str = "auto"
+    framing_guide: bool = True
+
+    def validated(self) -> "StationConfig":
+        fixes = {}
+        if not 1 <= self.shots_per_visitor <= 20:
+            fixes["shots_per_visitor"] = StationConfig.shots_per_visitor
+        if not 0 <= self.countdown_s <= 30:
+            fixes["countdown_s"] = StationConfig.countdown_s
+        if self.device not in ("auto", "cpu", "cuda", "mps"):
+            fixes["device"] = "auto"
+        try:
+            paths.validate_event_name(self.event)
+        except paths.InvalidEventName:
+            fixes["event"] = StationConfig.event
+        for key, value in fixes.items():
+            log.warning("config: %s=%r is not usable; using %r", key, getattr(self, key), value)
+        return replace(self, **fixes)
+
+
+def config_path() -> Path:
+    return paths.config_dir() / "config.toml"
+
+
+def load_config(path: Path | None = None) -> tuple[StationConfig, bool]:
+    """The saved settings and whether a file existed (no file: first run)."""
+    path = path or config_path()
+    if not path.is_file():
+        return StationConfig(), False
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.warning("config file %s unreadable (%s); using defaults", path, exc)
+        return StationConfig(), True
+    known = {f.name: f.type for f in fields(StationConfig)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            continue
+        default = getattr(StationConfig, key)
+        try:
+            values[key] = type(default)(value)
+        except (TypeError, ValueError):
+            log.warning("config: %s=%r is not a %s; using the default", key, value, type(default).__name__)
+    return StationConfig(**values).validated(), True
+
+
+def save_config(config: StationConfig, path: Path | None = None) -> Path:
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.part")
+    tmp.write_text(tomli_w.dumps(asdict(config)), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,64 @@
+"""Starting the station: config, event, window on screen first, then camera and model.
+
+The window appears before torch is even imported; the engine starts on a background thread
+and the UI shows "Model loading…" until it is ready. Qt runs through qasync so the Atlas
+uploader (an asyncio task) shares the UI thread's loop without blocking it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from dataclasses import replace
+
+log = logging.getLogger(__name__)
+
+
+def run_station(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+    import qasync
+
+    from ..core import paths
+    from ..core.config import load_config, save_config
+    from ..core.store import EventStore
+    from ..workers.engine_starter import start_engine_in_background
+    from .main_window import StationWindow
+
+    config, existed = load_config()
+    overrides = {k: v for k, v in {"event": args.event, "camera": args.camera, "model": args.model,
+                                   "device": args.device}.items() if v}
+    config = replace(config, **overrides).validated()
+    if not existed:
+        save_config(config)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("piday")
+    store = EventStore.open(paths.data_dir(args.data_dir), config.event)
+    window = StationWindow(store, config)
+    window.resize(1280, 800)
+    window.show()
+    previous_hook = sys.excepthook
+
+    def to_failsafe(exc_type, exc, tb):  # exceptions in Qt slots land here: never exit
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous_hook(exc_type, exc, tb)
+            return
+        window.unexpected_error(exc)
+
+    sys.excepthook = to_failsafe
+    window.camera.start(config.camera)
+    start_engine_in_background(
+        config.model or os.environ.get("PIDAY_MODEL", ""), config.device,
+        on_ready=lambda engine: window.invoker.post(lambda: window.attach_engine(engine)),
+        on_error=lambda msg: window.invoker.post(lambda: window.engine_failed(msg)),
+    )
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    store.close()
+    return 0

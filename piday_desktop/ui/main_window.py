@@ -1,0 +1,282 @@
+"""The station window: a view of the visitor flow, the camera and the station's status.
+
+It owns no logic of its own: keys and buttons become ``VisitorFlow`` actions, the flow's
+stage picks the page, and the controller does the I/O on its writer thread. Everything slow
+(camera reads, JPEG encoding, fsync, torch start-up, inference) happens elsewhere, so the
+event loop only ever paints and dispatches.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from ..core.config import StationConfig
+from ..core.durable import free_bytes
+from ..core.station import StationController
+from ..core.store import EventStore, Photo
+from ..core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from ..workers.camera_worker import CameraWorker
+from ..workers.invoker import UiInvoker
+from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
+from .preview import PreviewWidget
+
+log = logging.getLogger(__name__)
+
+KEYS = {
+    Qt.Key.Key_Space: Key.SHOOT,
+    Qt.Key.Key_Return: Key.ACCEPT,
+    Qt.Key.Key_Enter: Key.ACCEPT,
+    Qt.Key.Key_Backspace: Key.RETAKE,
+    Qt.Key.Key_Delete: Key.DELETE,
+    Qt.Key.Key_Escape: Key.CANCEL,
+}
+
+
+class CapturePage(QWidget):
+    """Preview, countdown and review share one page so the picture never jumps."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.preview = PreviewWidget()
+        layout.addWidget(self.preview, stretch=1)
+        self.caption = big_label("", 20)
+        layout.addWidget(self.caption)
+        row = QHBoxLayout()
+        self.cancel = button("Cancel  (Esc)")
+        self.retake = button("Retake  (Backspace)")
+        self.delete = button("Delete  (Del)")
+        self.keep = button("Keep  (Enter)")
+        self.shoot = button("Take photo  (Space)")
+        self.finish = button("Finish  (Enter)")
+        for b in (self.cancel, self.retake, self.delete, self.keep, self.shoot, self.finish):
+            row.addWidget(b)
+        layout.addLayout(row)
+
+    def set_mode(self, reviewing: bool, counting: bool) -> None:
+        for b in (self.retake, self.delete, self.keep):
+            b.setVisible(reviewing)
+        for b in (self.shoot, self.finish):
+            b.setVisible(not reviewing)
+            b.setEnabled(not counting)
+
+
+class StationWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(f"piday — {store.event}")
+        self.config = config
+        self.store = store
+        self.invoker = UiInvoker(self)
+        self.flow = VisitorFlow(FlowSettings(config.shots_per_visitor, config.countdown_s))
+        self.camera = camera or CameraWorker(self)
+        self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post)
+        self.model_state = "loading"  # loading | ready | unavailable: <reason>
+        self._build()
+        self._wire()
+        self._tick = QTimer(self)
+        self._tick.setInterval(40)
+        self._tick.timeout.connect(self._on_tick)
+        self._tick.start()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(1000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self._show_stage(self.flow.stage)
+        self.refresh_status()
+
+    # --- construction ------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        self.idle_page = IdlePage()
+        self.consent_page = ConsentPage(self.config.consent_text)
+        self.capture_page = CapturePage()
+        self.capture_page.preview.framing_guide = self.config.framing_guide
+        self.done_page = DonePage()
+        self.failsafe_page = FailsafePage()
+        for page in (self.idle_page, self.consent_page, self.capture_page, self.done_page, self.failsafe_page):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk")}
+        for label in self.status_labels.values():
+            self.statusBar().addPermanentWidget(label)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setStyleSheet("QMainWindow, QWidget { background: #1b1d23; color: #f2f2f2; }"
+                           "QPushButton { background: #3a3f4b; border-radius: 8px; padding: 6px 18px; }"
+                           "QPushButton:hover { background: #4a5060; }"
+                           "QLineEdit { background: #2a2d35; border: 1px solid #555; padding: 6px; }")
+
+    def _wire(self) -> None:
+        f, c = self.flow, self.controller
+        f.changed.connect(self._show_stage)
+        f.requests.capture.connect(lambda _visit: self.capture_page.preview.flash())
+        c.photo_saved.connect(self._show_review)
+        self.idle_page.start_clicked.connect(f.start)
+        self.consent_page.accepted.connect(lambda consent, nick: f.give_consent(consent, nick))
+        self.consent_page.declined.connect(f.cancel)
+        cp = self.capture_page
+        cp.cancel.clicked.connect(lambda: self.press(Key.CANCEL))
+        cp.retake.clicked.connect(f.retake)
+        cp.delete.clicked.connect(f.delete)
+        cp.keep.clicked.connect(f.keep)
+        cp.shoot.clicked.connect(f.shoot)
+        cp.finish.clicked.connect(f.finish)
+        self.done_page.next_clicked.connect(f.reset)
+        self.failsafe_page.dismissed.connect(f.dismiss_failure)
+        self.camera.frame_ready.connect(lambda frame: cp.preview.show_frame(frame.image))
+        self.camera.state_changed.connect(self._camera_state)
+        self.camera.error.connect(self._camera_error)
+
+    # --- engine ------------------------------------------------------------------------
+
+    def attach_engine(self, engine) -> None:
+        """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
+        self.controller.engine = engine
+        self.model_state = "ready"
+        n = self.controller.resume_embedding()
+        log.info("embedding engine ready on %s; %d photo(s) queued", engine.device, n)
+        self.refresh_status()
+
+    def engine_failed(self, reason: str) -> None:
+        self.model_state = f"unavailable: {reason}"
+        self.refresh_status()
+
+    # --- camera ------------------------------------------------------------------------
+
+    def _grab(self):
+        frame = self.camera.capture_still()
+        return None if frame is None else frame.image
+
+    def _camera_state(self, state: str) -> None:
+        messages = {"lost": "Camera lost, reconnecting…", "reconnecting": "Camera lost, reconnecting…",
+                    "starting": "Starting the camera…", "failed": "No camera picture", "ended": "The video ended"}
+        self.capture_page.preview.set_banner(messages.get(state, ""))
+        self.refresh_status()
+
+    def _camera_error(self, text: str) -> None:
+        self.camera_message(text)
+        if self.flow.stage in (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW):
+            self.flow.fail(f"The camera stopped: {text}",
+                           "Photos already kept are safe. Check the camera (or pick another in Settings), "
+                           "then press Enter.")
+
+    def unexpected_error(self, exc: BaseException) -> None:
+        """Last line of defence: any uncaught exception shows the failsafe instead of crashing."""
+        log.error("unexpected error", exc_info=exc)
+        self.flow.fail(f"Something unexpected went wrong ({type(exc).__name__}: {exc}).",
+                       "Photos already kept are safe. Press Enter to continue.")
+
+    def camera_message(self, text: str) -> None:
+        self.capture_page.preview.set_banner(text)
+        self.idle_page.notice.setText(f"Camera: {text} (choose another camera in Settings)")
+
+    # --- stage -> page -----------------------------------------------------------------
+
+    def _show_stage(self, stage: Stage) -> None:
+        f = self.flow
+        if stage is Stage.IDLE:
+            self.idle_page.notice.setText(f.notice or "")
+            self.stack.setCurrentWidget(self.idle_page)
+        elif stage is Stage.CONSENT:
+            self.consent_page.reset()
+            self.stack.setCurrentWidget(self.consent_page)
+            self.consent_page.nickname.setFocus()
+        elif stage in (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW):
+            self.stack.setCurrentWidget(self.capture_page)
+            self.setFocus()
+            if stage is not Stage.REVIEW:
+                self.capture_page.preview.show_still(None)
+            self.capture_page.set_mode(stage is Stage.REVIEW, stage in (Stage.COUNTDOWN, Stage.CAPTURING))
+            self._caption()
+        elif stage is Stage.DONE:
+            self.done_page.show_visit(f.visit.code if f.visit else None, len(f.visit.kept) if f.visit else 0)
+            self.stack.setCurrentWidget(self.done_page)
+            self.setFocus()
+        elif stage is Stage.FAILSAFE and f.failure:
+            self.failsafe_page.show_failure(f.failure.what, f.failure.todo)
+            self.stack.setCurrentWidget(self.failsafe_page)
+            self.setFocus()
+
+    def _caption(self) -> None:
+        f = self.flow
+        if f.visit is None:
+            return
+        who = f.visit.code or "…"
+        if f.stage is Stage.REVIEW:
+            text = f"{who}: keep this photo?"
+        else:
+            n = len(f.visit.kept)
+            text = f"{who}: photo {n + 1} of {f.settings.shots_per_visitor}"
+        self.capture_page.caption.setText(text)
+
+    def _show_review(self, photo: Photo) -> None:
+        pixmap = QPixmap(str(self.store.photo_path(photo)))
+        self.capture_page.preview.show_still(pixmap if not pixmap.isNull() else None)
+        self._caption()
+
+    def _on_tick(self) -> None:
+        self.flow.tick()
+        preview = self.capture_page.preview
+        remaining = self.flow.countdown_remaining()
+        preview.set_overlay(str(int(remaining) + 1) if self.flow.stage is Stage.COUNTDOWN and remaining > 0 else "")
+        if preview.flashing or self.flow.stage is Stage.COUNTDOWN:
+            preview.update()
+
+    # --- keys --------------------------------------------------------------------------
+
+    def press(self, key: Key) -> None:
+        f = self.flow
+        if key is Key.CANCEL and f.would_drop_photo:
+            answer = QMessageBox.question(self, "Drop this photo?",
+                                          "The photo on screen has not been kept. Drop it and stop?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if key is Key.ACCEPT and f.stage is Stage.CONSENT:
+            self.consent_page.submit()
+            return
+        f.press(key)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.key() == Qt.Key.Key_F11:
+            self.showNormal() if self.isFullScreen() else self.showFullScreen()
+            return
+        key = KEYS.get(Qt.Key(event.key()))
+        if key is None:
+            super().keyPressEvent(event)
+            return
+        self.press(key)
+
+    # --- status bar --------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        today = self.store.today_counts()
+        labels = self.status_labels
+        labels["today"].setText(f"Today: {today['participants']} visitors, {today['photos']} photos")
+        engine = self.controller.engine
+        if self.model_state == "ready" and engine is not None:
+            labels["embedding"].setText(f"Embedding: {self.controller.embedding_queue} queued on {engine.device.upper()}")
+        elif self.model_state == "loading":
+            labels["embedding"].setText("Model loading…")
+        else:
+            labels["embedding"].setText(f"Model {self.model_state}")
+        labels["camera"].setText(f"Camera: {self.camera.state}")
+        labels["disk"].setText(f"Disk: {free_bytes(self.store.directory) / 1e9:.1f} GB free")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        self._tick.stop()
+        self._status_timer.stop()
+        self.camera.stop()
+        if self.controller.engine is not None:
+            self.controller.engine.close()  # unfinished vectors are redone at the next start
+        self.controller.close()  # every queued write finishes first
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,174 @@
+"""The station's full-screen pages other than the camera: idle, consent, done, failsafe.
+
+Large type, one decision per page, every action a button as well as a key. Buttons never take
+keyboard focus, so Space and Enter always reach the window's key handling (a foot pedal
+sends the same keys).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from ..core.store import Consent
+
+
+def big_label(text: str = "", size: float = 28, bold: bool = False) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def button(text: str, size: float = 18) -> QPushButton:
+    b = QPushButton(text)
+    font = QFont(b.font())
+    font.setPointSizeF(size)
+    b.setFont(font)
+    b.setMinimumHeight(int(size * 3))
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return b
+
+
+class IdlePage(QWidget):
+    start_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(big_label("Where do you land?", 44, bold=True))
+        layout.addWidget(big_label("Get your photo taken and see it join everyone's map.", 24))
+        self.notice = big_label("", 18)
+        self.notice.setStyleSheet("color: #ffd866")
+        layout.addWidget(self.notice)
+        layout.addStretch(1)
+        self.start = button("Start  (Space)", 24)
+        self.start.clicked.connect(self.start_clicked)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(self.start)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class ConsentPage(QWidget):
+    """Nickname and the three consent choices; each level needs the one before it."""
+
+    accepted = Signal(object, str)  # (Consent, nickname)
+    declined = Signal()
+
+    def __init__(self, consent_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(big_label("Before we start", 36, bold=True))
+        self.text = big_label(consent_text, 18)
+        layout.addWidget(self.text)
+        self.local = QCheckBox("Keep my photos for this event's map here")
+        self.map = QCheckBox("Put my photos' position (not the photos) on the public online map")
+        self.photo = QCheckBox("Also show my photos on the public online map")
+        for box in (self.local, self.map, self.photo):
+            font = QFont(box.font())
+            font.setPointSizeF(18)
+            box.setFont(font)
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            layout.addWidget(box, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.local.toggled.connect(self._sync)
+        self.map.toggled.connect(self._sync)
+        self.nickname = QLineEdit()
+        self.nickname.setPlaceholderText("Nickname (optional, stays on this laptop)")
+        self.nickname.setMaxLength(40)
+        font = QFont(self.nickname.font())
+        font.setPointSizeF(18)
+        self.nickname.setFont(font)
+        layout.addWidget(self.nickname, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.nickname.setMinimumWidth(480)
+        row = QHBoxLayout()
+        self.decline = button("No thanks  (Esc)")
+        self.accept = button("Continue  (Enter)")
+        self.decline.clicked.connect(self.declined)
+        self.accept.clicked.connect(self.submit)
+        row.addStretch()
+        row.addWidget(self.decline)
+        row.addWidget(self.accept)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.reset()
+
+    def reset(self) -> None:
+        self.local.setChecked(True)
+        self.map.setChecked(False)
+        self.photo.setChecked(False)
+        self.nickname.clear()
+        self._sync()
+
+    def _sync(self) -> None:
+        if not self.local.isChecked():
+            self.map.setChecked(False)
+        if not self.map.isChecked():
+            self.photo.setChecked(False)
+        self.map.setEnabled(self.local.isChecked())
+        self.photo.setEnabled(self.map.isChecked())
+
+    def consent(self) -> Consent:
+        return Consent(self.local.isChecked(), self.map.isChecked(), self.photo.isChecked())
+
+    def submit(self) -> None:
+        self.accepted.emit(self.consent(), self.nickname.text())
+
+
+class DonePage(QWidget):
+    next_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = big_label("Thank you!", 44, bold=True)
+        self.detail = big_label("", 22)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        self.next = button("Next visitor  (Enter)", 22)
+        self.next.clicked.connect(self.next_clicked)
+        layout.addWidget(self.next, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+    def show_visit(self, code: str | None, kept: int) -> None:
+        self.title.setText(f"Thank you, {code}!" if code else "Thank you!")
+        self.detail.setText(f"{kept} photo{'s' if kept != 1 else ''} kept. Look for yourself on the map."
+                            if kept else "No photos were kept.")
+
+
+class FailsafePage(QWidget):
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(big_label("Something needs attention", 36, bold=True))
+        self.what = big_label("", 22)
+        self.todo = big_label("", 20)
+        self.todo.setStyleSheet("color: #ffd866")
+        layout.addWidget(self.what)
+        layout.addWidget(self.todo)
+        layout.addStretch(1)
+        self.ok = button("OK, back to start  (Enter)", 22)
+        self.ok.clicked.connect(self.dismissed)
+        layout.addWidget(self.ok, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+    def show_failure(self, what: str, todo: str) -> None:
+        self.what.setText(what)
+        self.todo.setText(todo)

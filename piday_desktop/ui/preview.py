@@ -1,0 +1,107 @@
+"""The live preview: the newest camera frame, mirrored like a mirror, with overlays.
+
+Only the newest frame is kept (the camera worker already drops frames the UI was too busy
+for), and painting converts it once per repaint. The mirror is a paint transform: the frame
+itself, and the photo saved from it, stay un-mirrored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+FLASH_MS = 250
+
+
+class PreviewWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self._frame: np.ndarray | None = None
+        self._still: QPixmap | None = None  # the photo under review, shown instead of live video
+        self._overlay_text = ""  # countdown digits or a camera message
+        self._banner = ""
+        self.framing_guide = True
+        self.mirror = True
+        self._flash = QElapsedTimer()
+
+    # --- inputs ------------------------------------------------------------------------
+
+    def show_frame(self, image: np.ndarray) -> None:
+        self._frame = image
+        if self._still is None:
+            self.update()
+
+    def show_still(self, pixmap: QPixmap | None) -> None:
+        self._still = pixmap
+        self.update()
+
+    def set_overlay(self, text: str) -> None:
+        if text != self._overlay_text:
+            self._overlay_text = text
+            self.update()
+
+    def set_banner(self, text: str) -> None:
+        if text != self._banner:
+            self._banner = text
+            self.update()
+
+    def flash(self) -> None:
+        self._flash.start()
+        self.update()
+
+    @property
+    def flashing(self) -> bool:
+        return self._flash.isValid() and self._flash.elapsed() < FLASH_MS
+
+    # --- painting ----------------------------------------------------------------------
+
+    def _target(self, w: int, h: int) -> QRectF:
+        scale = min(self.width() / w, self.height() / h)
+        tw, th = w * scale, h * scale
+        return QRectF((self.width() - tw) / 2, (self.height() - th) / 2, tw, th)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#111"))
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self._still is not None:
+            p.drawPixmap(self._target(self._still.width(), self._still.height()), self._still,
+                         QRectF(self._still.rect()))
+        elif self._frame is not None:
+            h, w, _ = self._frame.shape
+            img = QImage(self._frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+            target = self._target(w, h)
+            p.save()
+            if self.mirror:
+                p.translate(target.center().x() * 2, 0)
+                p.scale(-1, 1)
+            p.drawImage(target, img)
+            p.restore()
+            if self.framing_guide:
+                pen = QPen(QColor(255, 255, 255, 110), 4, Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                gw, gh = target.width() * 0.34, target.height() * 0.62
+                p.drawEllipse(QRectF(target.center().x() - gw / 2, target.center().y() - gh / 2, gw, gh))
+        if self._overlay_text:
+            p.setPen(QColor("white"))
+            font = QFont(self.font())
+            font.setPointSizeF(max(24.0, self.height() / 5))
+            font.setBold(True)
+            p.setFont(font)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._overlay_text)
+        if self._banner:
+            font = QFont(self.font())
+            font.setPointSizeF(max(14.0, self.height() / 22))
+            p.setFont(font)
+            band = QRectF(0, self.height() - self.height() / 8, self.width(), self.height() / 8)
+            p.fillRect(band, QColor(0, 0, 0, 160))
+            p.setPen(QColor("#ffd866"))
+            p.drawText(band, Qt.AlignmentFlag.AlignCenter, self._banner)
+        if self.flashing:
+            alpha = int(255 * (1 - self._flash.elapsed() / FLASH_MS))
+            p.fillRect(self.rect(), QColor(255, 255, 255, max(0, alpha)))
+        p.end()

@@ -1,0 +1,40 @@
+"""Starting the embedding engine without ever stalling the window.
+
+Importing torch and open_clip takes seconds, and loading weights more: both happen on a
+background thread, so the station is on screen at once in a "model loading…" state. Photos
+taken meanwhile are stored as usual and embedded as soon as the engine is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+def start_engine_in_background(
+    model: str, device: str, on_ready: Callable[[object], None], on_error: Callable[[str], None],
+) -> threading.Thread:
+    """Build an engine on a thread; ``on_ready(engine)`` once the model is loaded, or ``on_error(msg)``.
+
+    Both callbacks run on the background thread: wrap them with ``UiInvoker.post``.
+    """
+
+    def work() -> None:
+        try:
+            from ..embedding.engine import EmbeddingEngine
+            from ..embedding.models import DEFAULT_MODEL, ModelSpec, load_model
+
+            spec = ModelSpec.parse(model or DEFAULT_MODEL)
+            engine = EmbeddingEngine(load_model(spec, device=device))
+        except Exception as exc:  # the station keeps capturing without vectors
+            log.warning("embedding engine unavailable: %s", exc)
+            on_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return
+        on_ready(engine)
+
+    thread = threading.Thread(target=work, name="piday-engine-start", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,29 @@
+"""Running a callable on the UI thread from any thread.
+
+Plain-Python models and the station controller report results from worker threads; widgets
+may only be touched on the UI thread. A queued Qt signal carrying the callable is the
+standard, lock-free way to hop threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+
+class UiInvoker(QObject):
+    """Create on the UI thread; ``post(fn)`` from anywhere runs ``fn()`` there, in order."""
+
+    _call = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self._call.emit(fn)
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()

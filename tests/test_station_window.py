@@ -1,0 +1,93 @@
+"""The real station window, offscreen, driven like a volunteer with the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from piday_desktop.capture import TestPatternSource
+from piday_desktop.core.config import StationConfig
+from piday_desktop.core.store import EventStore
+from piday_desktop.core.visitor_flow import Stage
+from piday_desktop.ui.main_window import StationWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.2, shots_per_visitor=3))
+    qtbot.addWidget(win)
+    win.show()
+    win.camera.start(TestPatternSource((640, 480), fps=30))
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    yield win
+    win.close()
+    store.close()
+
+
+def key(qtbot, win, k) -> None:
+    qtbot.keyClick(win, k)
+
+
+def shoot_and_wait_review(qtbot, win) -> None:
+    key(qtbot, win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+
+
+def test_a_whole_participant_by_keyboard(qtbot, window):
+    win = window
+    key(qtbot, win, Qt.Key.Key_Space)
+    assert win.stack.currentWidget() is win.consent_page
+    qtbot.keyClicks(win.consent_page.nickname, "Ada")
+    key(qtbot, win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit is not None and win.flow.visit.code == "P-001", timeout=5_000)
+    assert win.stack.currentWidget() is win.capture_page
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Backspace)  # retake
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    key(qtbot, win, Qt.Key.Key_Return)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.flow.stage is Stage.DONE and win.stack.currentWidget() is win.done_page
+    win.controller.wait_idle()
+    photos = win.store.photos("P-001")
+    assert len(photos) == 3
+    assert sorted(p.name for p in win.store.photos_dir.rglob("*.jpg")) == sorted(f"{p.id}.jpg" for p in photos)
+    assert "3 photos kept" in win.done_page.detail.text()
+
+
+def test_refused_consent_saves_nothing(qtbot, window):
+    win = window
+    key(qtbot, win, Qt.Key.Key_Space)
+    win.consent_page.local.setChecked(False)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.flow.stage is Stage.IDLE and "No photos" in win.idle_page.notice.text()
+    win.controller.wait_idle()
+    assert win.store.participants() == []
+
+
+def test_camera_crash_mid_visit_shows_failsafe_and_keeps_photos(qtbot, tmp_path):
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1))
+    qtbot.addWidget(win)
+    win.show()
+    source = TestPatternSource((320, 240), fps=30)
+    win.camera.start(source)
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    key(qtbot, win, Qt.Key.Key_Space)
+    key(qtbot, win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit.code is not None, timeout=5_000)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    win.camera.start(TestPatternSource((320, 240), fps=30, crash_after=2))
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.FAILSAFE, timeout=10_000)
+    assert win.stack.currentWidget() is win.failsafe_page
+    assert "camera" in win.failsafe_page.what.text().lower()
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.flow.stage is Stage.IDLE
+    win.controller.wait_idle()
+    assert len(store.photos("P-001")) == 1
+    win.close()
+    store.close()
