@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -94,7 +98,6 @@ def test_shards_are_posted_two_at_a_time(atlas_env: ClientEnv) -> None:
     atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=20)
 
     shards = arrow_entries(emu)
-    assert [e.num_rows for e in sorted(shards, key=lambda e: e.row_ids[0] != ids[0])][0] == 5000
     assert sorted(e.num_rows for e in shards) == [1, 5000, 5000]
     first, second = shards[0], shards[1]
     assert second.started < first.finished, "the client's two workers should overlap"
@@ -239,6 +242,18 @@ def test_gateway_504_is_resent_by_the_client(atlas_env: ClientEnv) -> None:
     assert emu.dataset(ds.id).ids == ids
 
 
+def test_repeated_504s_end_in_high_load_error(atlas_env: ClientEnv) -> None:
+    emu = atlas_env.emulator
+    ds = new_dataset(atlas_env)
+    _, rows, emb = make_batch(12, seed=12)
+    emu.faults.add("arrow", "504", count=None)
+
+    with pytest.raises(RuntimeError, match="under high load"):
+        atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
+
+    assert [e.status for e in arrow_entries(emu)] == [504] * 4  # resent at once, no backoff
+
+
 @pytest.mark.parametrize(("phase", "stored"), [("before", 0), ("after", 5)])
 def test_dropped_connection_raises_connection_error(atlas_env: ClientEnv, phase: str, stored: int) -> None:
     emu = atlas_env.emulator
@@ -276,7 +291,7 @@ def test_a_hang_trips_the_outer_timeout_and_the_emulator_still_stops(atlas_env: 
 
     with pytest.raises(ClientTimeout) as caught:
         atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=0.5)
-    assert emu.faults.hanging == 1
+    wait_for(lambda: emu.faults.hanging == 1)
 
     started = time.monotonic()
     emu.stop()
@@ -296,6 +311,15 @@ def test_released_hang_completes_normally(atlas_env: ClientEnv) -> None:
     wait_for(lambda: emu.faults.hanging == 1)
     emu.faults.release_hangs()
     assert done.wait(5) and emu.dataset(ds.id).count == 5
+
+
+def test_hang_with_a_timeout_closes_the_connection_unanswered(emulator: AtlasEmulator) -> None:
+    emulator.faults.add("user", "hang", timeout=0.2)
+    started = time.monotonic()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{emulator.url}/v1/user", headers={"Authorization": f"Bearer {emulator.key}"}, timeout=5)
+    assert 0.2 <= time.monotonic() - started < 2.0
+    assert emulator.log.entries()[0].outcome == "dropped"
 
 
 # --- blobs -------------------------------------------------------------------------------------
@@ -419,7 +443,8 @@ def test_probabilistic_faults_are_reproducible() -> None:
     def decisions(seed: int) -> list:
         emu = AtlasEmulator(seed=seed)
         emu.faults.add("arrow", ["500", "504", "drop"], probability=0.4)
-        return [getattr(emu.faults.pick("POST", "/v1/project/data/add/arrow", "arrow"), "kind", None) for _ in range(40)]
+        picks = [emu.faults.pick("POST", "/v1/project/data/add/arrow", "arrow") for _ in range(40)]
+        return [fault.kind if fault else None for fault in picks]
 
     first = decisions(7)
     assert first == decisions(7) and first != decisions(8)
@@ -453,3 +478,22 @@ def test_emulator_config_limits_the_organization(tmp_path) -> None:
         env.call(ds.add_data, rows, embeddings=emb, timeout=10)
         assert emu.dataset(ds.id).count == 0
         assert "more datums exceeds your organization limit" in arrow_entries(emu)[0].detail
+
+
+def test_command_line_start(tmp_path) -> None:
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.atlas_emulator", "--port", "0", "--org", "cli-org", "--home", str(tmp_path)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        url = first.split(" on ", 1)[1].split()[0]
+        assert requests.get(f"{url}/_emulator/state", timeout=5).json()["organization"] == "cli-org"
+        assert '"token": "nk-emulator-test-key"' in (tmp_path / ".nomic" / "credentials").read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "stopped after 1 requests" in out

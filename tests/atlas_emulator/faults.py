@@ -21,7 +21,9 @@ Kinds (see ATLAS_PROTOCOL.md §4 for how the client reacts to each):
 ``"wrong_key"``    401 as for a refused API key
 ``"slow"``         wait ``delay=`` seconds, then behave normally
 ``"hang"``         never answer until :meth:`FaultPlan.release_hangs` (then behave normally) or the
-                   emulator stops (then the connection is closed)
+                   emulator stops (then the connection is closed); ``timeout=`` seconds closes it
+                   unanswered earlier, as a proxy's idle timeout would (keeps long randomized runs
+                   from piling up blocked client threads)
 ``"drop"``         close the connection without any response
 ``"status_201"``   process normally, answer 201 instead of 200 (with the normal JSON body the client
                    logs "Shard upload failed" yet ends with "Upload succeeded."; with ``body=b""`` it
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
@@ -47,6 +50,7 @@ REPLY_KINDS = {"500", "502", "503", "504", "http", "id_conflict", "lock_held", "
 FLOW_KINDS = {"slow", "hang", "drop"}
 AMEND_KINDS = {"status_201", "warning"}
 KINDS = frozenset(REPLY_KINDS | FLOW_KINDS | AMEND_KINDS)
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class FaultPlan:
         target: str,
         kind: Union[str, Sequence[str]],
         *,
-        count: Optional[int] = None,
+        count: Union[int, None, object] = _UNSET,
         probability: Optional[float] = None,
         skip: int = 0,
         method: Optional[str] = None,
@@ -119,8 +123,9 @@ class FaultPlan:
         """Add a rule. ``target`` is an endpoint name (see routes.ENDPOINTS), a path prefix or "*".
 
         ``kind`` may be a list: each firing then picks one kind at random (seeded). Without a
-        probability the rule fires ``count`` times (default once); with one it fires on each matching
-        request with that probability, ``count`` times at most (default: no cap).
+        probability the rule fires ``count`` times (default once; ``count=None``: every time); with
+        one it fires on each matching request with that probability, ``count`` times at most
+        (default: no cap).
         """
         kinds = (kind,) if isinstance(kind, str) else tuple(kind)
         unknown = [k for k in kinds if k not in KINDS]
@@ -128,8 +133,10 @@ class FaultPlan:
             raise ValueError(f"unknown fault kind(s) {unknown}; known: {sorted(KINDS)}")
         if phase not in ("before", "after"):
             raise ValueError("phase must be 'before' or 'after'")
-        if probability is None and count is None:
-            count = 1
+        if count is _UNSET:
+            count = 1 if probability is None else None
+        if count is not None and not isinstance(count, int):
+            raise TypeError("count must be an int or None")
         rule = FaultRule(target, kinds, count, probability, skip, method, phase, dict(params))
         with self._lock:
             self._rules.append(rule)
@@ -163,17 +170,20 @@ class FaultPlan:
         with self._hold:
             return self._hanging
 
-    def hold(self, stopping: threading.Event) -> bool:
-        """Block the calling handler until released (True) or until the emulator stops (False)."""
+    def hold(self, stopping: threading.Event, limit: Optional[float] = None) -> bool:
+        """Block the calling handler until released (True), or the emulator stops or ``limit`` passes (False)."""
+        deadline = None if limit is None else time.monotonic() + limit
         with self._hold:
             generation = self._generation
             self._hanging += 1
             try:
-                while self._generation == generation and not stopping.is_set():
+                while self._generation == generation:
+                    if stopping.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                        return False
                     self._hold.wait(0.05)
             finally:
                 self._hanging -= 1
-            return not stopping.is_set()
+            return True
 
     def pick(self, method: str, path: str, endpoint: str) -> Optional[Fault]:
         """Decide the fault for one request, updating the rules' counters."""

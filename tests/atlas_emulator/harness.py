@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -113,14 +114,18 @@ class ClientEnv:
 
     def __enter__(self) -> "ClientEnv":
         self._saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
+        original_base = Path.home() / ".nomic"
         self.home.mkdir(parents=True, exist_ok=True)
         os.environ["HOME"] = str(self.home)
         os.environ["ATLAS_API_PATH"] = self.emulator.url
         no_proxy = ",".join(filter(None, ["127.0.0.1", "localhost", self._saved_env.get("NO_PROXY")]))
         os.environ["NO_PROXY"] = os.environ["no_proxy"] = no_proxy
         self.write_credentials()
+        imported_before = "nomic.cli" in sys.modules
         cli = importlib.import_module("nomic.cli")
-        self._saved_base = cli.nomic_base_path
+        # If nomic is first imported here, its path already points into this temp HOME; restore to
+        # what a plain import would have computed instead.
+        self._saved_base = cli.nomic_base_path if imported_before else original_base
         cli.nomic_base_path = self.nomic_dir
         from loguru import logger
 

@@ -105,7 +105,10 @@ class AtlasEmulator:
         self._server = _HTTPServer((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"atlas-emulator-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"atlas-emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -262,7 +265,8 @@ class AtlasEmulator:
         if fault.kind == "slow":
             return not self._stopping.wait(float(fault.params.get("delay", 1.0)))
         if fault.kind == "hang":
-            return self.faults.hold(self._stopping)
+            limit = fault.params.get("timeout")
+            return self.faults.hold(self._stopping, None if limit is None else float(limit))
         return False
 
     @staticmethod

@@ -119,6 +119,11 @@ class Dataset:
         """True if a row with this unique id is stored."""
         return row_id in self._id_set
 
+    def set_lock(self, value: Optional[bool]) -> None:
+        """Force ``insert_update_delete_lock`` (True: a stuck lock) or, with None, follow the builds again."""
+        with self._lock:
+            self.lock_override = value
+
     # --- views for tests ---
 
     @property
