@@ -1,0 +1,406 @@
+"""Naming, loading and describing CLIP models, through open_clip's own API only.
+
+A model is named ``ARCH[:PRETRAINED]`` (:class:`ModelSpec`): an open_clip architecture plus a
+pretrained tag, a checkpoint file, or ``none`` for seeded random weights (tests, benchmarks,
+machines without weights). Every stored vector carries :attr:`ModelSpec.model_id`, so changing
+the model re-embeds instead of mixing incomparable vectors.
+
+torch and open_clip are imported inside the functions that need them: importing this module
+stays cheap, so the station window can appear before the ~2 s torch import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import numpy as np
+
+from .devices import choose_dtype, resolve_device
+from .weights import WeightsUnavailable, cached_weights, download, tag_config
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "TINY_ARCH",
+    "RANDOM_SEED",
+    "ModelSpec",
+    "LoadedModel",
+    "ModelLoadError",
+    "WeightsUnavailable",
+    "resolve_device",
+    "load_model",
+    "model_catalogue",
+    "fetch_weights",
+    "known_architectures",
+]
+
+DEFAULT_MODEL = "ViT-B-32:laion2b_s34b_b79k"
+TINY_ARCH = "piday-tiny"
+# Random weights are drawn from this seed, so "ARCH:none" gives the same vectors in every run.
+RANDOM_SEED = 20260314
+_CONFIG_DIR = Path(__file__).with_name("model_configs")
+_CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+_register_lock = Lock()
+_registered = False
+
+
+class ModelLoadError(RuntimeError):
+    """A checkpoint file exists but cannot be loaded as the named architecture (one-line message)."""
+
+
+def _register_configs() -> None:
+    """Make our own architectures (``piday-tiny``) known to open_clip, once per process."""
+    global _registered
+    with _register_lock:
+        if not _registered:
+            import open_clip
+
+            if TINY_ARCH not in open_clip.list_models():
+                open_clip.add_model_config(_CONFIG_DIR)
+            _registered = True
+
+
+def known_architectures() -> list[str]:
+    """Every architecture open_clip can build here, ours included."""
+    import open_clip
+
+    _register_configs()
+    return list(open_clip.list_models())
+
+
+def _pretrained_tags(arch: str) -> list[str]:
+    import open_clip
+
+    return list(open_clip.list_pretrained_tags_by_model(arch))
+
+
+def _clean_tag(tag: str) -> str:
+    # open_clip compares tags case-insensitively with '-' == '_'; keep one spelling in model ids.
+    return tag.strip().lower().replace("-", "_")
+
+
+def _looks_like_path(text: str) -> bool:
+    return (
+        "/" in text
+        or "\\" in text
+        or text.startswith(("~", "."))
+        or text.lower().endswith(_CHECKPOINT_SUFFIXES)
+        or (len(text) >= 2 and text[1] == ":" and text[0].isalpha())
+    )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An open_clip architecture plus where its weights come from.
+
+    ``pretrained`` is an open_clip tag (``laion2b_s34b_b79k``), the path of a checkpoint file,
+    or None for random weights seeded with :data:`RANDOM_SEED`.
+    """
+
+    arch: str
+    pretrained: str | None
+
+    @classmethod
+    def parse(cls, text: str) -> "ModelSpec":
+        """Parse ``ARCH[:PRETRAINED]`` as given to ``--model``; ValueError with a hint if wrong.
+
+        - ``ARCH:none`` is random weights; ``ARCH:TAG`` an open_clip tag (case and ``-``/``_``
+          insensitive); anything else after the colon must be an existing checkpoint file.
+        - ``ARCH`` alone means the usual weights for it: the default tag for the default
+          architecture, otherwise open_clip's first tag for ARCH, or random weights if it has
+          none. Silent random weights for a real architecture would surprise a user.
+        - The text is split at the first ``:`` only when what precedes it is a known
+          architecture, so ``ViT-B-32:C:\\models\\clip.pt`` keeps its Windows path intact.
+        """
+        raw = (text or "").strip()
+        if not raw:
+            raise ValueError("empty model name: use ARCH[:PRETRAINED], e.g. " + DEFAULT_MODEL)
+        archs = known_architectures()
+        arch, rest = raw, None
+        if raw not in archs and ":" in raw:
+            head, tail = raw.split(":", 1)
+            if _canonical_arch(head, archs) is not None:
+                arch, rest = head, tail
+        canonical = _canonical_arch(arch, archs)
+        if canonical is None:
+            raise ValueError(_unknown_arch_message(arch, archs))
+        arch = canonical
+        if rest is None or not rest.strip():
+            return cls(arch, _default_tag(arch))
+        rest = rest.strip()
+        if rest.lower() == "none":
+            return cls(arch, None)
+        import open_clip
+
+        if open_clip.is_pretrained_cfg(arch, rest):
+            return cls(arch, _clean_tag(rest))
+        path = Path(rest).expanduser()
+        if path.is_file():
+            return cls(arch, str(path.resolve()))
+        if _looks_like_path(rest):
+            raise ValueError(f"checkpoint file not found: {rest}")
+        tags = _pretrained_tags(arch)
+        close = difflib.get_close_matches(_clean_tag(rest), tags, n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        listed = ", ".join(tags[:8]) + (", ..." if len(tags) > 8 else "") if tags else "none known"
+        raise ValueError(
+            f"unknown pretrained tag {rest!r} for {arch}{hint}; known tags: {listed}; "
+            "or give a checkpoint file path, or 'none' for random weights"
+        )
+
+    @property
+    def kind(self) -> str:
+        """``random``, ``tag`` or ``file``: where the weights come from."""
+        if self.pretrained is None:
+            return "random"
+        import open_clip
+
+        _register_configs()
+        if open_clip.is_pretrained_cfg(self.arch, self.pretrained):
+            return "tag"
+        return "file"
+
+    @property
+    def model_id(self) -> str:
+        """Stable id stored with every vector.
+
+        ``ViT-B-32:laion2b_s34b_b79k``, ``piday-tiny:none``, or for a checkpoint file
+        ``ViT-B-32:file:<first 16 hex digits of its SHA-256>``: the content, not the path,
+        decides, so moving a file does not re-embed and replacing it does.
+        """
+        kind = self.kind
+        if kind == "random":
+            return f"{self.arch}:none"
+        if kind == "tag":
+            return f"{self.arch}:{_clean_tag(self.pretrained or '')}"
+        return f"{self.arch}:file:{_file_digest(self.pretrained or '')[:16]}"
+
+    def __str__(self) -> str:
+        return f"{self.arch}:{self.pretrained if self.pretrained is not None else 'none'}"
+
+
+def _canonical_arch(name: str, archs: list[str]) -> str | None:
+    if name in archs:
+        return name
+    folded = [a for a in archs if a.lower() == name.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _unknown_arch_message(arch: str, archs: list[str]) -> str:
+    close = difflib.get_close_matches(arch, archs, n=4, cutoff=0.5)
+    if not close:
+        close = difflib.get_close_matches(arch.lower(), [a.lower() for a in archs], n=4, cutoff=0.5)
+        close = [a for a in archs if a.lower() in close]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    if _looks_like_path(arch):
+        hint += f" (a checkpoint file needs its architecture first, e.g. ViT-B-32:{arch})"
+    return f"unknown model architecture {arch!r}{hint} (`piday models` lists them)"
+
+
+def _default_tag(arch: str) -> str | None:
+    default_arch, default_tag = DEFAULT_MODEL.split(":", 1)
+    if arch == default_arch:
+        return default_tag
+    tags = _pretrained_tags(arch)
+    return tags[0] if tags else None
+
+
+def _file_digest(path: str) -> str:
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise ModelLoadError(f"checkpoint file {path} cannot be read: {exc.strerror or exc}") from None
+    return _digest_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _digest_cached(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch_weights(spec: ModelSpec) -> Path:
+    """Put the weights of a tagged model into open_clip's cache (``piday models fetch``).
+
+    Returns the cached file. A checkpoint-file spec returns its path; random weights need no
+    file (ValueError). Offline or failing downloads raise :class:`WeightsUnavailable`.
+    """
+    kind = spec.kind
+    if kind == "random":
+        raise ValueError(f"{spec.model_id} uses random weights: there is nothing to fetch")
+    if kind == "file":
+        return Path(spec.pretrained or "")
+    return download(spec.arch, spec.pretrained or "", spec.model_id)
+
+
+@dataclass
+class LoadedModel:
+    """A ready-to-run model with everything needed to feed it.
+
+    Not thread-safe: one thread at a time may call the encode methods (the embedding engine
+    gives the model to its single inference thread).
+    """
+
+    spec: ModelSpec
+    model: Any
+    preprocess: Any
+    tokenizer: Any
+    device: str
+    dtype: Any
+    dim: int
+    image_size: int
+
+    @property
+    def model_id(self) -> str:
+        return self.spec.model_id
+
+    def encode_pixels(self, pixels: Any) -> np.ndarray:
+        """Embed a preprocessed batch (N, 3, H, W); float32, L2-normalised, shape (N, dim)."""
+        import torch
+
+        with torch.inference_mode():
+            x = pixels.to(device=self.device, dtype=self.dtype, non_blocking=True)
+            out = self.model.encode_image(x).float()
+            out = torch.nn.functional.normalize(out, dim=-1)
+            return out.cpu().numpy()
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        """Embed texts for search; float32, L2-normalised, shape (len(texts), dim)."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            tokens = self.tokenizer(list(texts)).to(self.device)
+            out = self.model.encode_text(tokens).float()
+            out = torch.nn.functional.normalize(out, dim=-1)
+            return out.cpu().numpy()
+
+
+class _DropRandomInitWarning(logging.Filter):
+    """open_clip warns on the root logger when a model has random weights; for ``none`` we asked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "initialized randomly" not in record.getMessage()
+
+
+def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """Build the model on ``device`` with weights cast to the chosen precision.
+
+    - ``precision`` ``auto`` follows :func:`devices.choose_dtype` (bfloat16 weights on a CPU
+      with native bfloat16, float16 on CUDA, float32 otherwise).
+    - Random weights are created under a fixed seed inside ``torch.random.fork_rng``, so two
+      loads give identical vectors and the caller's RNG state is untouched.
+    - A tag that is not cached and cannot be downloaded raises :class:`WeightsUnavailable`
+      within a few seconds; a cached tag is loaded from its file with no network access.
+    - A checkpoint that does not fit the architecture raises :class:`ModelLoadError`.
+    """
+    import open_clip
+    import torch
+
+    _register_configs()
+    device = resolve_device(device)
+    dtype = choose_dtype(device, precision)
+    kwargs: dict[str, Any] = {}
+    kind = spec.kind
+    pretrained: str | None = None
+    if kind == "tag":
+        cfg = tag_config(spec.arch, spec.pretrained or "")
+        path = cached_weights(spec.arch, spec.pretrained or "")
+        if path is None:
+            path = download(spec.arch, spec.pretrained or "", spec.model_id)
+        pretrained = str(path)
+        # Loading the file directly skips open_clip's tag lookup (and its network check), so
+        # hand over the tag's preprocessing and activation explicitly.
+        kwargs.update(
+            image_mean=cfg.get("mean"),
+            image_std=cfg.get("std"),
+            image_interpolation=cfg.get("interpolation"),
+            image_resize_mode=cfg.get("resize_mode"),
+            force_quick_gelu=bool(cfg.get("quick_gelu", False)),
+        )
+    elif kind == "file":
+        pretrained = spec.pretrained
+        if not Path(pretrained or "").is_file():
+            raise ModelLoadError(f"checkpoint file not found: {pretrained}")
+
+    quiet = _DropRandomInitWarning()
+    root = logging.getLogger()
+    root.addFilter(quiet)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(RANDOM_SEED)
+            model, _, preprocess = open_clip.create_model_and_transforms(
+                spec.arch, pretrained=pretrained, device="cpu", **kwargs
+            )
+    except WeightsUnavailable:
+        raise
+    except Exception as exc:
+        if kind == "random":
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelLoadError(f"cannot load {pretrained} as {spec.arch}: {first}") from exc
+    finally:
+        root.removeFilter(quiet)
+
+    model = model.to(device=device, dtype=dtype).eval().requires_grad_(False)
+    tokenizer = open_clip.get_tokenizer(spec.arch)
+    size = getattr(model.visual, "image_size", 224)
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (int(size), int(size))
+    loaded = LoadedModel(
+        spec=spec,
+        model=model,
+        preprocess=preprocess,
+        tokenizer=tokenizer,
+        device=device,
+        dtype=dtype,
+        dim=0,
+        image_size=int(max(sizes)),
+    )
+    # One forward pass: learns the embedding width and builds the kernels (oneDNN, cuDNN)
+    # now rather than on the first visitor's photo.
+    warm = torch.zeros((1, 3, sizes[0], sizes[1]))
+    loaded.dim = int(loaded.encode_pixels(warm).shape[-1])
+    return loaded
+
+
+def model_catalogue() -> list[dict]:
+    """What ``piday models`` shows: every known ``arch:tag`` and whether its weights are cached.
+
+    Rows: ``arch``, ``tag`` (None for architectures that only run with random weights, like
+    ``piday-tiny``), ``model`` (the ``--model`` text), ``cached`` (weights on this machine; True
+    when none are needed), ``default``. Only local caches are consulted: no network.
+    """
+    import open_clip
+
+    _register_configs()
+    rows = []
+    with_tags = set()
+    for arch, tag in open_clip.list_pretrained():
+        with_tags.add(arch)
+        name = f"{arch}:{tag}"
+        rows.append(
+            {
+                "arch": arch,
+                "tag": tag,
+                "model": name,
+                "cached": cached_weights(arch, tag) is not None,
+                "default": name == DEFAULT_MODEL,
+            }
+        )
+    for arch in open_clip.list_models():
+        if arch not in with_tags:
+            rows.append(
+                {"arch": arch, "tag": None, "model": f"{arch}:none", "cached": True, "default": False}
+            )
+    return rows
