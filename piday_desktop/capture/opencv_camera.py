@@ -213,8 +213,8 @@ class OpenCVCamera(CameraSource):
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         if self.requested_fps:
             cap.set(cv2.CAP_PROP_FPS, self.requested_fps)
-        # Keep the driver's queue short so the newest frame is what we read (not all backends).
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        # No CAP_PROP_BUFFERSIZE=1: the capture thread reads continuously, so the driver's
+        # queue stays empty anyway, and a single V4L2 buffer halves some cameras' frame rate.
 
     def read(self) -> Frame | None:
         if self._cap is None:

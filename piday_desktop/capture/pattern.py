@@ -79,6 +79,7 @@ class TestPatternSource(CameraSource):
         """Behave like a pulled USB cable: reads raise CameraLost, opens fail until replug()."""
         with self._lock:
             self._plugged = False
+        self._wake.set()  # a read waiting for its frame time notices at once, as with a camera
 
     def replug(self) -> None:
         """Plug it back in: the next open() succeeds."""
@@ -130,6 +131,8 @@ class TestPatternSource(CameraSource):
         if not self._plugged:
             raise CameraLost("Test pattern was unplugged (simulated)")
         self._pacer.wait()
+        if not self._plugged:  # pulled out while we waited for the frame time
+            raise CameraLost("Test pattern was unplugged (simulated)")
         image = self.render(n)
         self._number = n + 1
         return Frame.capture(image, n)

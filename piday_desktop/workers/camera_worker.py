@@ -135,6 +135,12 @@ class _Exchange:
             self.current = source
             return source
 
+    def set_current(self, source: CameraSource) -> None:
+        with self._cond:
+            self.current = source
+            if self.stopping or self.next_source is not None:
+                source.interrupt()
+
     def should_leave(self) -> bool:
         """Stop reading the current source: the worker stops or another source is waiting."""
         with self._cond:
@@ -216,7 +222,9 @@ class _CaptureLoop(QObject):
         if self.reconnect is None:
             return source
         if isinstance(source, ReconnectingSource):
-            own = source.on_state
+            # Keep the caller's own listener (once: the same source may be handed over again).
+            own = getattr(source, "_caller_on_state", source.on_state)
+            source._caller_on_state = own  # type: ignore[attr-defined]
 
             def both(state: CameraState, detail: str) -> None:
                 if own is not None:
@@ -230,8 +238,7 @@ class _CaptureLoop(QObject):
     def _play(self, given: CameraSource) -> None:
         exchange = self.exchange
         source = self._wrap(given)
-        with exchange._cond:
-            exchange.current = source  # interrupts must reach the wrapper's waits too
+        exchange.set_current(source)  # interrupts must reach the wrapper's waits too
         self._status(CameraState.STARTING, given.description)
         try:
             try:
@@ -316,7 +323,7 @@ class CameraWorker(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             # A QThread destroyed while running aborts the process: stop before Qt tears down.
-            app.aboutToQuit.connect(self.stop)
+            app.aboutToQuit.connect(self._on_about_to_quit)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -422,6 +429,10 @@ class CameraWorker(QObject):
         if state != self._state:
             self._state = state
             _emit(self.state_changed, state)
+
+    @Slot()
+    def _on_about_to_quit(self) -> None:
+        self.stop()
 
     @Slot(int)
     def _on_frame_waiting(self, generation: int) -> None:
