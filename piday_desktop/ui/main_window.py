@@ -113,7 +113,12 @@ class StationWindow(QMainWindow):
         self.setStyleSheet("QMainWindow, QWidget { background: #1b1d23; color: #f2f2f2; }"
                            "QPushButton { background: #3a3f4b; border-radius: 8px; padding: 6px 18px; }"
                            "QPushButton:hover { background: #4a5060; }"
-                           "QLineEdit { background: #2a2d35; border: 1px solid #555; padding: 6px; }")
+                           "QLineEdit { background: #2a2d35; border: 1px solid #555; padding: 6px; }"
+                           "QCheckBox::indicator { width: 26px; height: 26px; border: 2px solid #c8c8c8;"
+                           " border-radius: 5px; background: #2a2d35; }"
+                           "QCheckBox::indicator:checked { background: #4caf50; border-color: #4caf50; }"
+                           "QCheckBox:disabled { color: #777; }"
+                           "QCheckBox::indicator:disabled { border-color: #555; }")
 
     def _wire(self) -> None:
         f, c = self.flow, self.controller
