@@ -147,6 +147,7 @@ class EmbeddingEngine:
         max_batch: int = 32,
         decode_workers: int | None = None,
         prefetch: int | None = None,
+        batch_wait: float = 0.05,
         torch_threads: int | None = None,
     ) -> None:
         """
@@ -154,6 +155,10 @@ class EmbeddingEngine:
         :param decode_workers: decode threads; default :func:`default_decode_workers`.
         :param prefetch: images decoded or being decoded ahead of the model (memory bound);
             default ``2 * max_batch``.
+        :param batch_wait: when some photos are decoded and more are being decoded right now,
+            wait up to this many seconds for those to fill the batch (only then: a lone photo
+            never waits). Bigger batches run the model more efficiently, and while the model
+            waits the decoders have the cores to themselves.
         :param torch_threads: if given, ``torch.set_num_threads`` for the inference thread.
         """
         if max_batch < 1:
@@ -164,6 +169,7 @@ class EmbeddingEngine:
         self._max_batch = int(max_batch)
         self._decode_workers = decode_workers
         self._prefetch = max(1, int(prefetch if prefetch is not None else 2 * max_batch))
+        self._batch_wait = max(0.0, float(batch_wait))
         self._torch_threads = torch_threads
 
         self._cond = threading.Condition(threading.RLock())
@@ -171,10 +177,11 @@ class EmbeddingEngine:
         self._ready: deque[tuple[Any, cf.Future]] = deque()
         self._text_jobs: deque[tuple[list[str], cf.Future]] = deque()
         self._decoding: set[cf.Future] = set()  # futures whose photo a decode thread holds
-        self._outstanding = 0
+        self._outstanding: set[cf.Future] = set()  # submitted photos, pruned when done
         self._closing = False  # no new work accepted
         self._stopped = False  # inference thread should exit now
         self._stats = EngineStats()
+        self._fill_deadline: float | None = None
 
         self._loaded = threading.Event()
         self._model: LoadedModel | None = None
@@ -201,7 +208,7 @@ class EmbeddingEngine:
             if self._load_error is not None:
                 future.set_exception(self._load_error)
                 return future
-            self._outstanding += 1
+            self._outstanding.add(future)
             future.add_done_callback(self._on_done)
             if priority:
                 self._pending.appendleft((source, future))
@@ -298,7 +305,8 @@ class EmbeddingEngine:
     def queue_length(self) -> int:
         """Photos submitted whose futures are not done yet (never blocks)."""
         with self._cond:
-            return self._outstanding
+            # done() turns true before done-callbacks run: count that, not the callbacks.
+            return sum(1 for f in self._outstanding if not f.done())
 
     @property
     def stats(self) -> EngineStats:
@@ -345,9 +353,9 @@ class EmbeddingEngine:
 
     # ------------------------------------------------------------------ internals
 
-    def _on_done(self, _future: cf.Future) -> None:
+    def _on_done(self, future: cf.Future) -> None:
         with self._cond:
-            self._outstanding -= 1
+            self._outstanding.discard(future)
 
     def _require_model(self) -> LoadedModel:
         if self._load_error is not None:
@@ -387,11 +395,11 @@ class EmbeddingEngine:
             self._stats = replace(self._stats, decode_seconds=self._stats.decode_seconds + elapsed)
             if error is None and pixels is not None and not self._stopped:
                 self._ready.append((pixels, future))
-                self._cond.notify_all()
             else:
                 self._dispatch()
                 if error is not None:
                     self._stats = replace(self._stats, failed=self._stats.failed + 1)
+            self._cond.notify_all()  # a batch may be waiting for this photo either way
         if error is not None:
             _settle(future, error=error)
 
@@ -463,6 +471,8 @@ class EmbeddingEngine:
                     return None
                 if self._text_jobs:
                     return "text", self._text_jobs.popleft()
+                if self._ready and self._batch_is_worth_waiting_for():
+                    continue
                 if self._ready:
                     batch = []
                     while self._ready and len(batch) < self._max_batch:
@@ -472,6 +482,25 @@ class EmbeddingEngine:
                 if self._closing and not self._pending and not self._decoding:
                     return None
                 self._cond.wait()
+
+    def _batch_is_worth_waiting_for(self) -> bool:
+        """Wait (lock held) while photos in the decoders could still fill this batch.
+
+        Returns True after a wait, so the caller re-checks everything (stop, text jobs);
+        False when the batch should run now: full, nothing more coming, or waited long enough.
+        """
+        want = min(self._max_batch, len(self._ready) + len(self._decoding))
+        if len(self._ready) >= want or self._batch_wait <= 0:
+            self._fill_deadline = None
+            return False
+        now = time.monotonic()
+        if self._fill_deadline is None:
+            self._fill_deadline = now + self._batch_wait
+        if now >= self._fill_deadline:
+            self._fill_deadline = None
+            return False
+        self._cond.wait(self._fill_deadline - now)
+        return True
 
     def _run_batch(self, batch: list[tuple[Any, cf.Future]]) -> None:
         live = [(pixels, fut) for pixels, fut in batch if not fut.done()]

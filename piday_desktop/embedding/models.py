@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "ViT-B-32:laion2b_s34b_b79k"
+# A ViT small enough for tests (image 64, patch 16, width 64, 2 layers; text width 64, 2
+# layers), defined in model_configs/piday-tiny.json. Its image tower average-pools the patch
+# tokens: with random weights a class-token ViT this shallow maps every picture to nearly
+# the same vector, which would make the reference and EXIF tests toothless.
 TINY_ARCH = "piday-tiny"
 # Random weights are drawn from this seed, so "ARCH:none" gives the same vectors in every run.
 RANDOM_SEED = 20260314
