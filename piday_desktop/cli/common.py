@@ -43,7 +43,7 @@ exit codes:
 # stdout carries results (tables, JSON); stderr carries progress and messages, so
 # `piday search ... --json > hits.json` stays clean.
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UserError(Exception):

@@ -7,7 +7,7 @@ import time
 
 from rich.markup import escape
 
-from ..core.durable import DiskFull
+from ..core.durable import DiskFull, StorageError
 from ..core.intake import IntakeResult, ingest
 from ..core.scan import ScanError, scan_folder
 from ..core.store import Consent, EventStore
@@ -34,6 +34,14 @@ def _print_list(title: str, items: list[tuple[str, str]], limit: int | None = No
         err.print(f"  {escape(item)}: {escape(reason)}")
     if len(shown) < len(items):
         err.print(f"  … and {len(items) - len(shown)} more (see `piday report`)")
+
+
+def _record_run(store: EventStore, run_id: int, **fields) -> None:
+    """Write the run log; a disk too full for that must not hide the real error."""
+    try:
+        store.finish_run(run_id, **fields)
+    except StorageError as exc:
+        err.print(f"[yellow]could not record this run in the report: {escape(exc.strerror or str(exc))}[/]")
 
 
 def _model_fields(engine) -> dict:
@@ -63,7 +71,7 @@ def run_import(args: argparse.Namespace) -> int:
             if engine is not None:
                 try:
                     embedded = _embed_phase(store, engine, progress)
-                except (KeyboardInterrupt, DiskFull):
+                except (KeyboardInterrupt, StorageError):
                     raise
                 except Exception as exc:
                     raise context.model_error(exc) from exc
@@ -73,6 +81,9 @@ def run_import(args: argparse.Namespace) -> int:
     except DiskFull as exc:
         status, code = "failed", EXIT_STORAGE
         message = f"disk full ({exc.strerror}); every photo stored before this is intact: free space and run again"
+    except StorageError as exc:
+        status, code = "failed", EXIT_STORAGE
+        message = f"{exc.strerror}; every photo stored before this is intact"
     except UserError as exc:
         status, code, message = "failed", exc.code, str(exc)
     finally:
@@ -81,8 +92,8 @@ def run_import(args: argparse.Namespace) -> int:
         skipped = intake.skipped + embedded.failed
         if status == "ok" and skipped:
             status, code = "partial", EXIT_SKIPPED
-        store.finish_run(
-            run_id, status=status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
+        _record_run(
+            store, run_id, status=status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
             imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
             skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
             images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
@@ -135,8 +146,8 @@ def run_embed(args: argparse.Namespace) -> int:
         engine.close()
         if status == "ok" and result.failed:
             status, code = "partial", EXIT_SKIPPED
-        store.finish_run(
-            run_id, status=status, failures=result.failed, embedded=result.embedded,
+        _record_run(
+            store, run_id, status=status, failures=result.failed, embedded=result.embedded,
             skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
             images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
             **(_model_fields(engine) if result.embedded else {}),

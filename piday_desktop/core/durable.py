@@ -16,7 +16,11 @@ from pathlib import Path
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-class DiskFull(OSError):
+class StorageError(OSError):
+    """The data folder cannot be written (disk failing, removed, read-only); saved data is intact."""
+
+
+class DiskFull(StorageError):
     """The disk (or quota) is full; what was already saved is intact."""
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths, schema
-from .durable import DiskFull, write_durably
+from .durable import DiskFull, StorageError, write_durably
 
 PHOTO_STATES = ("review", "kept")
 EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
@@ -173,8 +173,12 @@ class EventStore:
             except BaseException as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
-                    raise DiskFull(errno.ENOSPC, f"disk full while saving to the event database ({exc})") from exc
+                if isinstance(exc, sqlite3.OperationalError):
+                    text = str(exc).lower()
+                    if "full" in text:
+                        raise DiskFull(errno.ENOSPC, f"disk full while saving to the event database ({exc})") from exc
+                    if "disk i/o error" in text or "readonly" in text:
+                        raise StorageError(errno.EIO, f"cannot write the event database ({exc})") from exc
                 raise
 
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
