@@ -91,3 +91,28 @@ def test_camera_crash_mid_visit_shows_failsafe_and_keeps_photos(qtbot, tmp_path)
     assert len(store.photos("P-001")) == 1
     win.close()
     store.close()
+
+
+def test_photos_taken_before_the_model_is_ready_are_embedded_when_it_is(qtbot, window):
+    """The window works while the model loads; kept photos get their vectors once it is ready."""
+    from piday_desktop.embedding.engine import EmbeddingEngine
+    from piday_desktop.embedding.models import ModelSpec, load_model
+
+    win = window
+    assert "Model loading" in win.status_labels["embedding"].text()
+    key(qtbot, win, Qt.Key.Key_Space)
+    key(qtbot, win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit.code is not None, timeout=5_000)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    engine = EmbeddingEngine(load_model(ModelSpec.parse("piday-tiny:none"), device="cpu"))
+    win.attach_engine(engine)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.flow.stage is Stage.DONE
+    qtbot.waitUntil(lambda: win.store.embedded_models().get("piday-tiny:none") == 3, timeout=30_000)
+    win.controller.wait_idle()
+    assert len(win.store.photos("P-001")) == 3
+    assert "CPU" in win.status_labels["embedding"].text()

@@ -136,7 +136,7 @@ class StationController:
         """Queue a stored photo for its vector; the map hears about it when it arrives."""
         if self.engine is None:
             return
-        fut = self.engine.submit(self.store.photo_path(photo))
+        fut = self.engine.submit(self.store.photo_path(photo), priority=True)  # a visitor is waiting
         self._embedding.add(fut)
 
         def done(f: Future) -> None:
