@@ -23,6 +23,7 @@ from ..core.store import EventStore, Photo
 from ..core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
 from ..workers.camera_worker import CameraWorker
 from ..workers.invoker import UiInvoker
+from .lag_probe import LagProbe
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
 from .preview import PreviewWidget
 
@@ -90,6 +91,8 @@ class StationWindow(QMainWindow):
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
+        self.lag_probe = LagProbe(parent=self)
+        self.lag_probe.start()
         self._show_stage(self.flow.stage)
         self.refresh_status()
 
