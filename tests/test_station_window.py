@@ -136,3 +136,43 @@ def test_event_loop_keeps_running_during_a_burst_of_shots_with_embedding(qtbot, 
     qtbot.waitUntil(lambda: win.store.embedded_models().get("piday-tiny:none") == 3, timeout=30_000)
     stats = win.lag_probe.stats()
     assert stats["ticks"] > 20  # the loop kept turning the whole time
+
+
+def test_visits_left_open_by_a_crash_are_offered_and_finished_keeping_photos(qtbot, tmp_path):
+    from piday_desktop.core.store import Consent
+
+    store = EventStore.open(tmp_path, "ev")
+    p = store.create_participant(consent=Consent())
+    store.add_photo(p, b"jpeg-bytes-1", sha256="1" * 64, fmt="JPEG", width=1, height=1)
+    store.add_photo(p, b"jpeg-bytes-2", sha256="2" * 64, fmt="JPEG", width=1, height=1, state="review")
+    win = StationWindow(store, StationConfig(event="ev"))
+    qtbot.addWidget(win)
+    win.show()
+    assert win.idle_page.finish_open.isVisible() and "P-001 (2 photos)" in win.idle_page.recovery.text()
+    qtbot.mouseClick(win.idle_page.finish_open, Qt.MouseButton.LeftButton)
+    assert store.participant("P-001").state == "finished"
+    assert len(store.photos("P-001")) == 2
+    assert not win.idle_page.finish_open.isVisible()
+    win.close()
+    store.close()
+
+
+def test_settings_apply_at_once_and_are_saved(qtbot, window, monkeypatch):
+    from piday_desktop.core.config import load_config
+    from piday_desktop.ui.settings_dialog import SettingsDialog
+
+    win = window
+
+    def fill_and_save(dialog: SettingsDialog) -> int:
+        dialog.shots.setValue(5)
+        dialog.countdown.setValue(1.5)
+        dialog.event.setText("other-event")
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(SettingsDialog, "exec", fill_and_save)
+    win.open_settings()
+    assert win.flow.settings.shots_per_visitor == 5 and win.flow.settings.countdown_s == 1.5
+    assert "Restart piday" in win.idle_page.notice.text()
+    saved, existed = load_config()
+    assert existed and saved.shots_per_visitor == 5 and saved.event == "other-event"

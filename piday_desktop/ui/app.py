@@ -49,6 +49,7 @@ def run_station(args: argparse.Namespace) -> int:
 
     sys.excepthook = to_failsafe
     window.camera.start(config.camera)
+    window.probe_cameras_in_background()
     start_engine_in_background(
         config.model or os.environ.get("PIDAY_MODEL", ""), config.device,
         on_ready=lambda engine: window.invoker.post(lambda: window.attach_engine(engine)),

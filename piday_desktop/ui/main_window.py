@@ -95,6 +95,8 @@ class StationWindow(QMainWindow):
         self.lag_probe.start()
         self._show_stage(self.flow.stage)
         self.refresh_status()
+        self._cameras: list[tuple[str, str]] = []
+        self._show_interrupted()
 
     # --- construction ------------------------------------------------------------------
 
@@ -129,6 +131,8 @@ class StationWindow(QMainWindow):
         f.requests.capture.connect(lambda _visit: self.capture_page.preview.flash())
         c.photo_saved.connect(self._show_review)
         self.idle_page.start_clicked.connect(f.start)
+        self.idle_page.settings_clicked.connect(self.open_settings)
+        self.idle_page.finish_open_clicked.connect(self.finish_interrupted)
         self.consent_page.accepted.connect(lambda consent, nick: f.give_consent(consent, nick))
         self.consent_page.declined.connect(f.cancel)
         cp = self.capture_page
@@ -143,6 +147,55 @@ class StationWindow(QMainWindow):
         self.camera.frame_ready.connect(lambda frame: cp.preview.show_frame(frame.image))
         self.camera.state_changed.connect(self._camera_state)
         self.camera.error.connect(self._camera_error)
+
+    # --- recovery and settings ---------------------------------------------------------
+
+    def _show_interrupted(self) -> None:
+        summaries = []
+        for p in self.store.open_participants():
+            photos = self.store.photos(p.code, include_review=True)
+            summaries.append(f"{p.code} ({len(photos)} photo{'s' if len(photos) != 1 else ''})")
+        self.idle_page.show_interrupted(summaries)
+
+    def finish_interrupted(self) -> None:
+        """Close visits left open by a crash: every stored photo is kept (the visitor saw it taken)."""
+        for p in self.store.open_participants():
+            for photo in self.store.photos(p.code, include_review=True):
+                if photo.state == "review":
+                    self.store.set_photo_state(photo.id, "kept")
+            kept = self.store.photos(p.code)
+            self.store.set_participant_state(p.code, "finished" if kept else "cancelled")
+        self._show_interrupted()
+
+    def probe_cameras_in_background(self) -> None:
+        """Device probing can take seconds per camera: never on the UI thread."""
+        import threading
+
+        from ..capture import list_cameras
+
+        def work() -> None:
+            found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
+            self.invoker.post(lambda: setattr(self, "_cameras", found))
+        threading.Thread(target=work, name="piday-camera-probe", daemon=True).start()
+
+    def open_settings(self) -> None:
+        from ..core.config import save_config
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.config, self._cameras, self)
+        if not dialog.exec():
+            return
+        new = dialog.config()
+        restart = dialog.needs_restart()
+        save_config(new)
+        if new.camera != self.config.camera:
+            self.camera.start(new.camera)
+        self.flow.settings = FlowSettings(new.shots_per_visitor, new.countdown_s)
+        self.consent_page.text.setText(new.consent_text)
+        self.capture_page.preview.framing_guide = new.framing_guide
+        self.config = new
+        if restart:
+            self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")
 
     # --- engine ------------------------------------------------------------------------
 

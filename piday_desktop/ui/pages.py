@@ -39,6 +39,8 @@ def button(text: str, size: float = 18) -> QPushButton:
 
 class IdlePage(QWidget):
     start_clicked = Signal()
+    settings_clicked = Signal()
+    finish_open_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +60,25 @@ class IdlePage(QWidget):
         row.addStretch()
         layout.addLayout(row)
         layout.addStretch(2)
+        # Visits a crash or power cut left open: the volunteer finishes them with one click.
+        self.recovery = QLabel("")
+        self.recovery.setWordWrap(True)
+        self.recovery.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.recovery.setStyleSheet("color: #ffd866")
+        self.finish_open = button("Finish interrupted visits", 14)
+        self.finish_open.clicked.connect(self.finish_open_clicked)
+        layout.addWidget(self.recovery)
+        layout.addWidget(self.finish_open, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.show_interrupted([])
+        self.settings = button("Settings…", 12)
+        self.settings.clicked.connect(self.settings_clicked)
+        layout.addWidget(self.settings, alignment=Qt.AlignmentFlag.AlignRight)
+
+    def show_interrupted(self, summaries: list[str]) -> None:
+        self.recovery.setText("Interrupted visits from before the restart: " + "; ".join(summaries)
+                              + ". Their photos are safe." if summaries else "")
+        self.recovery.setVisible(bool(summaries))
+        self.finish_open.setVisible(bool(summaries))
 
 
 class ConsentPage(QWidget):

@@ -1,0 +1,101 @@
+"""The settings a volunteer may change at the stand, saved to the TOML config file.
+
+Camera, shots, countdown, consent text and framing guide apply at once; event, model and
+device apply at the next start (they change what the station stores and loads), and the
+dialog says so rather than half-switching a running station.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ..core.config import StationConfig
+from ..core.paths import InvalidEventName, validate_event_name
+
+RESTART_FIELDS = ("event", "model", "device")
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)")."""
+        super().__init__(parent)
+        self.setWindowTitle("Station settings")
+        self._original = config
+        form = QFormLayout()
+        self.event = QLineEdit(config.event)
+        self.camera = QComboBox()
+        self.camera.setEditable(True)  # a video file or image folder path can be typed
+        for spec, description in cameras:
+            self.camera.addItem(description, spec)
+        self.camera.addItem("Test pattern (no camera needed)", "pattern")
+        index = self.camera.findData(config.camera)
+        if index >= 0:
+            self.camera.setCurrentIndex(index)
+        else:
+            self.camera.setEditText(config.camera)
+        self.shots = QSpinBox()
+        self.shots.setRange(1, 20)
+        self.shots.setValue(config.shots_per_visitor)
+        self.countdown = QDoubleSpinBox()
+        self.countdown.setRange(0, 30)
+        self.countdown.setSingleStep(0.5)
+        self.countdown.setSuffix(" s")
+        self.countdown.setValue(config.countdown_s)
+        self.consent_text = QPlainTextEdit(config.consent_text)
+        self.model = QLineEdit(config.model)
+        self.model.setPlaceholderText("default: ViT-B-32:laion2b_s34b_b79k")
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        self.device.setCurrentText(config.device)
+        self.guide = QCheckBox("Show a framing guide on the preview")
+        self.guide.setChecked(config.framing_guide)
+        form.addRow("Event", self.event)
+        form.addRow("Camera", self.camera)
+        form.addRow("Photos per visitor", self.shots)
+        form.addRow("Countdown", self.countdown)
+        form.addRow("Consent text", self.consent_text)
+        form.addRow("Model", self.model)
+        form.addRow("Device", self.device)
+        form.addRow("", self.guide)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #ff6b6b")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("Event, model and device take effect at the next start."))
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def camera_spec(self) -> str:
+        data = self.camera.currentData()
+        text = self.camera.currentText().strip()
+        if data is not None and self.camera.itemText(self.camera.currentIndex()) == text:
+            return str(data)
+        return text
+
+    def config(self) -> StationConfig:
+        return replace(
+            self._original, event=self.event.text().strip(), camera=self.camera_spec(),
+            shots_per_visitor=self.shots.value(), countdown_s=self.countdown.value(),
+            consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
+            model=self.model.text().strip(), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
+        )
+
+    def needs_restart(self) -> bool:
+        new = self.config()
+        return any(getattr(new, f) != getattr(self._original, f) for f in RESTART_FIELDS)
+
+    def _accept(self) -> None:
+        try:
+            validate_event_name(self.event.text().strip())
+        except InvalidEventName as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
