@@ -59,6 +59,7 @@ class CapturePage(QWidget):
         for b in (self.cancel, self.retake, self.delete, self.keep, self.shoot, self.finish):
             row.addWidget(b)
         layout.addLayout(row)
+        self.set_mode(reviewing=False, counting=False)
 
     def set_mode(self, reviewing: bool, counting: bool) -> None:
         for b in (self.retake, self.delete, self.keep):
