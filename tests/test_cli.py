@@ -191,3 +191,14 @@ def test_disk_full_stops_cleanly_and_keeps_what_was_saved(tmp_path):
     for (pid, ext, part) in conn.execute("SELECT id, ext, participant_id FROM photos"):
         assert (data / "events" / "ev" / "photos" / part / f"{pid}.{ext}").stat().st_size > 0
     assert not list((data / "events" / "ev" / "photos").rglob("*.part"))
+
+
+def test_models_lists_the_default_and_says_whether_it_is_cached(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    code, out, _ = run(capsys, "models")
+    assert code == EXIT_OK
+    line = next(line for line in out.splitlines() if "ViT-B-32:laion2b_s34b_b79k" in line)
+    assert "no" in line and "*" in line
+    assert "piday-tiny:none" in out
+    code, _, err = run(capsys, "models", "fetch", "ViT-B-32:laion2b_s34b_b79k")
+    assert code == EXIT_MODEL and "cannot be downloaded" in err

@@ -14,16 +14,19 @@ from .common import EXIT_OK, err, out
 def run_models(args: argparse.Namespace) -> int:
     from ..embedding.models import model_catalogue
 
-    rows = model_catalogue()
-    if not args.all:
-        rows = [r for r in rows if r["cached"] or r["default"] or r.get("local")]
+    catalogue = model_catalogue()
+    tagged = [r for r in catalogue if r["tag"]]
+    untagged = sorted((r for r in catalogue if not r["tag"]), key=lambda r: not r["arch"].startswith("piday"))
+    rows = tagged if args.all else [r for r in tagged if r["cached"] or r["default"]]
     table = Table(title="open_clip models" + ("" if args.all else " (cached or default; --all lists every tag)"))
     for col in ("model", "cached", "default"):
         table.add_column(col)
     for r in rows:
-        name = f"{r['arch']}:{r['tag']}" if r.get("tag") else r["arch"]
-        table.add_row(escape(name), "yes" if r["cached"] else "no", "*" if r["default"] else "")
+        table.add_row(escape(r["model"]), "yes" if r["cached"] else "no", "*" if r["default"] else "")
     out.print(table)
+    archs = sorted({r["arch"] for r in catalogue})
+    out.print(f"{len(archs)} architectures run with random weights (ARCH:none), e.g. "
+              + ", ".join(r["model"] for r in untagged[:3]))
     err.print("use one with --model ARCH:TAG; `piday models fetch ARCH:TAG` downloads one (needs internet); "
               "ARCH:none gives seeded random weights for rehearsals and tests")
     return EXIT_OK
