@@ -32,7 +32,7 @@ class LayoutConfig:
     settle_learning_rate: float = 0.25
     #: ... then a gentle global polish lets the map as a whole adapt (0 epochs: skip it).
     refit_epochs: int = 30
-    refit_learning_rate: float = 0.05
+    refit_learning_rate: float = 0.02
     #: Epochs for the first UMAP fit, which starts from PCA (None: umap's default, 500 / 200).
     first_fit_epochs: int | None = None
     #: Neighbours averaged when placing a new point quickly.
