@@ -1,0 +1,204 @@
+#!/usr/bin/env python
+"""Embedding throughput: naive open_clip loop vs our engine vs the model alone.
+
+    python bench/embed_throughput.py [--n 256] [--n-phone 32] [--model ViT-B-32:none]
+
+For each image size (640x480 and phone-sized 4032x3024 JPEGs, generated into a temp dir) it
+measures, in one process:
+
+1. baseline: PIL open -> open_clip's preprocess -> batches of 32 through ``encode_image``, one
+   Python thread, float32 weights (what most CLIP scripts do);
+2. engine: ``EmbeddingEngine`` end to end from the files (reduced-size JPEG decoding on a
+   thread pool overlapping inference, dynamic batching, the automatic precision);
+3. bound: the model alone on ready-made tensors, at the best batch size and precision tried.
+
+and prints images/s for each, engine/baseline and engine/bound. Pictures are the test image
+factory's (gradients, blobs) with Gaussian noise added (``--noise``, default 4) so the JPEG
+files have roughly a camera photo's entropy: smooth synthetic pictures compress to a tenth of
+a real photo's size and decode much faster, which would flatter the engine. Phone-sized
+pictures repeat ``--unique`` distinct images (generating 12 MP pictures is slow); every file
+is read and decoded separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SIZES = {"small": (640, 480), "phone": (4032, 3024)}
+
+
+def make_images(folder: Path, size: tuple[int, int], count: int, unique: int, noise: float) -> list[Path]:
+    """``count`` JPEGs of ``size`` (quality 90), ``unique`` distinct pictures, reused if present."""
+    import imagefactory
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"{size[0]}x{size[1]}-n{noise:g}-{i:04d}.jpg"
+        paths.append(path)
+        if path.exists():
+            continue
+        if i >= unique:
+            shutil.copyfile(paths[i % unique], path)
+            continue
+        img = imagefactory.picture(size, seed=i)
+        if noise > 0:
+            rng = np.random.default_rng(i)
+            arr = np.asarray(img, dtype=np.float32)
+            arr += rng.normal(0.0, noise, arr.shape).astype(np.float32)
+            img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+        img.save(path, "JPEG", quality=90)
+    return paths
+
+
+def baseline(model, paths: list[Path], batch: int = 32) -> float:
+    """The naive loop most CLIP scripts use; returns images/s."""
+    import torch
+    from PIL import Image
+
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for i in range(0, len(paths), batch):
+            pixels = torch.stack(
+                [model.preprocess(Image.open(p).convert("RGB")) for p in paths[i : i + batch]]
+            )
+            out = model.model.encode_image(pixels)
+            torch.nn.functional.normalize(out, dim=-1).numpy()
+    return len(paths) / (time.perf_counter() - start)
+
+
+def engine_run(model, paths: list[Path], args) -> tuple[float, object]:
+    """Our engine end to end from files; returns images/s and the engine's stats."""
+    from piday_desktop.embedding.engine import EmbeddingEngine
+
+    with EmbeddingEngine(
+        model,
+        max_batch=args.max_batch,
+        decode_workers=args.decode_workers,
+        torch_threads=args.torch_threads,
+        batch_wait=args.batch_wait,
+    ) as engine:
+        engine.submit(paths[0]).result()  # threads started, pool warm
+        warm = engine.stats
+        start = time.perf_counter()
+        futures = [engine.submit(p) for p in paths]
+        for f in futures:
+            f.result()
+        rate = len(paths) / (time.perf_counter() - start)
+        stats = engine.stats
+    batches = stats.batches - warm.batches
+    return rate, (stats.images - warm.images) / max(1, batches)
+
+
+def bound(models: dict, batches: list[int], seconds: float) -> tuple[float, str]:
+    """The model alone on ready tensors: best images/s over batch sizes and precisions."""
+    import torch
+
+    best, label = 0.0, ""
+    for name, model in models.items():
+        for b in batches:
+            x = torch.randn(b, 3, model.image_size, model.image_size)
+            model.encode_pixels(x)
+            n, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds:
+                model.encode_pixels(x)
+                n += b
+            rate = n / (time.perf_counter() - start)
+            if rate > best:
+                best, label = rate, f"{name} batch {b}"
+    return best, label
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=256, help="640x480 JPEGs (default 256)")
+    parser.add_argument("--n-phone", type=int, default=64, help="4032x3024 JPEGs (default 64; 0 skips)")
+    parser.add_argument("--unique", type=int, default=8, help="distinct phone-sized pictures (default 8)")
+    parser.add_argument("--noise", type=float, default=4.0, help="Gaussian noise sigma added to pictures (default 4)")
+    parser.add_argument("--model", default="ViT-B-32:none", help="ARCH[:PRETRAINED] (default ViT-B-32:none)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--decode-workers", type=int, default=None)
+    parser.add_argument("--torch-threads", type=int, default=None)
+    parser.add_argument("--batch-wait", type=float, default=0.05)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of engine and bound; best counts (default 2)")
+    parser.add_argument("--bound-seconds", type=float, default=3.0)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--images", type=Path, default=None, help="keep generated images here (reused)")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from piday_desktop.embedding.models import ModelSpec, load_model
+
+    spec = ModelSpec.parse(args.model)
+    fast = load_model(spec, device=args.device)
+    ref = load_model(spec, device=args.device, precision="fp32") if not args.skip_baseline else None
+    print(
+        f"model {spec.model_id} on {fast.device}; engine precision {str(fast.dtype).replace('torch.', '')}; "
+        f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads, {os.cpu_count()} CPUs"
+    )
+    models = {str(fast.dtype).replace("torch.", ""): fast}
+    if ref is not None and ref.dtype != fast.dtype:
+        models["float32"] = ref
+
+    tmp = None
+    folder = args.images
+    if folder is None:
+        tmp = tempfile.TemporaryDirectory(prefix="piday-bench-")
+        folder = Path(tmp.name)
+    try:
+        sets = [("small", args.n), ("phone", args.n_phone)]
+        t0 = time.perf_counter()
+        data = {
+            name: make_images(folder / name, SIZES[name], count, count if name == "small" else args.unique, args.noise)
+            for name, count in sets
+            if count > 0
+        }
+        print(f"images ready in {time.perf_counter() - t0:.0f} s under {folder}")
+
+        bound_rate, bound_label = 0.0, ""
+        for _ in range(args.repeat):
+            rate, label = bound(models, [1, 4, 8, 16, 32], args.bound_seconds)
+            if rate > bound_rate:
+                bound_rate, bound_label = rate, label
+        print(f"bound: {bound_rate:.1f} img/s ({bound_label})")
+
+        for name, paths in data.items():
+            mb = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
+            w, h = SIZES[name]
+            base = baseline(ref, paths) if ref is not None else float("nan")
+            best, avg_batch = 0.0, 0.0
+            for _ in range(args.repeat):
+                rate, mean_batch = engine_run(fast, paths, args)
+                if rate > best:
+                    best, avg_batch = rate, mean_batch
+            print(
+                f"{name:5s} {w}x{h} x{len(paths)} ({mb:.2f} MB/file): baseline {base:6.1f} img/s | "
+                f"engine {best:6.1f} img/s (mean batch {avg_batch:.1f}) | bound {bound_rate:6.1f} img/s | "
+                f"engine/baseline {best / base:4.2f}x | engine/bound {100 * best / bound_rate:3.0f}%"
+            )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS {peak:.0f} MB")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
