@@ -15,7 +15,7 @@ import pytest
 
 from piday_desktop.projection import LayoutConfig, LayoutModel, LayoutResult, LayoutWorker, warm_up
 from piday_desktop.projection import knn
-from piday_desktop.projection.align import fit_similarity, normalise
+from piday_desktop.projection.align import fit_similarity
 
 #: The stated stability bound: no existing point moves more than this fraction of the map's span
 #: (the larger side of its bounding box) when 10 points join 200.
@@ -150,18 +150,37 @@ def test_transition_from_pca_to_umap_keeps_the_map_aligned(umap_ready):
     aligned = layout.positions
     assert np.isfinite(aligned).all()
     # UMAP rearranges points inside the map (the one reorganisation the view animates), but the
-    # map keeps its place, size and orientation: centre and span stay, and the alignment beats
-    # every plain orientation of umap's output (it is the least-squares optimum over all of them).
+    # map keeps its place, size and orientation: same centre and spread as the PCA map, and the
+    # alignment's rotation beats every plain orientation of umap's output at that size.
     assert np.linalg.norm(aligned.mean(0) - pca.mean(0)) / span(pca) < 0.05
     assert 0.67 < span(aligned) / span(pca) < 1.5
+
+    def spread(p: np.ndarray) -> float:
+        return float(np.sqrt(((p - p.mean(0)) ** 2).sum(1).mean()))
 
     def rms(p: np.ndarray) -> float:
         return float(np.sqrt(((p - pca) ** 2).sum(1).mean()))
 
-    raw = normalise(result.positions)
+    np.testing.assert_allclose(spread(aligned), spread(pca), rtol=0.05)  # 29 anchors, 1 placed
+    raw = result.positions - result.positions.mean(0)
+    raw = raw * (spread(pca) / spread(raw))
     for flip in (np.diag([1, 1]), np.diag([1, -1]), np.diag([-1, 1]), np.diag([-1, -1])):
         for swap in (np.eye(2), np.array([[0, 1], [1, 0]])):
-            assert rms(aligned) <= rms(raw @ flip @ swap) + 1e-6
+            assert rms(aligned) <= rms(raw @ flip @ swap + pca.mean(0)) + 1e-5
+
+
+def test_the_map_keeps_a_stable_range_as_it_grows(umap_ready):
+    """The view need not rescale per photo: from 1 to 260 points the map stays near [-1, 1]."""
+    x, _ = clustered(260, seed=13)
+    model = LayoutModel()
+    for n in list(range(1, 40)) + list(range(40, 261, 10)):
+        layout = model.update(ids_for(n), x[:n])
+        if model.refit_due():
+            layout = model.refit_now()
+        assert np.abs(layout.positions).max() <= 2.0, (n, layout.method)
+        if n >= 2:
+            assert span(layout.positions) > 0.5, (n, layout.method)
+    assert layout.umap_points > 200  # UMAP took over and kept refitting
 
 
 def test_vectors_of_another_model_restart_the_map():

@@ -50,9 +50,12 @@ def fit_similarity(source: np.ndarray, target: np.ndarray) -> Similarity:
     norm_a = float(np.sum(a * a))
     if len(src) < 2 or norm_a < 1e-20 or float(np.sum(b * b)) < 1e-20:
         return Similarity(1.0, np.eye(2), mu_d - mu_s)
-    u, sigma, vt = np.linalg.svd(a.T @ b)
+    u, _, vt = np.linalg.svd(a.T @ b)
     rotation = u @ vt
-    scale = float(sigma.sum() / norm_a)
+    # Scale by the ratio of spreads, not the least-squares optimum (trace(S) / |a|^2): that one
+    # shrinks the map whenever the two layouts disagree (regression dilution), and repeated refits
+    # would shrink it step by step. The ratio keeps the shared points' spread exactly.
+    scale = float(np.sqrt(np.sum(b * b) / norm_a))
     return Similarity(scale, rotation, mu_d - scale * (mu_s @ rotation))
 
 
@@ -60,6 +63,26 @@ def align(source: np.ndarray, target: np.ndarray, source_all: np.ndarray | None 
     """Map ``source_all`` (default: ``source``) into the frame where ``source`` best fits ``target``."""
     sim = fit_similarity(source, target)
     return sim.apply(source if source_all is None else source_all)
+
+
+def out_of_range(points: np.ndarray, slack: float = 2.0) -> bool:
+    """Has the map drifted far from the normalised range (too big, too small or off-centre)?
+
+    Alignment keeps each map in its predecessor's frame, so the range is only ever corrected, by
+    ``normalise``, when a refit moves points anyway and only when it is far off: the view is free
+    to ease its zoom to the current bounds.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if len(pts) < 2:
+        return False
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2.0
+    half = float(np.max(hi - lo)) / 2.0
+    return (
+        half > NORMALISED_EXTENT * slack
+        or half < NORMALISED_EXTENT / slack
+        or float(np.max(np.abs(centre))) > NORMALISED_EXTENT / slack
+    )
 
 
 def normalise(points: np.ndarray) -> np.ndarray:

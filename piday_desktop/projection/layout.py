@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from piday_desktop.projection import knn
-from piday_desktop.projection.align import fit_similarity, normalise
+from piday_desktop.projection.align import fit_similarity, normalise, out_of_range
 from piday_desktop.projection.config import LayoutConfig
 from piday_desktop.projection.fit import fresh_init, optimise, umap_graph
 from piday_desktop.projection.place import place
@@ -207,11 +207,12 @@ class LayoutModel:
 
         n = len(ids)
         if n < self.config.umap_min_points or n_known == 0:
+            # Tiny maps are laid out afresh each time; aligning keeps their orientation (the
+            # photos stay on the same side), normalising keeps them filling the view.
             positions = pca_layout(vectors)
             if n_known:
                 positions = fit_similarity(positions[known], self._positions[old_rows[known]]).apply(positions)
-            else:
-                positions = normalise(positions)
+            positions = normalise(positions)
             # A fresh PCA layout (tiny set, or nothing known to build on): no UMAP state survives.
             self._umap_points = 0
             self._changes = 0
@@ -346,6 +347,8 @@ class LayoutModel:
             positions[~in_job] = place(
                 self._vectors[~in_job], self._vectors[in_job], positions[in_job], self.config.place_k
             )
+        if out_of_range(positions):
+            positions = normalise(positions)  # rare: see align.out_of_range
         if job.rows_generation == self._rows_generation:
             self._graph = result.graph
         self._positions = _frozen(positions)
