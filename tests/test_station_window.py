@@ -176,3 +176,18 @@ def test_settings_apply_at_once_and_are_saved(qtbot, window, monkeypatch):
     assert "Restart piday" in win.idle_page.notice.text()
     saved, existed = load_config()
     assert existed and saved.shots_per_visitor == 5 and saved.event == "other-event"
+
+
+def test_missing_camera_at_start_says_so_and_offers_the_test_pattern(qtbot, tmp_path):
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev"))
+    qtbot.addWidget(win)
+    win.show()
+    win.camera.start(str(tmp_path / "no-such-camera.mp4"))
+    qtbot.waitUntil(lambda: win.camera.state == "failed", timeout=5_000)
+    assert "Camera:" in win.idle_page.notice.text() and win.idle_page.use_pattern.isVisible()
+    qtbot.mouseClick(win.idle_page.use_pattern, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    assert not win.idle_page.use_pattern.isVisible() and win.idle_page.notice.text() == ""
+    win.close()
+    store.close()

@@ -133,6 +133,8 @@ class StationWindow(QMainWindow):
         c.photo_saved.connect(self._show_review)
         self.idle_page.start_clicked.connect(f.start)
         self.idle_page.settings_clicked.connect(self.open_settings)
+        self.idle_page.choose_camera.clicked.connect(self.open_settings)
+        self.idle_page.use_pattern.clicked.connect(lambda: self.camera.start("pattern"))
         self.idle_page.finish_open_clicked.connect(self.finish_interrupted)
         self.consent_page.accepted.connect(lambda consent, nick: f.give_consent(consent, nick))
         self.consent_page.declined.connect(f.cancel)
@@ -222,6 +224,9 @@ class StationWindow(QMainWindow):
         messages = {"lost": "Camera lost, reconnecting…", "reconnecting": "Camera lost, reconnecting…",
                     "starting": "Starting the camera…", "failed": "No camera picture", "ended": "The video ended"}
         self.capture_page.preview.set_banner(messages.get(state, ""))
+        self.idle_page.show_camera_choice(state == "failed")
+        if state == "live" and self.idle_page.notice.text().startswith("Camera:"):
+            self.idle_page.notice.setText("")
         self.refresh_status()
 
     def _camera_error(self, text: str) -> None:

@@ -51,6 +51,16 @@ class IdlePage(QWidget):
         self.notice = big_label("", 18)
         self.notice.setStyleSheet("color: #ffd866")
         layout.addWidget(self.notice)
+        # Shown when the camera cannot be opened: the other sources are one click away.
+        self.camera_row = QHBoxLayout()
+        self.use_pattern = button("Use the test pattern", 14)
+        self.choose_camera = button("Choose a camera…", 14)
+        self.camera_row.addStretch()
+        self.camera_row.addWidget(self.use_pattern)
+        self.camera_row.addWidget(self.choose_camera)
+        self.camera_row.addStretch()
+        layout.addLayout(self.camera_row)
+        self.show_camera_choice(False)
         layout.addStretch(1)
         self.start = button("Start  (Space)", 24)
         self.start.clicked.connect(self.start_clicked)
@@ -73,6 +83,10 @@ class IdlePage(QWidget):
         self.settings = button("Settings…", 12)
         self.settings.clicked.connect(self.settings_clicked)
         layout.addWidget(self.settings, alignment=Qt.AlignmentFlag.AlignRight)
+
+    def show_camera_choice(self, visible: bool) -> None:
+        self.use_pattern.setVisible(visible)
+        self.choose_camera.setVisible(visible)
 
     def show_interrupted(self, summaries: list[str]) -> None:
         self.recovery.setText("Interrupted visits from before the restart: " + "; ".join(summaries)
