@@ -124,3 +124,41 @@ def test_no_frame_goes_to_failsafe(tmp_path):
         flow.tick()
         assert flow.stage is Stage.FAILSAFE and "camera" in flow.failure.what
         controller.close()
+
+
+CRASH_SCRIPT = r"""
+import os, signal, sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+import imagefactory as f
+from pathlib import Path
+from piday_desktop.core.station import StationController
+from piday_desktop.core.store import Consent, EventStore
+from piday_desktop.core.visitor_flow import FlowSettings, VisitorFlow
+
+store = EventStore.open(Path(sys.argv[1]), "ev")
+flow = VisitorFlow(FlowSettings(countdown_s=0))
+frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(10))
+c = StationController(store, flow, grab_frame=lambda: next(frames))
+flow.start(); flow.give_consent(Consent()); c.wait_idle()
+flow.shoot(); flow.tick(); c.wait_idle(); flow.keep(); c.wait_idle()
+flow.shoot(); flow.tick(); c.wait_idle()           # second photo on screen, under review
+print("shown", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)             # the laptop dies right now
+"""
+
+
+def test_a_crash_loses_nothing_the_visitor_saw_taken(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(tmp_path), str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "shown" and proc.returncode == -9, proc.stderr
+    with EventStore.open(tmp_path, "ev") as store:
+        photos = store.photos("P-001", include_review=True)
+        assert [p.state for p in photos] == ["kept", "review"]
+        for p in photos:
+            assert store.photo_path(p).stat().st_size == p.size_bytes
+        assert [p.code for p in store.open_participants()] == ["P-001"]
