@@ -6,6 +6,7 @@ Measures, in one process after the umap warm-up (as the station runs):
                   500 epochs up to 10,000 points, 200 above);
 * place 1       - ``LayoutModel.update`` with one new photo: what stands between an embedding and
                   its point on the map (the quick nearest-neighbour placement);
+* via worker    - the same through ``LayoutWorker``: request() to on_result on the layout thread;
 * transform 1   - for comparison, umap's own ``UMAP.transform`` of one point on a model fitted the
                   ordinary way (sizes up to --transform-max only: that fit is slow);
 * refit         - the background refit after 10 % new points: graph update + settle the new points
@@ -34,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from piday_desktop.projection import LayoutConfig, LayoutModel, warm_up  # noqa: E402
+from piday_desktop.projection import LayoutConfig, LayoutModel, LayoutResult, LayoutWorker, warm_up  # noqa: E402
 
 
 def clustered(n: int, dim: int, seed: int, k: int = 40) -> np.ndarray:
@@ -116,6 +117,8 @@ def bench_size(n: int, dim: int, repeats: int, transform: bool) -> None:
         quality.append(nn_overlap(x[: n + n_new], placed, np.arange(n, n + n_new)))
 
         job = model.refit_job()
+        if r == 0:
+            round_trips = worker_round_trips(model, ids, x, n + n_new)
         with GilProbe() as probe:
             t0 = time.perf_counter()
             after = model.adopt(job.run()).positions
@@ -129,6 +132,7 @@ def bench_size(n: int, dim: int, repeats: int, transform: bool) -> None:
 
     print(f"  full fit      {summary(fits)}")
     print(f"  place 1       {summary(places)}")
+    print(f"  via worker    {summary(round_trips)}  [request() -> callback, 1 new photo, refits on]")
     print(f"  refit (+{n_new:>4}) {summary(refits)}")
     print(f"  GIL stall during refit: worst {max(stalls) * 1000:.0f} ms")
     print(
@@ -141,6 +145,33 @@ def bench_size(n: int, dim: int, repeats: int, transform: bool) -> None:
     )
     if transform:
         bench_transform(x, n, n_new)
+
+
+def worker_round_trips(model: LayoutModel, ids: list[str], x: np.ndarray, start: int, count: int = 20) -> list[float]:
+    """request() -> on_result for one new photo at a time, through a LayoutWorker on a copy of
+    ``model``'s map (as the UI would see it; includes the array copy in request())."""
+    layout = model.layout()
+    clone = LayoutModel.restore(layout.ids, x[: len(layout.ids)], layout.positions, umap_scale=layout.umap_scale)
+    got = threading.Event()
+    wanted = [0]
+
+    def on_result(result: LayoutResult) -> None:
+        if result.request >= wanted[0]:
+            got.set()
+
+    worker = LayoutWorker(on_result, model=clone)
+    times = []
+    try:
+        for i in range(start, start + count):
+            got.clear()
+            t0 = time.perf_counter()
+            wanted[0] = worker.request(ids[: i + 1], x[: i + 1])
+            if not got.wait(60):
+                raise RuntimeError("no layout within 60 s")
+            times.append(time.perf_counter() - t0)
+    finally:
+        worker.close()
+    return times
 
 
 def bench_transform(x: np.ndarray, n: int, n_new: int) -> None:

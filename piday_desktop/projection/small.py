@@ -13,9 +13,8 @@ import numpy as np
 def pca_layout(vectors: np.ndarray) -> np.ndarray:
     """2-D positions for any number of points (0 -> empty, 1 -> centre, 2 -> a pair).
 
-    Not normalised: callers align it to the previous layout or normalise the first one.
-    The pair is spaced by its cosine distance so that two near-identical photos sit closer than two
-    different people when the third point arrives and PCA takes over.
+    Not normalised and in an arbitrary orientation: the caller aligns it to the previous map and
+    normalises it.
     """
     x = np.asarray(vectors, dtype=np.float64)
     n = len(x)
@@ -27,11 +26,15 @@ def pca_layout(vectors: np.ndarray) -> np.ndarray:
         d = max(float(1.0 - x[0] @ x[1]), 1e-3)
         return np.array([[-d / 2, 0.0], [d / 2, 0.0]], np.float32)
     centred = x - x.mean(axis=0)
-    # Economy SVD of the n x d matrix; n is small here (below UMAP's threshold).
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    coords = u[:, :2] * s[:2]
-    if coords.shape[1] < 2:  # all points identical but one axis, or n == 2 (handled above)
-        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
+    # Eigen-decomposition of the smaller of the Gram (n x n) and covariance (d x d) matrices: the
+    # same two components as an SVD, and fast also for the 20,000-point first map of a restart.
+    if len(centred) <= centred.shape[1]:
+        vals, vecs = np.linalg.eigh(centred @ centred.T)
+        top = np.argsort(vals)[::-1][:2]
+        coords = vecs[:, top] * np.sqrt(np.clip(vals[top], 0.0, None))
+    else:
+        vals, vecs = np.linalg.eigh(centred.T @ centred)
+        coords = centred @ vecs[:, np.argsort(vals)[::-1][:2]]
     # Sign convention (as scikit-learn's svd_flip): deterministic output for the same input.
     signs = np.sign(coords[np.argmax(np.abs(coords), axis=0), range(2)])
     signs[signs == 0] = 1.0

@@ -116,7 +116,8 @@ class LayoutWorker:
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no request is pending, nothing is being laid out and no refit runs.
 
-        For headless tools and tests; the UI never calls it. Returns False on timeout.
+        For headless tools and tests; the UI never calls it. Returns False on timeout. A refit that
+        is due but waits for umap's warm-up does not count as running.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
