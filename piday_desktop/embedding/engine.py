@@ -304,6 +304,11 @@ class EmbeddingEngine:
         return self.wait_ready().dim
 
     @property
+    def max_batch(self) -> int:
+        """The largest batch the model is given."""
+        return self._max_batch
+
+    @property
     def queue_length(self) -> int:
         """Photos submitted whose futures are not done yet (never blocks)."""
         with self._cond:

@@ -244,7 +244,24 @@ def fetch_weights(spec: ModelSpec) -> Path:
         raise ValueError(f"{spec.model_id} uses random weights: there is nothing to fetch")
     if kind == "file":
         return Path(spec.pretrained or "")
-    return download(spec.arch, spec.pretrained or "", spec.model_id)
+    path = download(spec.arch, spec.pretrained or "", spec.model_id)
+    _tokenizer(spec)  # some architectures use a Hugging Face tokenizer: cache it too
+    return path
+
+
+def _tokenizer(spec: ModelSpec) -> Any:
+    """open_clip's tokenizer for the architecture; offline failures become WeightsUnavailable.
+
+    Most architectures use open_clip's bundled BPE vocabulary, but some (SigLIP, multilingual
+    ones) fetch a Hugging Face tokenizer, which needs the network or the HF cache.
+    """
+    import open_clip
+
+    try:
+        return open_clip.get_tokenizer(spec.arch)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise WeightsUnavailable(spec.model_id, f"tokenizer: {first}") from exc
 
 
 @dataclass
@@ -358,7 +375,7 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -
         root.removeFilter(quiet)
 
     model = model.to(device=device, dtype=dtype).eval().requires_grad_(False)
-    tokenizer = open_clip.get_tokenizer(spec.arch)
+    tokenizer = _tokenizer(spec)
     size = getattr(model.visual, "image_size", 224)
     sizes = tuple(size) if isinstance(size, (tuple, list)) else (int(size), int(size))
     loaded = LoadedModel(
