@@ -82,6 +82,37 @@ MIGRATIONS: list[str] = [
         reason TEXT NOT NULL
     );
     """,
+    # 2: the Atlas upload outbox (piday_desktop/atlas): one row per photo that may go to the
+    # public map, its upload state and retry schedule, plus the uploader's own small state.
+    """
+    CREATE TABLE atlas_outbox (
+        photo_id        TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        state           TEXT NOT NULL DEFAULT 'queued',  -- queued | sending | failing | uploaded
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        next_attempt_at REAL NOT NULL DEFAULT 0,         -- unix time; due when <= now
+        blob_hash       TEXT,                            -- the thumbnail's hash on the service
+        dataset_id      TEXT,                            -- the Atlas dataset it was sent to
+        enqueued_at     TEXT NOT NULL,
+        uploaded_at     TEXT                             -- when the service was seen holding it
+    );
+    CREATE INDEX atlas_outbox_due ON atlas_outbox(state, next_attempt_at);
+    CREATE TABLE atlas_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT
+    );
+    -- Removing a row that may already be on Atlas (a forgotten visitor, a deleted photo, any
+    -- code path) flags the dataset for a rebuild: 3.9.0 cannot delete single rows.
+    CREATE TRIGGER atlas_outbox_erased AFTER DELETE ON atlas_outbox
+    WHEN OLD.dataset_id IS NOT NULL OR OLD.blob_hash IS NOT NULL
+    BEGIN
+        INSERT INTO atlas_state(key, value) VALUES ('erased_since_upload', '1')
+        ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+    END;
+    CREATE TABLE atlas_nickname_ok (                     -- visitors who agreed to show their nickname
+        participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

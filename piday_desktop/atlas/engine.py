@@ -1,0 +1,352 @@
+"""One step at a time: the upload logic, synchronous, Qt-free and asyncio-free.
+
+The station's asyncio :class:`~piday_desktop.atlas.uploader.Uploader` and ``piday upload`` both
+call :meth:`UploadEngine.step` in a loop (the station from an executor thread). A step does at
+most one unit of network work, in this order of priority:
+
+1. delete datasets queued for a rebuild (erasure), and confirm they are gone;
+2. verify rows whose outcome is unknown (sent before a crash or a timeout);
+3. send one batch of due photos: thumbnails first (only with photo consent), then the rows, then
+   ask the service which ids it now holds; only those count as uploaded;
+4. build the map once enough photos are up, and again as the event grows;
+
+and reports what it did. Every call to Atlas is bounded by a deadline, so a step always ends.
+Failures of the service (offline, wrong key, 5xx, hangs) pause the whole uploader with backoff;
+failures of particular photos only delay those photos.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..core.store import EventStore
+from . import outbox, payload, state
+from .client import AtlasClient, AtlasError, DatasetInfo, slugify
+from .settings import AtlasSettings
+from .status import UploadStatus
+
+log = logging.getLogger(__name__)
+
+NOT_STORED = "Atlas did not store it although the client reported success"
+CONNECTION_KINDS = ("timeout", "offline", "key_refused", "no_key")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """``worked``: call again at once. Otherwise wait ``wait`` seconds (or until woken)."""
+
+    worked: bool
+    wait: float = 0.0
+
+
+class UploadEngine:
+    """The upload of one event. Use from one thread at a time (the uploader serialises calls)."""
+
+    def __init__(
+        self, store: EventStore, settings: AtlasSettings | None = None, *,
+        client_factory: Callable[[float], AtlasClient] = AtlasClient,
+        rng: random.Random | None = None, clock: Callable[[], float] = time.time,
+        on_status: Callable[[UploadStatus], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or AtlasSettings()
+        self._client_factory = client_factory
+        self._client: AtlasClient | None = None
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self.on_status = on_status
+        self._blocked_until = 0.0
+        self._failures = 0
+        self._error: AtlasError | None = None
+        self._waiting: str | None = None
+        self._busy = False
+
+    # --- public ---------------------------------------------------------------------------
+
+    @property
+    def client(self) -> AtlasClient:
+        if self._client is None:
+            self._client = self._client_factory(self.settings.deadline_s)
+        return self._client
+
+    def retry_now(self) -> None:
+        """Forget every backoff: the next step tries at once (the "Retry now" button)."""
+        self._blocked_until = 0.0
+        self._failures = 0
+        if self._client is not None:
+            self._client.reset()  # pick up a new key or a network that came back
+        outbox.retry_now(self.store)
+
+    def status(self) -> UploadStatus:
+        """The status right now, from the database and the last step's outcome."""
+        counts = outbox.counts(self.store)
+        values = state.get_all(self.store)
+        queued = counts["queued"] + counts["failing"]
+        rebuilding = bool(values.get("rebuild_started_at"))
+        last_rebuild = float(values["last_rebuild_s"]) if values.get("last_rebuild_s") else None
+        common = dict(queued=queued, sending=counts["sending"], failing=counts["failing"],
+                      uploaded=counts["uploaded"], map_link=values.get("map_link"), rebuilding=rebuilding,
+                      last_rebuild_s=last_rebuild)
+        if self._busy:
+            return UploadStatus("uploading", **common)
+        if self._error is not None:
+            return UploadStatus("failing", reason=self._error.reason, retry_at=self._blocked_until, **common)
+        if counts["failing"]:
+            next_at = outbox.next_due(self.store)
+            return UploadStatus("failing", reason=outbox.last_error(self.store) or "retrying", retry_at=next_at, **common)
+        if self._waiting and (queued or counts["sending"]):
+            return UploadStatus("waiting", reason=self._waiting, **common)
+        if queued or counts["sending"] or values.get("remove_datasets"):
+            return UploadStatus("queued", **common)
+        return UploadStatus("uploaded" if counts["uploaded"] else "idle", **common)
+
+    def step(self, *, final_map: bool = False) -> StepResult:
+        """Do the next unit of work (see the module docstring). Never raises for Atlas trouble."""
+        now = self._clock()
+        outbox.sweep(self.store)
+        if now < self._blocked_until:
+            return StepResult(False, self._blocked_until - now)
+        values = state.get_all(self.store)
+        try:
+            if state.json_list(values, "remove_datasets"):
+                self._work(lambda: self._remove_old(values))
+                return StepResult(True)
+            unsure = outbox.unsure(self.store, max(self.settings.batch_size, 500))
+            if unsure:
+                self._work(lambda: self._verify(values, unsure))
+                return StepResult(True)
+            due = outbox.due(self.store, now, self.settings.batch_size)
+            if due:
+                self._work(lambda: self._send(values, due))
+                return StepResult(True)
+            if self._map_due(values, final_map):
+                self._work(lambda: self._build_map(values))
+                return StepResult(True)
+        except AtlasError as exc:
+            self._fail(exc)
+            return StepResult(False, max(0.0, self._blocked_until - self._clock()))
+        self._finish_rebuild(values)
+        nxt = outbox.next_due(self.store)
+        wait = self.settings.idle_poll_s if nxt is None else min(self.settings.idle_poll_s, max(0.0, nxt - self._clock()))
+        self._notify()
+        return StepResult(False, wait)
+
+    def settled(self) -> bool:
+        """Nothing left to do now: every allowed photo is verified on Atlas and no rebuild is pending."""
+        counts = outbox.counts(self.store)
+        values = state.get_all(self.store)
+        return not (counts["queued"] or counts["sending"] or counts["failing"] or values.get("remove_datasets"))
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _work(self, job: Callable[[], None]) -> None:
+        self._busy = True
+        self._notify()
+        try:
+            job()
+        finally:
+            self._busy = False
+        self._succeeded()
+        self._notify()
+
+    def _connect(self, values: dict[str, str]) -> DatasetInfo:
+        """The open dataset: ours by id, else found or created by name (recorded at once)."""
+        dataset_id = values.get("dataset_id")
+        client = self.client
+        if dataset_id and client.open_id == dataset_id:
+            return client.info()
+        name = self._dataset_name(values)
+        if dataset_id:
+            try:
+                info = client.open_dataset(name, dataset_id)
+            except AtlasError as exc:
+                if exc.kind == "gone":  # deleted on the website: everything goes up again
+                    with self.store._tx() as conn:
+                        state.schedule_rebuild(conn, "the dataset was deleted on Atlas")
+                raise
+        else:
+            info = client.open_dataset(name, None, is_public=self.settings.is_public)
+            if info.slug != slugify(name.split("/")[-1]):
+                # The client's lookup failed and it created a second dataset: remove that one.
+                if info.total == 0:
+                    client.remove_dataset(info.id)
+                raise AtlasError("server", "Atlas did not find the event's dataset and made a duplicate; "
+                                           "removed it, will retry")
+            if info.id in state.json_list(values, "deleted_datasets"):
+                raise AtlasError("server", "Atlas is still deleting the old dataset; will retry")
+            state.set_many(self.store, dataset_id=info.id, dataset_name=name, dataset_slug=info.slug,
+                           org_slug=info.org_slug, dataset_link=info.dataset_link,
+                           share_nicknames=int(self.settings.share_nicknames))
+        return info
+
+    def _dataset_name(self, values: dict[str, str]) -> str:
+        return values.get("dataset_name") or self.settings.dataset or self.store.event
+
+    def _share_nicknames(self, values: dict[str, str]) -> bool:
+        # Fixed when the dataset was created: its columns cannot change afterwards.
+        if "share_nicknames" in values:
+            return values["share_nicknames"] == "1"
+        return self.settings.share_nicknames
+
+    def _model_id(self, values: dict[str, str]) -> str | None:
+        if values.get("model_id"):
+            return values["model_id"]
+        if self.settings.model_id:
+            return self.settings.model_id
+        models = self.store.embedded_models()
+        return next(iter(models), None)
+
+    def _send(self, values: dict[str, str], due: list[str]) -> None:
+        s = self.settings
+        now = self._clock()
+        model_id = self._model_id(values)
+        if model_id is None:
+            outbox.postpone(self.store, due, now + s.idle_poll_s, "waiting for embeddings")
+            self._waiting = "photos wait for their embeddings"
+            return
+        self._connect(values)
+        info = self.client.refresh()
+        if info.locked:
+            outbox.postpone(self.store, due, now + max(s.backoff_base_s, 0.2), "Atlas is building the map")
+            self._waiting = "Atlas is building the map"
+            return
+        hashes = outbox.blob_hashes(self.store, due)
+        batch = payload.gather(self.store, due, model_id=model_id, share_nicknames=self._share_nicknames(values),
+                               blob_hashes=hashes, thumbnail_px=s.thumbnail_px)
+        if batch.waiting:
+            outbox.postpone(self.store, list(batch.waiting), now + s.idle_poll_s, next(iter(batch.waiting.values())))
+            self._waiting = "some photos wait for their embeddings"
+        if batch.broken:
+            for photo_id, reason in batch.broken.items():
+                outbox.mark_failed(self.store, [photo_id], reason, base=s.backoff_base_s, cap=s.backoff_cap_s,
+                                   rng=self._rng, count_attempt=True)
+        service_error: AtlasError | None = None
+        if batch.thumbnails:
+            try:
+                new = self.client.send_thumbnails(batch.thumbnails)
+            except AtlasError as exc:
+                new, service_error = getattr(exc, "partial", {}), exc
+            outbox.set_blob_hashes(self.store, new)
+            hashes.update(new)
+        ready = [i for i in batch.items if not i.wants_thumbnail or i.photo_id in hashes]
+        not_ready = [i.photo_id for i in batch.items if i not in ready]
+        if not_ready:
+            outbox.mark_failed(self.store, not_ready, service_error.reason if service_error else "thumbnail not sent",
+                               base=s.backoff_base_s, cap=s.backoff_cap_s, rng=self._rng, count_attempt=True)
+        if not ready:
+            if service_error:
+                raise service_error
+            return
+        send = payload.Batch(ready)
+        if not values.get("model_id"):
+            state.set_many(self.store, model_id=model_id)
+        outbox.mark_sending(self.store, send.ids, info.id)
+        try:
+            self.client.send_rows(send, hashes)
+        except AtlasError as exc:
+            if exc.kind in CONNECTION_KINDS:
+                raise  # the outcome is unknown: the rows stay "sending" and are verified first
+            service_error = exc
+        present = self.client.present_ids(send.ids)  # raises if Atlas cannot be asked: rows stay "sending"
+        outbox.mark_uploaded(self.store, present, info.id)
+        missing = [p for p in send.ids if p not in present]
+        if missing:
+            reason = service_error.reason if service_error else NOT_STORED
+            outbox.mark_failed(self.store, missing, reason, base=s.backoff_base_s, cap=s.backoff_cap_s,
+                               rng=self._rng, dataset_id=info.id)
+        self._waiting = None if not batch.waiting else self._waiting
+        if service_error is not None and service_error.kind != "rejected":
+            raise service_error
+
+    def _verify(self, values: dict[str, str], unsure: list[tuple[str, str]]) -> None:
+        s = self.settings
+        info = self._connect(values)
+        current = [p for p, d in unsure if d == info.id]
+        present = self.client.present_ids(current) if current else set()
+        outbox.mark_uploaded(self.store, present, info.id)
+        missing = [p for p in current if p not in present]
+        if missing:
+            outbox.mark_failed(self.store, missing, "not on Atlas after an interrupted upload", base=s.backoff_base_s,
+                               cap=s.backoff_cap_s, rng=self._rng, dataset_id=info.id)
+        stale = [p for p, d in unsure if d != info.id]
+        if stale:  # sent to a dataset that is no longer ours: send again
+            with self.store._tx() as conn:
+                conn.executemany("UPDATE atlas_outbox SET state='queued', dataset_id=NULL, next_attempt_at=0 "
+                                 "WHERE photo_id=? AND state='sending'", [(p,) for p in stale])
+
+    def _remove_old(self, values: dict[str, str]) -> None:
+        pending = state.json_list(values, "remove_datasets")
+        deleted = state.json_list(values, "deleted_datasets")
+        client = self.client
+        for dataset_id in list(pending):
+            if client.dataset_status(dataset_id) == "present":
+                client.remove_dataset(dataset_id)
+                if client.dataset_status(dataset_id) != "gone":
+                    raise AtlasError("server", "Atlas has not deleted the old dataset yet; will retry")
+            pending.remove(dataset_id)
+            deleted.append(dataset_id)
+            state.set_many(self.store, remove_datasets=json.dumps(pending) if pending else None,
+                           deleted_datasets=json.dumps(deleted[-20:]))
+
+    def _map_due(self, values: dict[str, str], final: bool) -> bool:
+        s = self.settings
+        uploaded = outbox.counts(self.store)["uploaded"]
+        built = int(values.get("map_count") or 0)
+        if uploaded == 0 or uploaded == built:
+            return False
+        if built == 0:
+            return uploaded >= s.map_min_points or final
+        if final:
+            return uploaded > built
+        if s.map_growth is None or uploaded < built * (1 + s.map_growth):
+            return False
+        return self._clock() - float(values.get("map_built_at") or 0) >= s.map_min_interval_s
+
+    def _build_map(self, values: dict[str, str]) -> None:
+        info = self._connect(values)
+        uploaded = outbox.counts(self.store)["uploaded"]
+        name = self._dataset_name(values)
+        link = self.client.build_map(f"{name.split('/')[-1]} map")
+        state.set_many(self.store, map_count=uploaded, map_built_at=f"{self._clock():.3f}",
+                       map_link=link or info.map_link)
+
+    def _finish_rebuild(self, values: dict[str, str]) -> None:
+        started = values.get("rebuild_started_at")
+        if not started or not self.settled():
+            return
+        uploaded = outbox.counts(self.store)["uploaded"]
+        if uploaded and int(values.get("map_count") or 0) != uploaded and uploaded >= self.settings.map_min_points:
+            return  # the map is rebuilt too before the erasure counts as done
+        state.set_many(self.store, last_rebuild_s=f"{self._clock() - float(started):.3f}",
+                       rebuild_started_at=None, rebuild_reason=None)
+
+    # --- outcome bookkeeping --------------------------------------------------------------
+
+    def _succeeded(self) -> None:
+        self._failures = 0
+        self._error = None
+
+    def _fail(self, error: AtlasError) -> None:
+        s = self.settings
+        self._failures += 1
+        if error.kind == "locked":
+            delay = max(s.backoff_base_s, 0.2)
+            self._waiting, self._error = error.reason, None
+        else:
+            delay = outbox.backoff_delay(self._failures, s.backoff_base_s, s.backoff_cap_s, self._rng)
+            self._error = error
+        self._blocked_until = self._clock() + delay
+        log.info("Atlas upload paused %.1f s: %s", delay, error.reason)
+        self._notify()
+
+    def _notify(self) -> None:
+        if self.on_status is not None:
+            try:
+                self.on_status(self.status())
+            except Exception:  # a broken listener must not stop uploads
+                log.exception("status listener failed")

@@ -1,0 +1,158 @@
+"""The station's background upload: an asyncio task around :class:`UploadEngine`.
+
+Why asyncio on the UI thread's loop (qasync) rather than a QThread: waiting (backoff, "until
+woken") costs nothing there and needs no locks, while every blocking part, database and network
+alike, runs in a one-thread executor, so engine steps never overlap and the UI thread never
+waits on a disk or a socket. A visitor's capture therefore never waits for the network.
+
+Qt-free: status changes go out through :attr:`Uploader.status_changed` (a plain ``Signal``)
+on the loop's thread, which is the UI thread under qasync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from ..core.events import Signal
+from . import erase
+from .engine import UploadEngine
+from .erase import ForgetResult
+from .lock import UploaderLock
+from .status import UploadStatus
+
+OTHER_UPLOADER = "another piday on this laptop is uploading this event"
+
+
+log = logging.getLogger(__name__)
+
+
+class Uploader:
+    """Runs ``engine.step()`` until stopped; sleeps between steps until due or woken."""
+
+    def __init__(self, engine: UploadEngine, lock: UploaderLock | None = None) -> None:
+        """``lock`` defaults to the event's uploader lock; steps run only while it is held."""
+        self.engine = engine
+        self.lock = lock if lock is not None else UploaderLock(engine.store.directory)
+        self.status_changed = Signal("atlas_status")  # (UploadStatus), on the loop's thread
+        self._status = UploadStatus("queued")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-atlas")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        engine.on_status = self._from_engine
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> "Uploader":
+        """Start the task on the running (or current) event loop."""
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = asyncio.get_event_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run(), name="piday-atlas-uploader")
+        return self
+
+    async def stop(self) -> None:
+        """Stop after the current step (bounded by the Atlas deadline); nothing queued is lost."""
+        self._stopping = True
+        self.wake()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._executor.shutdown(wait=False)
+        self.lock.release()
+        self._publish(UploadStatus("stopped", **_counts(self._status)))
+
+    @property
+    def status(self) -> UploadStatus:
+        return self._status
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # --- actions (safe from any thread) -----------------------------------------------------
+
+    def wake(self) -> None:
+        """Look for work now (a visitor just finished); safe from any thread."""
+        if self._loop is None or self._wake is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._wake.set)
+
+    def retry_now(self) -> None:
+        """Forget all backoffs and try at once (the status bar's "Retry now")."""
+        self._submit(self.engine.retry_now)
+
+    def forget(self, code: str, done: Callable[[ForgetResult | BaseException], None] | None = None) -> None:
+        """Erase a visitor locally now and rebuild the map without them in the background."""
+        def job() -> None:
+            try:
+                result: ForgetResult | BaseException = erase.forget_participant(self.engine.store, code)
+            except Exception as exc:  # reported to the caller, e.g. "no participant P-099"
+                result = exc
+            if done is not None and self._loop is not None:
+                self._loop.call_soon_threadsafe(done, result)
+        self._submit(job)
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        if self._loop is None:
+            job()
+            return
+
+        def run() -> None:
+            fut = self._loop.run_in_executor(self._executor, job)
+            fut.add_done_callback(lambda _f: self.wake())
+        self._loop.call_soon_threadsafe(run)
+
+    # --- the task -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._loop is not None and self._wake is not None
+        while not self._stopping:
+            if not self.lock.acquire():
+                self._publish(UploadStatus("waiting", reason=OTHER_UPLOADER, **_counts(self._status)))
+                await self._sleep(self.engine.settings.idle_poll_s)
+                continue
+            try:
+                result = await self._loop.run_in_executor(self._executor, self.engine.step)
+            except Exception as exc:  # a bug or the disk: never end the task, report and back off
+                log.exception("Atlas upload step failed")
+                self._publish(UploadStatus("failing", reason=f"internal error: {type(exc).__name__}: {exc}",
+                                           **_counts(self._status)))
+                result = None
+            if self._stopping:
+                break
+            if result is not None and result.worked:
+                await asyncio.sleep(0)  # let the UI breathe between steps
+                continue
+            await self._sleep(30.0 if result is None else max(0.0, result.wait))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Until ``seconds`` pass or someone calls :meth:`wake`."""
+        assert self._wake is not None
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+        self._wake.clear()
+
+    def _from_engine(self, status: UploadStatus) -> None:
+        """Engine callback, on the executor thread: hop to the loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._status = status
+            return
+        loop.call_soon_threadsafe(self._publish, status)
+
+    def _publish(self, status: UploadStatus) -> None:
+        self._status = status
+        self.status_changed.emit(status)
+
+
+def _counts(status: UploadStatus) -> dict:
+    return dict(queued=status.queued, sending=status.sending, failing=status.failing, uploaded=status.uploaded,
+                map_link=status.map_link, rebuilding=status.rebuilding, last_rebuild_s=status.last_rebuild_s)
