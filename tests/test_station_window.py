@@ -191,3 +191,19 @@ def test_missing_camera_at_start_says_so_and_offers_the_test_pattern(qtbot, tmp_
     assert not win.idle_page.use_pattern.isVisible() and win.idle_page.notice.text() == ""
     win.close()
     store.close()
+
+
+def test_unplugged_camera_shows_reconnecting_and_recovers(qtbot, tmp_path):
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev"))
+    qtbot.addWidget(win)
+    win.show()
+    source = TestPatternSource((320, 240), fps=30)
+    win.camera.start(source)
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    source.unplug()
+    qtbot.waitUntil(lambda: "reconnecting" in win.capture_page.preview.banner, timeout=10_000)
+    source.replug()
+    qtbot.waitUntil(lambda: win.camera.state == "live" and win.capture_page.preview.banner == "", timeout=15_000)
+    win.close()
+    store.close()

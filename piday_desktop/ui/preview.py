@@ -49,6 +49,10 @@ class PreviewWidget(QWidget):
             self._banner = text
             self.update()
 
+    @property
+    def banner(self) -> str:
+        return self._banner
+
     def flash(self) -> None:
         self._flash.start()
         self.update()
