@@ -35,7 +35,7 @@ def drain(engine: UploadEngine, timeout: float = 60.0, final_map: bool = False) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = engine.step(final_map=final_map)
-        if not result.worked and engine.settled() and not engine._map_due(state.get_all(engine.store), final_map):
+        if not result.worked and engine.done(final_map):
             return
         if not result.worked:
             time.sleep(min(result.wait, 0.2))

@@ -136,6 +136,10 @@ class UploadEngine:
         self._notify()
         return StepResult(False, wait)
 
+    def done(self, final_map: bool = False) -> bool:
+        """Settled, and no map build is due (with ``final_map``: the map shows every photo)."""
+        return self.settled() and not self._map_due(state.get_all(self.store), final_map)
+
     def settled(self) -> bool:
         """Nothing left to do now: every allowed photo is verified on Atlas and no rebuild is pending."""
         counts = outbox.counts(self.store)

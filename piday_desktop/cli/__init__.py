@@ -13,6 +13,7 @@ import sys
 from rich.markup import escape
 
 from .. import __version__
+from . import atlas as atlas_cli
 from .common import (
     EXIT_BUG, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_USAGE, Formatter, UserError,
     add_common_options, add_event_option, err,
@@ -29,6 +30,10 @@ With no command, opens the station window. The commands work without a window:
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday models                                    CLIP models known, cached and default
+  piday atlas login                               store the Nomic Atlas key (asked for without echo)
+  piday upload --event pi-day-2026                consented photos to the Atlas map; link and QR code
+  piday forget P-017 --event pi-day-2026          erase a visitor here and from the Atlas map
+  piday consent P-017 map --event pi-day-2026     change what a visitor agreed to share
 
 `piday COMMAND --help` explains each command with an example.
 """
@@ -103,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Download and verify a model's weights into open_clip's cache.\n\n"
                          "example:\n  piday models fetch ViT-B-32:laion2b_s34b_b79k", formatter_class=Formatter)
     f.add_argument("spec", metavar="ARCH:TAG")
+    atlas_cli.add_parsers(subs, _subparser)
     return parser
 
 
@@ -113,6 +119,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         "import": pipeline.run_import, "embed": pipeline.run_embed, "export": query.run_export,
         "search": query.run_search, "report": query.run_report, "events": query.run_events,
     }
+    if args.command in atlas_cli.COMMANDS:
+        return atlas_cli.run(args)
     if args.command == "models":
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
     if args.command is None:

@@ -1,0 +1,302 @@
+"""`piday upload`, `piday forget`, `piday consent`, `piday atlas login|status`: the Atlas side, headless.
+
+They drive the same :class:`~piday_desktop.atlas.engine.UploadEngine` as the station, so a
+headless upload, an erasure and the station's background upload share one outbox, one dataset
+and one lock (only one of them uploads an event at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from collections.abc import Callable
+
+from rich.markup import escape
+
+from ..atlas import erase, outbox, qr, state
+from ..atlas.client import KEY_REFUSED, AtlasClient, AtlasError, login, quiet_client_logs
+from ..atlas.engine import UploadEngine
+from ..atlas.lock import UploaderLock
+from ..atlas.settings import AtlasSettings
+from ..atlas.status import UploadStatus
+from ..core.store import Consent, EventStore, ParticipantNotFound
+from . import context
+from .common import (
+    EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, Formatter, UserError, add_common_options, add_event_option, err, out,
+    progress_bar,
+)
+
+COMMANDS = ("upload", "forget", "consent", "atlas")
+EXIT_NOT_UPLOADED = 7
+EXIT_HELP = """\
+  7    some photos are not on Atlas yet (network, service or key trouble): they stay queued;
+       run the command again, or leave the station running: nothing is lost or sent twice
+"""
+
+
+# --- parsers ---------------------------------------------------------------------------------
+
+
+def _patience(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deadline", type=float, default=60.0, metavar="S",
+                   help="the most seconds any one request to Atlas may take (the nomic client has no timeout)")
+    p.add_argument("--max-wait", type=float, default=300.0, metavar="S",
+                   help="stop retrying after this many seconds; what is left stays queued")
+
+
+def add_parsers(subs, subparser: Callable[..., argparse.ArgumentParser]) -> None:
+    """Register the Atlas commands on the main parser (``subparser`` is cli's helper)."""
+    p = subparser(subs, "upload", "Upload the consented photos to the event's Nomic Atlas map; print its link and QR code.",
+                  "piday upload --event pi-day-2026")
+    p.epilog = (p.epilog or "") + EXIT_HELP
+    add_event_option(p)
+    p.add_argument("--dataset", metavar="[ORG/]NAME", help="Atlas dataset (default: the event's name; kept once created)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="delete and upload the dataset again (applies consents widened after an upload)")
+    p.add_argument("--share-nicknames", action="store_true",
+                   help="show nicknames of visitors who agreed (`piday consent --share-nickname`); "
+                   "fixed when the dataset is created")
+    _patience(p)
+
+    p = subparser(subs, "forget", "Erase a visitor: photos, vectors and rows here, and their points on the Atlas map.",
+                  "piday forget P-017 --event pi-day-2026")
+    p.epilog = (p.epilog or "") + EXIT_HELP
+    p.add_argument("code", metavar="CODE", help="participant code, e.g. P-017")
+    add_event_option(p)
+    p.add_argument("--yes", "-y", action="store_true", help="erase without asking for confirmation")
+    p.add_argument("--local-only", action="store_true",
+                   help="erase here now and leave the Atlas rebuild to the next upload or the station")
+    _patience(p)
+
+    p = subparser(subs, "consent", "Change what a visitor agreed to share: none (this laptop only), map or map+photo.",
+                  "piday consent P-017 map --event pi-day-2026")
+    p.add_argument("code", metavar="CODE", help="participant code, e.g. P-017")
+    p.add_argument("level", choices=("none", "map", "map+photo"), help="the visitor's new choice")
+    add_event_option(p)
+    p.add_argument("--share-nickname", action=argparse.BooleanOptionalAction, default=None,
+                   help="the visitor agrees to show their nickname (only used if the event shows nicknames)")
+
+    p = subparser(subs, "atlas", "The Atlas account and the upload's state.", "piday atlas login")
+    actions = p.add_subparsers(dest="atlas_command", metavar="ACTION", required=True)
+    a = actions.add_parser("login", help="store the Atlas API key where the nomic client keeps it",
+                           description="Store the Atlas API key with the nomic client's own login (~/.nomic/"
+                           "credentials, made readable only by you).\n\nexample:\n  piday atlas login --check",
+                           formatter_class=Formatter)
+    a.add_argument("key", nargs="?", help="the API key (nk-...); asked for without echo when left out")
+    a.add_argument("--check", action="store_true", help="also sign in to Atlas to check that the key is accepted")
+    a.add_argument("--deadline", type=float, default=30.0, metavar="S", help="seconds the check may take")
+    a = actions.add_parser("status", help="what is uploaded, queued or failing, and the map's link and QR code",
+                           description="The event's upload state, from its database (no network).\n\n"
+                           "example:\n  piday atlas status --event pi-day-2026", formatter_class=Formatter)
+    add_common_options(a, suppress=True)
+    add_event_option(a)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch one of :data:`COMMANDS`."""
+    if args.command == "upload":
+        return run_upload(args)
+    if args.command == "forget":
+        return run_forget(args)
+    if args.command == "consent":
+        return run_consent(args)
+    if args.atlas_command == "login":
+        return run_login(args)
+    return run_status(args)
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> AtlasSettings:
+    model_id = context.model_spec(args).model_id if context.model_was_chosen(args) else None
+    return AtlasSettings().with_(dataset=getattr(args, "dataset", None), model_id=model_id,
+                                 share_nicknames=getattr(args, "share_nicknames", None) or None,
+                                 deadline_s=getattr(args, "deadline", None))
+
+
+def _lock_or_explain(store: EventStore) -> UploaderLock | None:
+    lock = UploaderLock(store.directory)
+    return lock if lock.acquire() else None
+
+
+def _drive(engine: UploadEngine, max_wait: float, on_status: Callable[[UploadStatus], None]) -> bool:
+    """Step until done (True) or out of patience (False); sleeping here is the engine's own backoff."""
+    give_up = time.monotonic() + max_wait
+    while True:
+        result = engine.step(final_map=True)
+        status = engine.status()
+        on_status(status)
+        if result.worked:
+            continue
+        if engine.done(final_map=True):
+            return True
+        waiting = outbox.waiting_for_vectors(engine.store)
+        if waiting and waiting == status.pending:
+            return False  # only photos without vectors are left: waiting will not help
+        remaining = give_up - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(max(result.wait, 0.05), remaining))
+
+
+def _kept_not_eligible(store: EventStore) -> int:
+    return store._query(
+        f"SELECT COUNT(*) FROM photos p JOIN participants pt ON pt.id=p.participant_id "
+        f"WHERE p.state='kept' AND NOT ({outbox.ELIGIBLE_SQL})")[0][0]
+
+
+def _print_map(link: str | None) -> None:
+    if not link:
+        err.print("[dim]no map yet: it is built once enough photos are on Atlas[/]")
+        return
+    out.print(f"map: {link}", markup=False, highlight=False)
+    out.print(qr.terminal(link), markup=False, highlight=False, end="")
+
+
+def _report(store: EventStore, status: UploadStatus, done: bool) -> int:
+    counts = outbox.counts(store)
+    stay = _kept_not_eligible(store)
+    visitors = store._query(
+        "SELECT COUNT(DISTINCT p.participant_id) FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
+        "WHERE o.state='uploaded'")[0][0]
+    err.print(f"on Atlas: {counts['uploaded']} photo(s) of {visitors} visitor(s); "
+              f"{stay} photo(s) stay on this laptop (no public-map consent, or visit not finished)")
+    pending = counts["queued"] + counts["failing"] + counts["sending"]
+    if pending:
+        why = status.reason or outbox.last_error(store) or "not sent yet"
+        waiting = outbox.waiting_for_vectors(store)
+        if waiting:
+            err.print(f"[yellow]{waiting} photo(s) have no vector yet: run `piday embed` first[/]")
+        err.print(f"[yellow]not uploaded yet: {pending} photo(s): {escape(why)}[/]")
+    values = state.get_all(store)
+    _print_map(values.get("map_link"))
+    return EXIT_OK if done and not pending else EXIT_NOT_UPLOADED
+
+
+def _participant(store: EventStore, code: str):
+    try:
+        return store.participant(code)
+    except ParticipantNotFound as exc:
+        raise UserError(str(exc), EXIT_NOT_FOUND) from None
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    store = context.open_event(args)
+    lock = _lock_or_explain(store)
+    if lock is None:
+        raise UserError("the station (or another piday) is uploading this event right now; "
+                        "its status bar shows the progress", EXIT_NOT_UPLOADED)
+    try:
+        if args.rebuild and erase.request_rebuild(store, "asked for with piday upload --rebuild"):
+            err.print("[dim]rebuilding: the dataset is deleted and uploaded again under the same name[/]")
+        engine = UploadEngine(store, _settings(args))
+        outbox.sweep(store)
+        total = sum(outbox.counts(store).values())
+        with quiet_client_logs(), progress_bar() as progress:
+            task = progress.add_task("Uploading", total=total)
+            done = _drive(engine, args.max_wait,
+                          lambda s: progress.update(task, completed=s.uploaded, total=s.uploaded + s.pending))
+        return _report(store, engine.status(), done)
+    finally:
+        lock.release()
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    store = context.open_event(args)
+    participant = _participant(store, args.code)
+    photos = len(store.photos(participant.code, include_review=True))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(f"add --yes to erase {participant.code} ({photos} photos) without a prompt", EXIT_USAGE)
+        answer = input(f"Erase {participant.code} ({photos} photo(s)) from this laptop and from the Atlas map? "
+                       "This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            err.print("nothing erased")
+            return EXIT_OK
+    started = time.monotonic()
+    result = erase.forget_participant(store, participant.code)
+    err.print(f"erased {result.code} on this laptop: {result.photos} photo(s), their vectors and rows")
+    if not result.rebuild:
+        err.print("nothing of theirs had reached Atlas")
+        return EXIT_OK
+    if args.local_only:
+        err.print("the Atlas map is rebuilt without them by the next `piday upload` or by the station")
+        return EXIT_OK
+    lock = _lock_or_explain(store)
+    if lock is None:
+        err.print("the station is uploading this event: it rebuilds the Atlas map without them (see its status bar)")
+        return EXIT_OK
+    try:
+        engine = UploadEngine(store, _settings(args))
+        with quiet_client_logs(), progress_bar() as progress:
+            task = progress.add_task("Rebuilding", total=None)
+            done = _drive(engine, args.max_wait,
+                          lambda s: progress.update(task, completed=s.uploaded, total=s.uploaded + s.pending))
+        seconds = time.monotonic() - started
+        status = engine.status()
+        if done:
+            err.print(f"removed {result.code} from the Atlas map in {seconds:.1f} s "
+                      f"(dataset rebuilt with {status.uploaded} photo(s))")
+            _print_map(state.get(store, "map_link"))
+            return EXIT_OK
+        err.print(f"[yellow]the Atlas rebuild is not finished ({escape(status.reason or 'retrying')}); it is queued "
+                  "and resumes with the next `piday upload` or at the station[/]")
+        return EXIT_NOT_UPLOADED
+    finally:
+        lock.release()
+
+
+def run_consent(args: argparse.Namespace) -> int:
+    store = context.open_event(args)
+    participant = _participant(store, args.code)
+    change = erase.change_consent(store, participant.code, Consent.parse(args.level), share_nickname=args.share_nickname)
+    err.print(f"{change.code}: consent {change.before.label} -> {change.after.label}"
+              + ("" if args.share_nickname is None else
+                 f"; nickname {'may' if args.share_nickname else 'may not'} be shown"))
+    if change.rebuild:
+        err.print("some of their data was already on Atlas: the map is rebuilt without it by the next "
+                  "`piday upload` (or by the station)")
+    elif change.after.map and not change.before.map:
+        err.print("their photos go up with the next `piday upload` (or from the station)")
+    if change.note:
+        err.print(change.note)
+    return EXIT_OK
+
+
+def run_login(args: argparse.Namespace) -> int:
+    key = args.key or getpass.getpass("Atlas API key (input hidden): ")
+    try:
+        path = login(key, deadline_s=args.deadline)
+    except AtlasError as exc:
+        raise UserError(exc.reason, EXIT_USAGE if exc.kind in ("key_refused", "no_key") else EXIT_NOT_UPLOADED) from None
+    err.print(f"key stored in {path} (readable only by you)")
+    if args.check:
+        try:
+            org = AtlasClient(args.deadline).check_key()
+        except AtlasError as exc:
+            raise UserError(exc.reason, EXIT_USAGE if exc.reason == KEY_REFUSED else EXIT_NOT_UPLOADED) from None
+        err.print(f"Atlas accepted the key (organization {escape(org or '?')})")
+    return EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    store = context.open_event(args)
+    outbox.sweep(store)
+    counts = outbox.counts(store)
+    values = state.get_all(store)
+    err.print(f"uploaded {counts['uploaded']}, queued {counts['queued']}, in doubt {counts['sending']}, "
+              f"failing {counts['failing']}; {_kept_not_eligible(store)} photo(s) stay on this laptop")
+    if counts["failing"]:
+        err.print(f"last failure: {escape(outbox.last_error(store) or '?')}")
+    if values.get("remove_datasets") or values.get("rebuild_started_at"):
+        err.print(f"rebuild pending: {escape(values.get('rebuild_reason') or '')}")
+    if values.get("last_rebuild_s"):
+        err.print(f"last rebuild took {float(values['last_rebuild_s']):.1f} s")
+    _print_map(values.get("map_link"))
+    return EXIT_OK
