@@ -1,0 +1,189 @@
+"""The Atlas upload in the station window: a status-bar widget, the map's QR code, a "Show map" panel.
+
+The widgets only display an :class:`~piday_desktop.atlas.status.UploadStatus` and call the
+uploader's thread-safe actions (``retry_now``, ``forget``); all work happens in the uploader.
+:func:`attach_atlas` embeds them in a :class:`~piday_desktop.ui.main_window.StationWindow`
+without the window knowing about Atlas.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QThread, QTimer, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
+
+from ..atlas import qr
+from ..atlas.erase import ForgetResult
+from ..atlas.status import UploadStatus
+from ..atlas.uploader import Uploader
+
+NO_MAP_YET = "The online map opens once enough visitors have joined it."
+
+
+class MapQrWidget(QWidget):
+    """The QR code of the public map with its link underneath, or a line saying it is not there yet."""
+
+    def __init__(self, size: int = 220, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.size_px = size
+        self.link: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.code = QLabel()
+        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel(NO_MAP_YET)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.code, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.caption)
+        self.code.hide()
+
+    def set_link(self, link: str | None) -> None:
+        if link == self.link:
+            return
+        self.link = link
+        if not link:
+            self.code.clear()
+            self.code.hide()
+            self.caption.setText(NO_MAP_YET)
+            return
+        pixmap = QPixmap()
+        pixmap.loadFromData(qr.png(link, scale=8), "PNG")
+        self.code.setPixmap(pixmap.scaled(self.size_px, self.size_px, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.FastTransformation))  # sharp modules
+        self.code.show()
+        self.caption.setText(f"Scan to see the map: {link}")
+
+
+class MapDialog(QDialog):
+    """"Show map": a large QR code for visitors, and erasure for a visitor who asks (confirmed first)."""
+
+    def __init__(self, uploader: Uploader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("The online map")
+        self.uploader = uploader
+        layout = QVBoxLayout(self)
+        self.qr = MapQrWidget(size=420)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        row = QHBoxLayout()
+        self.forget_button = QPushButton("Forget a visitor…")
+        self.close_button = QPushButton("Close")
+        self.forget_button.clicked.connect(self.ask_forget)
+        self.close_button.clicked.connect(self.accept)
+        row.addWidget(self.forget_button)
+        row.addStretch()
+        row.addWidget(self.close_button)
+        for widget in (self.qr, self.status, self.message):
+            layout.addWidget(widget)
+        layout.addLayout(row)
+        self.show_status(uploader.status)
+
+    def show_status(self, status: UploadStatus) -> None:
+        self.qr.set_link(status.map_link)
+        self.status.setText(status.text())
+
+    def ask_forget(self) -> None:
+        code, ok = QInputDialog.getText(self, "Forget a visitor", "Participant code (e.g. P-017):")
+        code = code.strip().upper()
+        if ok and code and self.confirm_forget(code):
+            self.forget(code)
+
+    def confirm_forget(self, code: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Forget a visitor",
+            f"Erase {code}'s photos from this laptop and from the online map? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def forget(self, code: str) -> None:
+        """Erase (already confirmed); the result shows in the dialog."""
+        self.message.setText(f"Erasing {code}…")
+        self.uploader.forget(code, self._forgotten)
+
+    def _forgotten(self, result: ForgetResult | BaseException) -> None:
+        if isinstance(result, BaseException):
+            self.message.setText(f"Not erased: {result}")
+        elif result.rebuild:
+            self.message.setText(f"{result.code} erased here ({result.photos} photos). The online map is being "
+                                 "rebuilt without them; the status bar shows when it is done.")
+        else:
+            self.message.setText(f"{result.code} erased here ({result.photos} photos); nothing of theirs was online.")
+
+
+class AtlasStatusWidget(QWidget):
+    """Status-bar entry: one line of status, "Retry now" while failing, "Show map"."""
+
+    status_shown = Signal(object)  # (UploadStatus), after the widget shows it
+
+    def __init__(self, uploader: Uploader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.uploader = uploader
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.retry = QPushButton("Retry now")
+        self.show_map = QPushButton("Show map")
+        self.retry.clicked.connect(uploader.retry_now)
+        self.show_map.clicked.connect(self.open_map)
+        for widget in (self.label, self.retry, self.show_map):
+            layout.addWidget(widget)
+        self.dialog: MapDialog | None = None
+        self.shown = uploader.status
+        self.set_status(uploader.status)
+
+    def set_status(self, status: UploadStatus) -> None:
+        self.shown = status
+        self.label.setText(status.text())
+        self.label.setToolTip(status.reason or "")
+        self.retry.setVisible(status.state == "failing")
+        if self.dialog is not None:
+            self.dialog.show_status(status)
+        self.status_shown.emit(status)
+
+    def open_map(self) -> MapDialog:
+        if self.dialog is None:
+            self.dialog = MapDialog(self.uploader, self.window())
+        self.dialog.show_status(self.shown)
+        self.dialog.show()
+        self.dialog.raise_()
+        return self.dialog
+
+
+def attach_atlas(window, uploader: Uploader) -> AtlasStatusWidget:
+    """Put the upload into a StationWindow: status bar entry, QR on the done page, wake on finish.
+
+    Status updates arrive on the loop's thread (the UI thread under qasync); from any other
+    thread they are posted through the window's invoker.
+    """
+    widget = AtlasStatusWidget(uploader)
+    window.statusBar().addPermanentWidget(widget)
+    done_qr = MapQrWidget(size=200)
+    layout = window.done_page.layout()
+    layout.insertWidget(layout.indexOf(window.done_page.next), done_qr, alignment=Qt.AlignmentFlag.AlignHCenter)
+    window.atlas_status = widget
+    window.atlas_qr = done_qr
+
+    def show(status: UploadStatus) -> None:
+        widget.set_status(status)
+        done_qr.set_link(status.map_link)
+
+    def on_status(status: UploadStatus) -> None:
+        if QThread.currentThread() is widget.thread():
+            show(status)
+        else:
+            window.invoker.post(lambda: show(status))
+
+    uploader.status_changed.connect(on_status)
+    show(uploader.status)
+    finished = getattr(window.controller, "participant_finished", None)
+    if finished is not None:  # exact: fires once the "finished" row is committed
+        finished.connect(lambda *_: uploader.wake())
+    else:  # the finish row is written on the controller's writer thread right after this intent
+        window.flow.requests.finish.connect(lambda *_: QTimer.singleShot(500, uploader.wake))
+    return widget
