@@ -380,6 +380,18 @@ class EventStore:
                 [(float(x), float(y), pid, model_id) for pid, x, y in positions],
             )
 
+    # --- small settings kept with the event ----------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A value from the event's ``meta`` table (e.g. the live map's layout scale per model)."""
+        rows = self._query("SELECT value FROM meta WHERE key=?", (key,))
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                      (key, str(value)))
+
     # --- run log -----------------------------------------------------------------------
 
     def start_run(self, command: str, *, model_id: str | None = None, device: str | None = None) -> int:

@@ -1,0 +1,380 @@
+"""The live map's model layer, without a window: points, neighbours, search, tiny sets, restore, probe.
+
+Layout stability under growth is measured in test_projection.py; here the map's own promises are
+checked: what appears when, that neighbours and search agree with ``core.search.rank`` (the
+``piday search`` code path), that tiny maps are well-formed, that a restarted station shows the
+stored map at once, and that the live probe never queues frames and goes quiet when told.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+
+import numpy as np
+import pytest
+
+from piday_desktop.core.search import rank
+from piday_desktop.core.store import Consent, EventStore, Photo
+from piday_desktop.projection import LayoutConfig
+from piday_desktop.projection.live_map import Cluster, LiveMap, search_size
+from piday_desktop.projection.live_probe import LiveProbe
+from piday_desktop.projection.map_controller import MapController, scale_key
+
+DIM = 32
+MODEL = "test-model:none"
+
+
+def photo(i: int, code: str | None = None, shot: int = 1) -> Photo:
+    return Photo(f"id{i:05d}", f"pid{i}", code or f"P-{i:03d}", shot, f"{i:064x}", None, "jpg", 1, 1, 1, None, "t", "kept")
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+class Owner:
+    """The owner thread's queue: ``post`` from any thread, ``run_until`` drains on the test's thread."""
+
+    def __init__(self) -> None:
+        self.q: queue.Queue = queue.Queue()
+
+    def post(self, fn) -> None:
+        self.q.put(fn)
+
+    def run_until(self, predicate, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError("condition not reached")
+            try:
+                fn = self.q.get(timeout=min(remaining, 0.05))
+            except queue.Empty:
+                continue
+            fn()
+
+
+class Recorder:
+    def __init__(self, live: LiveMap) -> None:
+        self.added, self.moved, self.removed, self.highlights, self.markers = [], [], [], [], []
+        live.points_added.connect(lambda pts: self.added.extend(p.id for p in pts))
+        live.points_moved.connect(lambda moved, method: self.moved.extend(i for i, _, _ in moved))
+        live.points_removed.connect(lambda ids: self.removed.extend(ids))
+        live.highlight_changed.connect(self.highlights.append)
+        live.marker_changed.connect(self.markers.append)
+
+
+# -- LiveMap alone -------------------------------------------------------------------------------
+
+
+def test_points_appear_when_laid_out_move_and_go():
+    live, rec = LiveMap(MODEL), None
+    rec = Recorder(live)
+    rng = np.random.default_rng(0)
+    v = unit(rng, 3)
+    for i in range(3):
+        assert live.add(photo(i), v[i])
+    assert rec.added == [] and len(live) == 3 and live.shown_count() == 0
+    live.apply_layout([f"id{i:05d}" for i in range(2)], np.array([[0, 0], [0.5, 0.5]]), "pca")
+    assert rec.added == ["id00000", "id00001"] and live.shown_count() == 2
+    change = live.apply_layout(live.ids, np.array([[0, 0], [0.6, 0.5], [-0.5, 0.1]]), "placed")
+    assert [p.id for p in change.added] == ["id00002"] and [m[0] for m in change.moved] == ["id00001"]
+    assert live.point("id00001").x == pytest.approx(0.6)
+    assert not live.add(photo(1), v[1])  # same vector again: nothing to lay out
+    assert live.remove("id00001") and rec.removed == ["id00001"] and len(live) == 2
+    # A layout computed before the removal must not bring the photo back.
+    live.apply_layout(["id00000", "id00001", "id00002"], np.zeros((3, 2)), "placed")
+    assert "id00001" not in live and live.point("id00002").x == 0.0
+
+
+def test_neighbours_are_the_search_code_path_over_the_whole_event():
+    live = LiveMap(MODEL)
+    rng = np.random.default_rng(1)
+    v = unit(rng, 40)
+    photos = [photo(i, code=f"P-{i // 4 + 1:03d}", shot=i % 4 + 1) for i in range(40)]
+    live.reset(photos, v, np.zeros((40, 2)))
+    target = photos[7].id
+    nbs = live.neighbours(target, k=5)
+    expected = rank(v[7], photos, v, k=5, exclude_ids=[target])
+    assert [n.id for n in nbs] == [h.photo.id for h in expected]
+    assert target not in [n.id for n in nbs]
+    assert [n.score for n in nbs] == sorted((n.score for n in nbs), reverse=True)
+    best = int(np.argmax(np.where(np.arange(40) == 7, -2, v @ v[7])))
+    assert nbs[0].id == photos[best].id
+    sel = live.select(target)
+    assert sel.participant_code == "P-002" and sel.neighbours == nbs
+    assert live.select(None) is None and live.selection is None
+
+
+def test_search_lights_up_the_best_matches_and_clearing_restores():
+    live = LiveMap(MODEL)
+    rec = Recorder(live)
+    rng = np.random.default_rng(2)
+    v = unit(rng, 200)
+    live.reset([photo(i) for i in range(200)], v, np.zeros((200, 2)))
+    query = v[123] + 0.05 * unit(rng, 1)[0]
+    hl = live.highlight_vector("a red hat", query)
+    assert hl.ranked[0][0] == "id00123" and len(hl.ids) == search_size(200) == 10
+    assert rec.highlights[-1] is hl
+    live.clear_highlight()
+    assert live.highlight is None and rec.highlights[-1] is None
+
+
+def test_participant_codes_and_cluster_names_search_without_clip():
+    live = LiveMap(MODEL)
+    rng = np.random.default_rng(3)
+    photos = [photo(i, code=f"P-{i // 3 + 1:03d}", shot=i % 3 + 1) for i in range(12)]
+    live.reset(photos, unit(rng, 12), np.zeros((12, 2)))
+    for text in ("P-002", "p2", "p-02", "2"):
+        hl = live.match_text(text)
+        assert hl.kind == "participant" and hl.query == "P-002"
+        assert hl.ids == {p.id for p in photos[3:6]}
+    assert live.match_text("P-099").ids == frozenset()  # a code with no photos: everything dims
+    assert live.match_text("glasses") is None  # not a code, no such cluster: a CLIP search
+    live.set_clusters([Cluster("glasses", 0, 0, (photos[0].id, photos[1].id))])
+    assert live.search_text("Glasses").ids == {photos[0].id, photos[1].id}
+    assert live.newest_participant == "P-004"
+
+
+def test_place_puts_a_face_among_its_look_alikes_and_is_safe_to_call_from_another_thread():
+    live = LiveMap(MODEL)
+    assert live.place(np.ones(DIM)) is None  # empty map: nowhere to be
+    rng = np.random.default_rng(4)
+    centres, spots = unit(rng, 5), np.array([[-0.8, -0.8], [0.8, -0.8], [0.8, 0.8], [-0.8, 0.8], [0, 0]])
+    group = np.repeat(np.arange(5), 10)
+    v = centres[group] + 0.3 * unit(rng, 50)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    xy = (spots[group] + rng.normal(scale=0.05, size=(50, 2))).astype(np.float32)
+    live.reset([photo(i) for i in range(50)], v, xy)
+    got = []
+    for g in range(5):
+        visitor = centres[g] + 0.3 * unit(rng, 1)[0]
+        t = threading.Thread(target=lambda: got.append(live.place(visitor)))
+        t.start()
+        t.join()
+        assert np.argmin(np.hypot(*(spots - np.array(got[-1])).T)) == g
+
+
+# -- MapController: layout, tiny sets, persistence ------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = EventStore.open(tmp_path, "ev")
+    yield s
+    s.close()
+
+
+def stored_photos(store: EventStore, n: int, per_participant: int = 3) -> list[Photo]:
+    photos, participant = [], None
+    for i in range(n):
+        if i % per_participant == 0:
+            participant = store.create_participant(consent=Consent())
+        photos.append(store.add_photo(participant, f"photo {i}".encode(), sha256=f"{i:064x}", fmt="JPEG",
+                                      width=1, height=1))
+    return photos
+
+
+def controller(store, owner, **kw) -> MapController:
+    return MapController(store, owner.post, config=LayoutConfig(), refit=False, **kw)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10])
+def test_tiny_maps_are_well_formed(store, n):
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: not ctl._opening)
+    rng = np.random.default_rng(n)
+    v = unit(rng, max(n, 1))
+    for i, p in enumerate(stored_photos(store, n)):
+        ctl.add_vector(p.id, v[i])
+    owner.run_until(lambda: ctl.map.shown_count() == n)
+    pos = ctl.map.positions
+    assert pos.shape == (n, 2) and np.isfinite(pos).all()
+    assert np.abs(pos).max(initial=0) <= 1.0 + 1e-5
+    if n == 1:
+        assert np.allclose(pos, 0)  # alone in the middle
+    if n >= 2:
+        assert len({tuple(np.round(p, 4)) for p in pos}) == n  # nobody on top of anybody
+    assert ctl.map.clusters == ()  # too few to name groups
+    ctl.close()
+
+
+def test_positions_are_stored_and_a_restarted_map_shows_them_at_once(store):
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: not ctl._opening)
+    rng = np.random.default_rng(5)
+    v = unit(rng, 40)
+    photos = stored_photos(store, 40)
+    store.put_embeddings([(p.id, v[i]) for i, p in enumerate(photos)], model_id=MODEL, device="cpu")
+    for i, p in enumerate(photos):
+        ctl.add_vector(p.id, v[i])
+    owner.run_until(lambda: ctl.map.shown_count() == 40)
+    assert ctl.wait_idle()
+    owner.run_until(lambda: owner.q.empty())
+    ctl.close()
+    _, _, xy = store.vectors(MODEL)
+    before = {i: tuple(p) for i, p in zip(ctl.map.ids, ctl.map.positions)}
+    assert np.isfinite(xy).all()
+    assert float(store.get_meta(scale_key(MODEL))) > 0
+
+    owner2 = Owner()
+    added = []
+    ctl2 = controller(store, owner2)
+    ctl2.map.points_added.connect(lambda pts: added.append(len(pts)))
+    ctl2.open()  # no model given: the event's most used one
+    owner2.run_until(lambda: not ctl2._opening)
+    assert added == [40]  # all at once, straight from the store, no layout run
+    after = {i: tuple(p) for i, p in zip(ctl2.map.ids, ctl2.map.positions)}
+    assert after.keys() == before.keys()
+    assert max(np.hypot(after[i][0] - before[i][0], after[i][1] - before[i][1]) for i in before) < 1e-5
+    assert ctl2.worker.model.layout().as_dict().keys() == before.keys()  # the layout continues from them
+    ctl2.close()
+
+
+def test_a_photo_with_no_stored_position_is_placed_after_restore(store):
+    rng = np.random.default_rng(6)
+    v = unit(rng, 6)
+    photos = stored_photos(store, 6)
+    store.put_embeddings([(p.id, v[i]) for i, p in enumerate(photos)], model_id=MODEL, device="cpu")
+    store.set_layout(MODEL, [(p.id, 0.1 * i, -0.1 * i) for i, p in enumerate(photos[:5])])
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: ctl.map.shown_count() == 6)
+    assert np.isfinite(ctl.map.positions).all()
+    ctl.close()
+
+
+def test_removed_photos_leave_the_map(store):
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: not ctl._opening)
+    rng = np.random.default_rng(7)
+    v = unit(rng, 5)
+    photos = stored_photos(store, 5)
+    for i, p in enumerate(photos):
+        ctl.photo_saved(p)
+        ctl.add_vector(p.id, v[i])
+    owner.run_until(lambda: ctl.map.shown_count() == 5)
+    ctl.remove(photos[2].id)
+    assert photos[2].id not in ctl.map and len(ctl.map) == 4
+    owner.run_until(lambda: ctl.wait_idle() and owner.q.empty())
+    assert photos[2].id not in ctl.map
+    ctl.close()
+
+
+# -- the live probe -----------------------------------------------------------------------------------
+
+
+class SlowEngine:
+    """Stands in for EmbeddingEngine's three members the probe uses, with a set latency."""
+
+    def __init__(self, latency: float, busy: bool = False) -> None:
+        self.latency, self.busy, self.ready, self.submitted = latency, busy, True, 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @property
+    def queue_length(self) -> int:
+        return 1 if self.busy else self.in_flight
+
+    def submit(self, source, priority: bool = False) -> Future:
+        assert not priority and isinstance(source, bytes) and source[:2] == b"\xff\xd8"
+        self.submitted += 1
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        fut: Future = Future()
+
+        def finish() -> None:
+            time.sleep(self.latency)
+            self.in_flight -= 1
+            fut.set_result(np.ones(DIM, np.float32) / np.sqrt(DIM))
+        threading.Thread(target=finish, daemon=True).start()
+        return fut
+
+
+def frame() -> np.ndarray:
+    return np.full((480, 640, 3), 128, np.uint8)
+
+
+def test_probe_reports_while_someone_is_there_and_goes_quiet_when_they_leave():
+    engine = SlowEngine(0.01)
+    seen: list = []
+    probe = LiveProbe(frame, lambda: engine, lambda v: (0.25, -0.5), lambda s, xy: seen.append((s, xy)),
+                      rate_hz=50)
+    time.sleep(0.2)
+    assert seen == [] and engine.submitted == 0  # nobody there: no work at all
+    probe.set_active(True)
+    deadline = time.monotonic() + 5
+    while len(seen) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert seen[0] == (1, (0.25, -0.5)) and engine.max_in_flight == 1  # one frame at a time
+    probe.set_active(False)
+    time.sleep(0.05)
+    count = engine.submitted
+    time.sleep(0.2)
+    assert engine.submitted == count  # stopped
+    probe.close()
+
+
+def test_probe_slows_down_for_a_slow_model_and_steps_aside_for_shots():
+    slow = SlowEngine(0.15)
+    probe = LiveProbe(frame, lambda: slow, lambda v: (0, 0), lambda s, xy: None, rate_hz=20, max_duty=0.3)
+    probe.set_active(True)
+    deadline = time.monotonic() + 10
+    while probe.stats.embedded < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert probe.stats.interval_s >= 0.15 / 0.3 * 0.9  # the model is busy at most ~30 % of the time
+    probe.close()
+
+    busy = SlowEngine(0.01, busy=True)  # a shot is being embedded
+    probe = LiveProbe(frame, lambda: busy, lambda v: (0, 0), lambda s, xy: None, rate_hz=20)
+    probe.set_active(True)
+    deadline = time.monotonic() + 5
+    while probe.stats.skipped_busy < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert busy.submitted == 0 and probe.stats.skipped_busy >= 3
+    busy.busy = False
+    probe.hold(True)  # the shutter is about to fire
+    time.sleep(0.3)
+    assert busy.submitted == 0
+    probe.hold(False)
+    deadline = time.monotonic() + 5
+    while busy.submitted == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert busy.submitted > 0
+    probe.close()
+
+
+def test_marker_follows_the_probe_and_disappears_when_the_visitor_leaves(store):
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: not ctl._opening)
+    rng = np.random.default_rng(8)
+    v = unit(rng, 5)
+    photos = stored_photos(store, 5)
+    for i, p in enumerate(photos):
+        ctl.add_vector(p.id, v[i])
+    owner.run_until(lambda: ctl.map.shown_count() == 5)
+    ctl.engine = SlowEngine(0.01)
+    rec = Recorder(ctl.map)
+    ctl.start_probe(frame, rate_hz=30)
+    ctl.visitor_present(True)
+    owner.run_until(lambda: ctl.map.marker is not None)
+    assert np.all(np.isfinite(ctl.map.marker))
+    ctl.visitor_present(False)
+    assert ctl.map.marker is None
+    time.sleep(0.1)
+    owner.run_until(lambda: owner.q.empty())
+    assert ctl.map.marker is None and rec.markers[-1] is None  # late results were dropped
+    ctl.close()
