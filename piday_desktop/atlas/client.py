@@ -158,7 +158,9 @@ class AtlasClient:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             error = classify(exc)
-            if error.kind in ("key_refused", "no_key", "timeout", "offline"):
+            # A new key needs new headers; a call still running in the background (timeout) must
+            # not share the dataset object with the next one. A refused connection needs neither.
+            if error.kind in ("key_refused", "no_key", "timeout"):
                 self.reset()
             raise error from exc
 
