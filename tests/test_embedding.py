@@ -327,6 +327,31 @@ def test_priority_photo_overtakes_the_queue(tiny, images, many_jpegs):
     assert order[0] == "station"
 
 
+def test_priority_photo_overtakes_a_decoded_backlog(tiny, images, many_jpegs):
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_inference_thread(_fut) -> None:  # done-callbacks run on the inference thread
+        inside.set()
+        release.wait(RESULT_TIMEOUT)
+
+    order: list[str] = []
+    with EmbeddingEngine(tiny, max_batch=1, prefetch=16) as eng:
+        eng.submit(images["jpeg"]).add_done_callback(hold_inference_thread)
+        assert inside.wait(RESULT_TIMEOUT)
+        backlog = [eng.submit(p) for p in many_jpegs[:12]]
+        for fut in backlog:
+            fut.add_done_callback(lambda f: order.append("import"))
+        station = eng.submit(images["exif"], priority=True)
+        station.add_done_callback(lambda f: order.append("station"))
+        release.set()
+        station.result(timeout=RESULT_TIMEOUT)
+        for fut in backlog:
+            fut.result(timeout=RESULT_TIMEOUT)
+    # Submitted last behind 12 photos, embedded (nearly) first: at most the photos the model
+    # took before the station photo finished decoding went ahead of it.
+    assert order.index("station") <= 3, order
+
+
 def test_encode_text_on_engine_and_model(engine, tiny):
     vectors = engine.encode_text(["a person wearing glasses", "a red ball", ""])
     assert vectors.shape == (3, tiny.dim) and vectors.dtype == np.float32

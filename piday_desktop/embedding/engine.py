@@ -178,7 +178,9 @@ class EmbeddingEngine:
         self._pending: deque[tuple[ImageSource, cf.Future]] = deque()
         self._ready: deque[tuple[Any, cf.Future]] = deque()
         self._text_jobs: deque[tuple[list[str], cf.Future]] = deque()
+        self._queued = 0  # decode tasks handed to the pool that have not picked a photo yet
         self._decoding: set[cf.Future] = set()  # futures whose photo a decode thread holds
+        self._urgent: set[cf.Future] = set()  # priority photos not yet in a batch
         self._outstanding: set[cf.Future] = set()  # submitted photos, pruned when done
         self._closing = False  # no new work accepted
         self._stopped = False  # inference thread should exit now
@@ -213,6 +215,7 @@ class EmbeddingEngine:
             self._outstanding.add(future)
             future.add_done_callback(self._on_done)
             if priority:
+                self._urgent.add(future)
                 self._pending.appendleft((source, future))
             else:
                 self._pending.append((source, future))
@@ -372,18 +375,41 @@ class EmbeddingEngine:
         return self._model
 
     def _dispatch(self) -> None:
-        """Hand queued photos to the decode pool while the prefetch bound allows (lock held)."""
+        """Start decode tasks while the prefetch bound allows (lock held).
+
+        A task picks its photo from the head of the queue only when a decode thread runs it,
+        so a priority photo submitted later still goes next. A priority photo at the head may
+        exceed the bound by one task rather than wait for a slot.
+        """
         if self._pipeline is None or self._pool is None or self._stopped:
             return
-        while self._pending and len(self._decoding) + len(self._ready) < self._prefetch:
-            source, future = self._pending.popleft()
-            if future.done():  # cancelled while queued
-                continue
-            self._decoding.add(future)
-            self._pool.submit(self._decode, source, future)
+        while (
+            len(self._pending) > self._queued
+            and self._queued + len(self._decoding) + len(self._ready) < self._prefetch
+        ):
+            self._queued += 1
+            self._pool.submit(self._decode_next)
+        if self._pending and self._queued == 0 and self._pending[0][1] in self._urgent:
+            self._queued += 1
+            self._pool.submit(self._decode_next)
+
+    def _decode_next(self) -> None:
+        """Decode thread: take the photo at the head of the queue, if any is left."""
+        with self._cond:
+            self._queued -= 1
+            while self._pending and not self._stopped:
+                source, future = self._pending.popleft()
+                if not future.done():
+                    self._decoding.add(future)
+                    break
+                self._urgent.discard(future)  # cancelled while queued
+            else:
+                self._cond.notify_all()  # a closing engine may be waiting for this task
+                return
+        self._decode(source, future)
 
     def _decode(self, source: ImageSource, future: cf.Future) -> None:
-        """Decode thread: file to pixels; a bad file fails only its own future."""
+        """File to pixels; a bad file fails only its own future."""
         start = time.perf_counter()
         pixels = None
         error: BaseException | None = None
@@ -401,8 +427,12 @@ class EmbeddingEngine:
             self._decoding.discard(future)
             self._stats = replace(self._stats, decode_seconds=self._stats.decode_seconds + elapsed)
             if error is None and pixels is not None and not self._stopped:
-                self._ready.append((pixels, future))
+                if future in self._urgent:
+                    self._ready.appendleft((pixels, future))  # ahead of a decoded backlog
+                else:
+                    self._ready.append((pixels, future))
             else:
+                self._urgent.discard(future)
                 self._dispatch()
                 if error is not None:
                     self._stats = replace(self._stats, failed=self._stats.failed + 1)
@@ -484,9 +514,10 @@ class EmbeddingEngine:
                     batch = []
                     while self._ready and len(batch) < self._max_batch:
                         batch.append(self._ready.popleft())
+                        self._urgent.discard(batch[-1][1])
                     self._dispatch()  # refill the decoders while this batch runs
                     return "batch", batch
-                if self._closing and not self._pending and not self._decoding:
+                if self._closing and not self._pending and not self._decoding and not self._queued:
                     return None
                 self._cond.wait()
 
@@ -496,8 +527,9 @@ class EmbeddingEngine:
         Returns True after a wait, so the caller re-checks everything (stop, text jobs);
         False when the batch should run now: full, nothing more coming, or waited long enough.
         """
-        want = min(self._max_batch, len(self._ready) + len(self._decoding))
-        if len(self._ready) >= want or self._batch_wait <= 0:
+        want = min(self._max_batch, len(self._ready) + len(self._decoding) + self._queued)
+        urgent = self._ready[0][1] in self._urgent  # a waiting visitor: run now
+        if len(self._ready) >= want or self._batch_wait <= 0 or urgent:
             self._fill_deadline = None
             return False
         now = time.monotonic()
