@@ -1,0 +1,17 @@
+"""Uploading consenting visitors' photos to the event's Nomic Atlas map, and taking them off again.
+
+Modules, each with one job:
+
+- ``outbox``    the durable per-photo queue in the event database (states, backoff, sweep)
+- ``state``     the uploader's small durable memory (our dataset, the map, pending rebuilds)
+- ``payload``   the consent gate: the only place that decides what of a visitor may leave
+- ``client``    the only module importing ``nomic``: deadlines, honest errors, read-back
+- ``deadline``  bounded waits for calls that have none
+- ``engine``    one unit of upload work per ``step()``; shared by the station and the CLI
+- ``uploader``  the station's asyncio task around the engine (status signal, retry, forget)
+- ``erase``     forgetting a visitor and consent changes (rebuilds the dataset when needed)
+- ``lock``      one uploader per event across processes
+- ``status``, ``settings``, ``qr``  values and helpers
+
+Nothing here imports Qt; ``piday_desktop.ui.atlas_panel`` shows the status and the QR code.
+"""

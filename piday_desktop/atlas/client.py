@@ -260,15 +260,15 @@ class AtlasClient:
 
     # --- data -------------------------------------------------------------------------------
 
-    def send_thumbnails(self, thumbnails: dict[str, bytes]) -> dict[str, str]:
-        """Upload thumbnails (40 per request, as the client does); returns photo id -> blob hash.
+    def send_thumbnails(self, batch: Batch) -> dict[str, str]:
+        """Upload the batch's thumbnails (40 per request, as the client does); returns photo id -> hash.
 
-        Stops at the first failed request; hashes already received are returned with the error
-        attached as ``AtlasError.partial`` so the caller can keep them.
+        Only thumbnails the consent gate put in the batch exist to be sent. Stops at the first
+        failed request; hashes already received ride on the error as ``AtlasError.partial``.
         """
         self._require()
         done: dict[str, str] = {}
-        items = list(thumbnails.items())
+        items = list(batch.thumbnails.items())
         for start in range(0, len(items), BLOBS_PER_REQUEST):
             chunk = items[start:start + BLOBS_PER_REQUEST]
             response = self._request("POST", "/v1/project/data/add/blobs", data={"dataset_id": self._ds.id},

@@ -232,7 +232,7 @@ class UploadEngine:
         service_error: AtlasError | None = None
         if batch.thumbnails:
             try:
-                new = self.client.send_thumbnails(batch.thumbnails)
+                new = self.client.send_thumbnails(batch)
             except AtlasError as exc:
                 new, service_error = getattr(exc, "partial", {}), exc
             outbox.set_blob_hashes(self.store, new)
@@ -246,7 +246,7 @@ class UploadEngine:
             if service_error:
                 raise service_error
             return
-        send = payload.Batch(ready)
+        send = batch.only([i.photo_id for i in ready])
         if not values.get("model_id"):
             state.set_many(self.store, model_id=model_id)
         outbox.mark_sending(self.store, send.ids, info.id)

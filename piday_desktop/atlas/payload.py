@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..core import images
-from ..core.store import EventStore, Photo
+from ..core.store import _PHOTO_COLUMNS, _PHOTO_FROM, EventStore, Photo, _photo
 from .outbox import ELIGIBLE_SQL
 
 ID_FIELD = "id"
@@ -67,9 +67,11 @@ class Batch:
     def embeddings(self) -> np.ndarray:
         return np.stack([i.vector for i in self.items]).astype(np.float32) if self.items else np.zeros((0, 0), np.float32)
 
-    def missing_thumbnails(self, blob_hashes: dict[str, str]) -> list[str]:
-        """Photos whose visitor agreed to show them and whose thumbnail is not on the service yet."""
-        return [i.photo_id for i in self.items if i.wants_thumbnail and i.photo_id not in blob_hashes]
+    def only(self, photo_ids: Sequence[str]) -> "Batch":
+        """The part of this batch for ``photo_ids`` (e.g. those whose thumbnails are on the service)."""
+        keep = set(photo_ids)
+        return Batch([i for i in self.items if i.photo_id in keep],
+                     {p: t for p, t in self.thumbnails.items() if p in keep})
 
 
 def _taken(photo: Photo) -> datetime:
@@ -93,6 +95,17 @@ def thumbnail(store: EventStore, photo: Photo, max_px: int) -> bytes:
         img.close()
 
 
+def _vectors(store: EventStore, model_id: str, photo_ids: list[str]) -> dict[str, tuple[Photo, np.ndarray]]:
+    """Photos and their vectors for ``model_id``, only those asked for (one query, no full scan)."""
+    if not photo_ids:
+        return {}
+    marks = ",".join("?" * len(photo_ids))
+    rows = store._query(
+        f"SELECT {_PHOTO_COLUMNS}, e.vector FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+        f"WHERE e.model_id=? AND p.id IN ({marks})", [model_id, *photo_ids])
+    return {r[0]: (_photo(r[:13]), np.frombuffer(r[13], dtype="<f4").astype(np.float32)) for r in rows}
+
+
 def gather(
     store: EventStore, photo_ids: Sequence[str], *, model_id: str, share_nicknames: bool,
     blob_hashes: dict[str, str], thumbnail_px: int = 384,
@@ -107,8 +120,7 @@ def gather(
         f"WHERE p.id IN ({marks}) AND {ELIGIBLE_SQL}", wanted)
     cleared = {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
     refused = {p: "no public-map consent (or visit not finished)" for p in wanted if p not in cleared}
-    photos, matrix, _ = store.vectors(model_id, list(cleared))
-    vectors = {ph.id: (ph, matrix[k]) for k, ph in enumerate(photos)}
+    vectors = _vectors(store, model_id, list(cleared))
     items, thumbs, waiting, broken = [], {}, {}, {}
     for photo_id in wanted:
         if photo_id in refused:
