@@ -85,10 +85,14 @@ def test_atlas_login_stores_the_key_privately_and_checks_it(emulator: AtlasEmula
         assert json.loads(creds.read_text())["token"] == emulator.key
         if os.name == "posix":
             assert stat.S_IMODE(creds.stat().st_mode) == 0o600
-        assert "Atlas accepted the key" in err
+        assert "Atlas accepted it" in err
 
         code, _, err = run(capsys, "atlas", "login", "nk-wrong", "--check")
-    assert code == EXIT_USAGE and KEY_REFUSED in err and "Organization" not in err
+        assert code == EXIT_USAGE and KEY_REFUSED in err and "Organization" not in err
+        assert "previous key is kept" in err and json.loads(creds.read_text())["token"] == emulator.key
+
+        code, _, err = run(capsys, "atlas", "login", "nk-unchecked")
+        assert code == EXIT_OK and json.loads(creds.read_text())["token"] == "nk-unchecked"
 
 
 def test_forget_rebuilds_the_dataset_without_the_visitor_and_says_how_long(setup, capsys) -> None:

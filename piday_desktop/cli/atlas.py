@@ -271,18 +271,31 @@ def run_consent(args: argparse.Namespace) -> int:
 
 def run_login(args: argparse.Namespace) -> int:
     key = args.key or getpass.getpass("Atlas API key (input hidden): ")
+    previous = _read_credentials()
     try:
         path = login(key, deadline_s=args.deadline)
     except AtlasError as exc:
         raise UserError(exc.reason, EXIT_USAGE if exc.kind in ("key_refused", "no_key") else EXIT_NOT_UPLOADED) from None
-    err.print(f"key stored in {path} (readable only by you)")
     if args.check:
         try:
-            org = AtlasClient(args.deadline).check_key()
+            with quiet_client_logs():
+                org = AtlasClient(args.deadline).check_key()
         except AtlasError as exc:
-            raise UserError(exc.reason, EXIT_USAGE if exc.reason == KEY_REFUSED else EXIT_NOT_UPLOADED) from None
-        err.print(f"Atlas accepted the key (organization {escape(org or '?')})")
+            if exc.kind == "key_refused" and previous is not None:
+                path.write_bytes(previous)  # a refused key must not replace one that worked
+                exc.reason += "; the previous key is kept"
+            raise UserError(exc.reason, EXIT_USAGE if exc.kind == "key_refused" else EXIT_NOT_UPLOADED) from None
+        err.print(f"key stored in {path} (readable only by you); Atlas accepted it (organization {escape(org or '?')})")
+    else:
+        err.print(f"key stored in {path} (readable only by you); check it with `piday atlas login --check`")
     return EXIT_OK
+
+
+def _read_credentials() -> bytes | None:
+    from ..atlas.client import credentials_path
+
+    path = credentials_path()
+    return path.read_bytes() if path.exists() else None
 
 
 def run_status(args: argparse.Namespace) -> int:
