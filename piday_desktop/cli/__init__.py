@@ -30,6 +30,7 @@ With no command, opens the station window. The commands work without a window:
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday models                                    CLIP models known, cached and default
+  piday doctor                                    is this laptop ready for the event?
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
   piday upload --event pi-day-2026                consented photos to the Atlas map; link and QR code
   piday forget P-017 --event pi-day-2026          erase a visitor here and from the Atlas map
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Download and verify a model's weights into open_clip's cache.\n\n"
                          "example:\n  piday models fetch ViT-B-32:laion2b_s34b_b79k", formatter_class=Formatter)
     f.add_argument("spec", metavar="ARCH:TAG")
+    from . import doctor, model_transfer
+
+    model_transfer.add_parsers(msubs)
+    doctor.add_parser(subs, _subparser)
+    parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
+                        "random-weights model, event 'demo'; the saved settings are not touched")
     atlas_cli.add_parsers(subs, _subparser)
     return parser
 
@@ -122,7 +129,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in atlas_cli.COMMANDS:
         return atlas_cli.run(args)
     if args.command == "models":
+        if args.models_command in ("export", "import"):
+            from . import model_transfer
+
+            return (model_transfer.run_export if args.models_command == "export" else model_transfer.run_import)(args)
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
+    if args.command == "doctor":
+        from .doctor import run_doctor
+
+        return run_doctor(args)
     if args.command is None:
         from ..ui.app import run_station
 

@@ -27,17 +27,34 @@ def run_station(args: argparse.Namespace) -> int:
     from ..workers.engine_starter import start_engine_in_background
     from .main_window import StationWindow
 
+    import time
+
+    from ..core.logs import setup_logging
+    from .first_run import demo_config, run_first_run
+    from .startup_probe import watch_first_paint
+
+    started = time.perf_counter()
+    setup_logging(debug=getattr(args, "debug", False))
     config, existed = load_config()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("piday")
+    if getattr(args, "demo", False):
+        config = demo_config(config)  # a rehearsal: never saved
+    elif not existed:
+        chosen = run_first_run(config)
+        if chosen is None:
+            return 0
+        config = chosen
+        save_config(config)
     overrides = {k: v for k, v in {"event": args.event, "camera": args.camera, "model": args.model,
                                    "device": args.device}.items() if v}
     config = replace(config, **overrides).validated()
-    if not existed:
-        save_config(config)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("piday")
+    log.info("station starting: event %s, camera %s, model %s, device %s%s", config.event, config.camera,
+             config.model or "default", config.device, " (demo)" if getattr(args, "demo", False) else "")
     store = EventStore.open(paths.data_dir(args.data_dir), config.event)
     window = StationWindow(store, config)
     window.resize(1280, 800)
+    watch_first_paint(window, started)
     window.show()
     previous_hook = sys.excepthook
 

@@ -1,0 +1,145 @@
+"""The station's log file: one line per meaningful event, rotated, with no secrets and no nicknames.
+
+When something goes wrong at a venue, the log is what a volunteer sends to whoever can help, so
+it lives in the platform log folder (``piday doctor`` prints where; the station has "Open log
+folder"), is bounded in size (a few rotated megabytes), and never holds what must not leave the
+laptop: API keys and tokens are masked by pattern, and nicknames (or any other value the code
+marks with :func:`keep_out`) are masked wherever they appear, tracebacks included.
+
+Our own loggers (``piday_desktop.*``) write from INFO up; libraries only from WARNING up, so
+the file stays a readable story of the day rather than a dump.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from . import paths
+
+LOG_NAME = "piday.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+OUR_LOGGER = "piday_desktop"
+MASK = "[hidden]"
+
+# key=value, key: value and "key": "value" forms of credentials, and bare token shapes.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"\bnk-[A-Za-z0-9_-]{6,}"),
+    re.compile(r"(?i)(\"?\b(?:api[_-]?key|token|access[_-]?token|refresh[_-]?token|password|secret|authorization)"
+               r"\b\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;}]+)"),
+    re.compile(r"(?i)(\"?\b(?:nickname|nick)\b\"?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s,;}]+)"),
+]
+
+_kept_out: set[str] = set()
+_kept_out_lock = threading.Lock()
+_MAX_KEPT_OUT = 10_000
+
+
+def log_file() -> Path:
+    """The current log file (older ones are ``piday.log.1`` … ``.5`` beside it)."""
+    return paths.log_dir() / LOG_NAME
+
+
+def keep_out(value: str | None) -> None:
+    """Never write ``value`` (a nickname, a typed key) to the log, whoever logs it.
+
+    Values shorter than 2 characters are ignored: masking every "a" would ruin the log.
+    """
+    if value is None:
+        return
+    value = value.strip()
+    if len(value) < 2:
+        return
+    with _kept_out_lock:
+        if len(_kept_out) < _MAX_KEPT_OUT:
+            _kept_out.add(value)
+
+
+def scrub(text: str) -> str:
+    """``text`` with credentials and kept-out values replaced by ``[hidden]``."""
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups:  # keep the key ("token=", "Bearer "), hide the value
+            text = pattern.sub(lambda m: m.group(1) + MASK, text)
+        else:
+            text = pattern.sub(MASK, text)
+    with _kept_out_lock:
+        values = sorted(_kept_out, key=len, reverse=True)  # longest first: "Ada Lovelace" before "Ada"
+    for value in values:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats as usual, then scrubs the whole line, traceback included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+class _OursFromInfo(logging.Filter):
+    """piday's own records from INFO, everyone else's from WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == OUR_LOGGER or record.name.startswith(OUR_LOGGER + "."):
+            return True
+        return record.levelno >= logging.WARNING
+
+
+_handler: RotatingFileHandler | None = None
+_setup_lock = threading.Lock()
+
+
+def setup_logging(debug: bool = False) -> Path | None:
+    """Send log records to the rotating file; idempotent. Returns the file, or None if unwritable.
+
+    An unwritable log folder never stops the station: it runs without a file and says so once
+    on stderr (``piday doctor`` reports it too).
+    """
+    global _handler
+    with _setup_lock:
+        path = log_file()
+        if _handler is not None and Path(_handler.baseFilename) == path:
+            return path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                          delay=False)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("no log file (%s): %s", path, exc.strerror or exc)
+            return None
+        handler.setLevel(logging.DEBUG if debug else logging.INFO)
+        handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_OursFromInfo())
+        root = logging.getLogger()
+        if _handler is not None:
+            root.removeHandler(_handler)
+            _handler.close()
+        # The console set up before us (basicConfig) keeps showing warnings only, as before,
+        # although our own loggers now pass INFO on to the file.
+        for existing in root.handlers:
+            if (type(existing) is logging.StreamHandler and existing.stream in (sys.stderr, sys.stdout)
+                    and existing.level == logging.NOTSET and not debug):
+                existing.setLevel(max(root.level, logging.WARNING))
+        root.addHandler(handler)
+        ours = logging.getLogger(OUR_LOGGER)
+        if ours.level == logging.NOTSET or ours.level > logging.INFO:
+            ours.setLevel(logging.DEBUG if debug else logging.INFO)
+        _handler = handler
+        return path
+
+
+def close_logging() -> None:
+    """Detach and close the file handler (tests, and a clean exit)."""
+    global _handler
+    with _setup_lock:
+        if _handler is not None:
+            logging.getLogger().removeHandler(_handler)
+            _handler.close()
+            _handler = None

@@ -1,0 +1,234 @@
+"""The station's first start, and its demo mode: two ways to open without a prepared config.
+
+First start (no ``config.toml`` yet): a short setup asks the four things a volunteer must decide
+(event name, camera, model, Atlas login now or later) instead of opening on defaults that
+cannot work (camera 0 on a laptop whose webcam is 1, a model not on the laptop). Nothing slow
+runs on the UI thread: cameras are probed and the model cache is read on background threads,
+and their answers fill the lists when they arrive.
+
+Demo (``piday --demo``): the test-pattern camera and seeded random weights under the event
+``demo``, so a volunteer can rehearse the whole visit anywhere; the saved settings are untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QRadioButton,
+    QVBoxLayout, QWidget,
+)
+
+from ..core.config import StationConfig
+from ..core.paths import InvalidEventName, validate_event_name
+
+log = logging.getLogger(__name__)
+
+DEMO_EVENT = "demo"
+DEMO_MODEL = "piday-tiny:none"  # random weights that still spread photos apart on the map
+DEFAULT_MODEL_TEXT = "ViT-B-32:laion2b_s34b_b79k"
+
+
+def demo_config(config: StationConfig) -> StationConfig:
+    """The settings of a rehearsal: test pattern, random-weights model, its own event."""
+    return replace(config, event=DEMO_EVENT, camera="pattern", model=DEMO_MODEL, device="auto")
+
+
+def suggested_event_name(today: date | None = None) -> str:
+    return f"event-{(today or date.today()):%Y-%m-%d}"
+
+
+def _model_label(row: dict) -> str:
+    where = "on this laptop" if row["cached"] else "not on this laptop: `piday models fetch` or `piday models import`"
+    return f"{row['model']} ({where}{', default' if row['default'] else ''})"
+
+
+class _Relay(QObject):
+    """Carries the worker threads' answers to the dialog (queued signals).
+
+    The threads hold only this child object, never the dialog: a thread that outlived the
+    dialog would otherwise drop the last reference to it and destroy a widget off the UI thread.
+    Owned by the dialog on the C++ side, it dies with it; a late answer is then simply dropped.
+    """
+
+    cameras_found = Signal(list)  # [(spec, description)]
+    models_found = Signal(list)  # [(model, description)]
+    login_done = Signal(str)  # "" on success, else the reason
+
+
+def _emit(signal, value) -> None:
+    try:
+        signal.emit(value)
+    except RuntimeError:  # the dialog (and its relay) is gone: nobody waits for the answer
+        pass
+
+
+def _probe_cameras(relay: _Relay) -> None:
+    try:
+        from ..capture import list_cameras
+
+        found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
+    except Exception as exc:  # noqa: BLE001 - no list, the defaults stay
+        log.warning("first run: camera probe failed: %s", exc)
+        found = []
+    _emit(relay.cameras_found, found)
+
+
+def _read_models(relay: _Relay) -> None:
+    try:
+        from ..embedding.models import model_catalogue
+
+        rows = [r for r in model_catalogue() if r["tag"] and (r["cached"] or r["default"])]
+        rows.sort(key=lambda r: (not r["cached"], not r["default"], r["model"]))
+        found = [(r["model"], _model_label(r)) for r in rows]
+    except Exception as exc:  # noqa: BLE001
+        log.warning("first run: model list failed: %s", exc)
+        found = []
+    _emit(relay.models_found, found)
+
+
+def _login(relay: _Relay, key: str) -> None:
+    try:
+        from ..atlas.client import login
+
+        login(key)
+        problem = ""
+    except Exception as exc:  # noqa: BLE001 - shown to the volunteer, who can choose "Later"
+        problem = str(exc) or type(exc).__name__
+    _emit(relay.login_done, problem)
+
+
+class FirstRunDialog(QDialog):
+    """Event, camera, model and Atlas: the first start's questions, with safe defaults."""
+
+    def __init__(self, config: StationConfig, parent: QWidget | None = None, probe: bool = True) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up this station")
+        self._original = config
+        self.probes_done = threading.Event() if probe else None
+        self._pending_probes = 2
+        form = QFormLayout()
+        self.event = QLineEdit(config.event if config.event != StationConfig.event else suggested_event_name())
+        self.event.setToolTip("Letters, digits, '.', '_' or '-': one folder of photos per event")
+        self.camera = QComboBox()
+        self.camera.addItem("Camera 0 (looking for cameras…)", "0")
+        self.camera.addItem("Test pattern (no camera needed)", "pattern")
+        self.model = QComboBox()
+        self.model.addItem(f"{DEFAULT_MODEL_TEXT} (default; checking this laptop…)", DEFAULT_MODEL_TEXT)
+        self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
+        self.atlas_later = QRadioButton("Later (photos stay on this laptop until someone logs in)")
+        self.atlas_now = QRadioButton("Log in now with an API key:")
+        self.atlas_later.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.atlas_later)
+        group.addButton(self.atlas_now)
+        self.atlas_key = QLineEdit()
+        self.atlas_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.atlas_key.setPlaceholderText("nk-…")
+        self.atlas_key.setEnabled(False)
+        self.atlas_now.toggled.connect(self.atlas_key.setEnabled)
+        form.addRow("Event name", self.event)
+        form.addRow("Camera", self.camera)
+        form.addRow("Model", self.model)
+        form.addRow("Nomic Atlas", self.atlas_later)
+        form.addRow("", self.atlas_now)
+        form.addRow("", self.atlas_key)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #ff6b6b")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Start the station")
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Welcome! A few choices before the first visitor. All of them can be changed later in "
+                       "Settings; `piday doctor` checks the laptop is ready.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self._relay = _Relay(self)
+        self._relay.cameras_found.connect(self._show_cameras)
+        self._relay.models_found.connect(self._show_models)
+        self._relay.login_done.connect(self._login_finished)
+        if probe:
+            for work, name in ((_probe_cameras, "cameras"), (_read_models, "models")):
+                threading.Thread(target=work, args=(self._relay,), name=f"piday-first-run-{name}", daemon=True).start()
+
+    # --- background answers -----------------------------------------------------------------
+
+    def _probe_finished(self) -> None:
+        self._pending_probes -= 1
+        if self._pending_probes == 0 and self.probes_done is not None:
+            self.probes_done.set()
+
+    def _show_cameras(self, found: list) -> None:
+        current = self.camera.currentData()
+        self.camera.clear()
+        for spec, description in found:
+            self.camera.addItem(description, spec)
+        if not found:
+            self.camera.addItem("Camera 0 (none found: plug the webcam in, or rehearse with the pattern)", "0")
+        self.camera.addItem("Test pattern (no camera needed)", "pattern")
+        self.camera.setCurrentIndex(self.camera.count() - 1 if current == "pattern" else 0)
+        self._probe_finished()
+
+    def _show_models(self, found: list) -> None:
+        current = self.model.currentData()
+        if found:
+            self.model.clear()
+            for model, description in found:
+                self.model.addItem(description, model)
+            self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
+            index = self.model.findData(current)
+            self.model.setCurrentIndex(0 if current == DEFAULT_MODEL_TEXT or index < 0 else index)
+        self._probe_finished()
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def config(self) -> StationConfig:
+        """The settings chosen (the model is stored empty when it is the default)."""
+        model = str(self.model.currentData() or "")
+        return replace(self._original, event=self.event.text().strip(), camera=str(self.camera.currentData() or "0"),
+                       model="" if model == DEFAULT_MODEL_TEXT else model).validated()
+
+    def _accept(self) -> None:
+        try:
+            validate_event_name(self.event.text().strip())
+        except InvalidEventName as exc:
+            self.error.setText(str(exc))
+            return
+        key = self.atlas_key.text().strip()
+        if not self.atlas_now.isChecked() or not key:
+            self.accept()
+            return
+        from ..core.logs import keep_out
+
+        keep_out(key)
+        self.error.setText("Logging in to Atlas…")
+        self.buttons.setEnabled(False)
+        threading.Thread(target=_login, args=(self._relay, key), name="piday-first-run-login", daemon=True).start()
+
+    def _login_finished(self, problem: str) -> None:
+        self.buttons.setEnabled(True)
+        if problem:
+            self.error.setText(f"Atlas login failed: {problem}. Try again, or choose Later.")
+            return
+        log.info("first run: Atlas login stored")
+        self.accept()
+
+
+def run_first_run(config: StationConfig, parent: QWidget | None = None) -> StationConfig | None:
+    """Show the setup; the chosen settings, or None if the volunteer cancelled."""
+    dialog = FirstRunDialog(config, parent)
+    if not dialog.exec():
+        log.info("first run: setup cancelled")
+        return None
+    chosen = dialog.config()
+    log.info("first run: event %s, camera %s, model %s", chosen.event, chosen.camera, chosen.model or "default")
+    return chosen

@@ -1,0 +1,136 @@
+"""`piday doctor`: every line a volunteer can act on, on this machine's real torch, cameras and disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import imagefactory as f
+from atlas_emulator.harness import ClientEnv, emulator  # noqa: F401 (fixture)
+from piday_desktop.cli import main
+from piday_desktop.cli.doctor import EXIT_NOT_READY
+from piday_desktop.doctor import FAIL, OK, WARN, DoctorOptions, run_checks
+
+TINY = "piday-tiny:none"
+
+
+@pytest.fixture
+def no_atlas_login(tmp_path, monkeypatch):
+    """The nomic client's credentials folder, empty (it is fixed when nomic is first imported)."""
+    import nomic.cli
+
+    monkeypatch.setattr(nomic.cli, "nomic_base_path", tmp_path / "home" / ".nomic")
+
+
+def options(tmp_path: Path, **changes) -> DoctorOptions:
+    base = dict(data_dir=tmp_path / "data", model=TINY, camera="pattern", quick=True, network=False)
+    base.update(changes)
+    return DoctorOptions(**base)
+
+
+def by_name(report) -> dict:
+    return {c.name: c for c in report.checks}
+
+
+def test_a_rehearsal_laptop_is_ready_with_warnings(tmp_path, no_atlas_login):
+    seen = []
+    report = run_checks(options(tmp_path), on_result=seen.append)
+    checks = by_name(report)
+    assert seen == report.checks  # each line is reported as soon as it is known
+    assert [c.name for c in report.checks] == [
+        "python", "data folder", "disk", "clock", "torch", "device", "model", "camera", "atlas"]
+    assert checks["python"].status == OK and checks["torch"].status == OK
+    assert checks["device"].status == OK and checks["device"].details["device"] == "cpu"
+    assert checks["data folder"].status == OK and (tmp_path / "data").is_dir()
+    assert "room for about" in checks["disk"].summary and checks["disk"].details["photos_room"] > 0
+    assert checks["clock"].status == OK
+    assert checks["model"].status == WARN and "random weights" in checks["model"].summary
+    assert checks["camera"].status == WARN and "test pattern" in checks["camera"].summary
+    assert checks["atlas"].status == WARN and "piday atlas login" in checks["atlas"].fix
+    assert all(c.fix for c in report.checks if c.status != OK)  # never a problem without its fix
+    assert report.ready and report.log_file.endswith("piday.log")
+
+
+def test_speed_test_and_map_warm_up_measure_for_real(tmp_path, no_atlas_login):
+    report = run_checks(options(tmp_path, quick=False, speed_seconds=0.6))
+    checks = by_name(report)
+    speed = checks["speed"]
+    assert speed.status == OK and speed.details["photos_per_s"] > 0 and speed.details["ms_per_photo"] > 0
+    assert speed.details["device"] == "cpu" and "ms per photo" in speed.summary
+    assert 0.5 < speed.seconds < 30
+    assert checks["live map"].status in (OK, WARN) and Path(checks["live map"].details["numba_cache"]).is_dir()
+
+
+def test_weights_missing_before_an_offline_event_is_a_fail_with_the_fix(tmp_path, no_atlas_login, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    report = run_checks(options(tmp_path, model="ViT-B-32:laion2b_s34b_b79k"))
+    model = by_name(report)["model"]
+    assert model.status == FAIL and "not on this laptop" in model.summary
+    assert "piday models fetch ViT-B-32:laion2b_s34b_b79k" in model.fix and "piday models import" in model.fix
+    assert not report.ready
+
+
+def test_unwritable_data_folder_and_missing_camera_fail(tmp_path, no_atlas_login):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    report = run_checks(options(tmp_path, data_dir=blocker / "data", camera=str(tmp_path / "gone.mp4")))
+    checks = by_name(report)
+    assert checks["data folder"].status == FAIL and "--data-dir" in checks["data folder"].fix
+    assert checks["camera"].status == FAIL and "No such file" in checks["camera"].summary
+    assert checks["disk"].status in (OK, WARN, FAIL)  # measured on the nearest existing folder
+
+
+def test_a_photo_folder_as_camera_reports_its_resolution(tmp_path, no_atlas_login):
+    for i in range(2):
+        f.jpeg(tmp_path / "frames" / f"{i}.jpg", seed=i, size=(320, 240))
+    camera = by_name(run_checks(options(tmp_path, camera=str(tmp_path / "frames"))))["camera"]
+    assert camera.status == OK and camera.details["resolution"] == [320, 240]
+
+
+def test_clock_that_went_back_is_noticed(tmp_path, no_atlas_login):
+    db = tmp_path / "data" / "events" / "ev" / "event.sqlite"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"")
+    future = time.time() + 3 * 86400
+    os.utime(db, (future, future))
+    clock = by_name(run_checks(options(tmp_path)))["clock"]
+    assert clock.status == WARN and "went back" in clock.summary and clock.fix
+
+
+def test_atlas_key_accepted_and_refused(tmp_path, emulator):  # noqa: F811
+    with ClientEnv(emulator, tmp_path / "home") as env:
+        atlas = by_name(run_checks(options(tmp_path, network=True)))["atlas"]
+        assert atlas.status == OK and "accepted" in atlas.summary
+        env.write_credentials("nk-this-key-was-revoked-long-ago")
+        atlas = by_name(run_checks(options(tmp_path, network=True)))["atlas"]
+        assert atlas.status == FAIL and "log in again" in atlas.fix
+
+
+def test_atlas_unreachable_is_a_warning_not_a_failure(tmp_path, emulator):  # noqa: F811
+    with ClientEnv(emulator, tmp_path / "home"):
+        emulator.stop()
+        atlas = by_name(run_checks(options(tmp_path, network=True)))["atlas"]
+    assert atlas.status == WARN and "could not be checked" in atlas.summary
+
+
+def test_cli_json_and_exit_codes(tmp_path, no_atlas_login, capsys):
+    data = tmp_path / "data"
+    code = main(["doctor", "--json", "--quick", "--offline", "--camera", "pattern", "--model", TINY,
+                 "--data-dir", str(data)])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["ready"] is True
+    assert {c["status"] for c in report["checks"]} <= {OK, WARN}
+    assert report["log_file"].endswith("piday.log")
+
+    code = main(["doctor", "--quick", "--offline", "--camera", str(tmp_path / "none.mp4"), "--model", TINY,
+                 "--data-dir", str(data)])
+    shown = capsys.readouterr().out
+    assert code == EXIT_NOT_READY
+    assert "FAIL camera" in " ".join(shown.split()) and "fix:" in shown and "not ready" in shown
+    assert "log:" in shown
