@@ -208,3 +208,22 @@ def test_forget_from_the_station_rebuilds_without_the_visitor(emulator: AtlasEmu
     (dataset,) = emulator.datasets()
     assert set(dataset.ids) == ev.consented - gone and len(dataset.ids) == 8
     assert done.uploaded == 8 and done.last_rebuild_s < 10
+
+
+def test_closing_the_station_never_waits_for_a_hung_request(emulator: AtlasEmulator, tmp_path: Path) -> None:
+    with ClientEnv(emulator, tmp_path / "home"):
+        ev = make_event(tmp_path / "data", participants=2)
+        emulator.faults.add("arrow", "hang")
+        patient = replace(FAST, deadline_s=30.0)
+
+        async def main() -> float:
+            uploader = Uploader(UploadEngine(ev.store, patient)).start()
+            await until(uploader, lambda s: s.state == "uploading" and s.sending == 4)
+            started = time.perf_counter()
+            await uploader.stop(timeout=0.2)
+            return time.perf_counter() - started
+
+        took = asyncio.run(main())
+        emulator.faults.release_hangs()
+    assert took < 1.0
+    assert ev.store._query("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('sending','uploaded')")[0][0] == 4

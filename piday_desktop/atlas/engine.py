@@ -250,6 +250,7 @@ class UploadEngine:
         if not values.get("model_id"):
             state.set_many(self.store, model_id=model_id)
         outbox.mark_sending(self.store, send.ids, info.id)
+        self._notify()  # "uploading", with these photos in flight
         try:
             self.client.send_rows(send, hashes)
         except AtlasError as exc:

@@ -2,8 +2,12 @@
 
 Why asyncio on the UI thread's loop (qasync) rather than a QThread: waiting (backoff, "until
 woken") costs nothing there and needs no locks, while every blocking part, database and network
-alike, runs in a one-thread executor, so engine steps never overlap and the UI thread never
+alike, runs on one worker thread, so engine steps never overlap and the UI thread never
 waits on a disk or a socket. A visitor's capture therefore never waits for the network.
+
+The worker is a daemon thread (not a ThreadPoolExecutor, whose threads Python joins at exit):
+closing the station never waits for a slow request. Whatever a step was doing is safe: rows
+sent but not yet verified are verified at the next start.
 
 Qt-free: status changes go out through :attr:`Uploader.status_changed` (a plain ``Signal``)
 on the loop's thread, which is the UI thread under qasync.
@@ -13,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
+from typing import Any
 
 from ..core.events import Signal
 from . import erase
@@ -25,8 +32,44 @@ from .status import UploadStatus
 
 OTHER_UPLOADER = "another piday on this laptop is uploading this event"
 
-
 log = logging.getLogger(__name__)
+
+
+class SerialDaemonExecutor(Executor):
+    """Runs jobs one after another on a single daemon thread (started on first use)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if not self._started:
+                self._thread.start()
+                self._started = True
+        self._jobs.put((future, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._jobs.put(None)
+        if wait and self._started:
+            self._thread.join()
+
+    def _work(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            future, fn, args, kwargs = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 (handed to whoever awaits the future)
+                future.set_exception(exc)
 
 
 class Uploader:
@@ -38,7 +81,7 @@ class Uploader:
         self.lock = lock if lock is not None else UploaderLock(engine.store.directory)
         self.status_changed = Signal("atlas_status")  # (UploadStatus), on the loop's thread
         self._status = UploadStatus("queued")
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-atlas")
+        self._executor = SerialDaemonExecutor("piday-atlas")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
@@ -57,12 +100,17 @@ class Uploader:
         self._task = self._loop.create_task(self._run(), name="piday-atlas-uploader")
         return self
 
-    async def stop(self) -> None:
-        """Stop after the current step (bounded by the Atlas deadline); nothing queued is lost."""
+    async def stop(self, timeout: float = 3.0) -> None:
+        """Stop after the current step, or leave it behind after ``timeout`` s; nothing queued is lost."""
         self._stopping = True
         self.wake()
         if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+            except Exception:  # the task reports its own errors
+                pass
         self._executor.shutdown(wait=False)
         self.lock.release()
         self._publish(UploadStatus("stopped", **_counts(self._status)))
