@@ -134,3 +134,19 @@ def test_cli_json_and_exit_codes(tmp_path, no_atlas_login, capsys):
     assert code == EXIT_NOT_READY
     assert "FAIL camera" in " ".join(shown.split()) and "fix:" in shown and "not ready" in shown
     assert "log:" in shown
+
+
+def test_the_stations_check_window_lists_every_line(qtbot, tmp_path, no_atlas_login):
+    from piday_desktop.ui.doctor_dialog import DoctorDialog, log_folder
+
+    dialog = DoctorDialog(options(tmp_path, camera_in_use="Test pattern (640x480)"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.done.is_set, timeout=60_000)
+    assert [c.name for c in dialog.checks] == [c.name for c in dialog.report.checks]
+    camera = next(c for c in dialog.checks if c.name == "camera")
+    assert camera.status == OK and "in use by the station" in camera.summary
+    text = dialog.view.toPlainText()
+    assert "WARN model" in text and "fix:" in text
+    assert dialog.summary.text().startswith("Ready for the event") and "piday.log" in dialog.summary.text()
+    assert log_folder().is_dir() and log_folder() == Path(dialog.report.log_file).parent

@@ -43,8 +43,8 @@ def suggested_event_name(today: date | None = None) -> str:
 
 
 def _model_label(row: dict) -> str:
-    where = "on this laptop" if row["cached"] else "not on this laptop: `piday models fetch` or `piday models import`"
-    return f"{row['model']} ({where}{', default' if row['default'] else ''})"
+    where = "on this laptop" if row["cached"] else "not on this laptop yet: see `piday doctor`"
+    return f"{row['model']} ({'default, ' if row['default'] else ''}{where})"
 
 
 class _Relay(QObject):
@@ -108,6 +108,7 @@ class FirstRunDialog(QDialog):
     def __init__(self, config: StationConfig, parent: QWidget | None = None, probe: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up this station")
+        self.setMinimumWidth(640)
         self._original = config
         self.probes_done = threading.Event() if probe else None
         self._pending_probes = 2
@@ -173,7 +174,7 @@ class FirstRunDialog(QDialog):
         for spec, description in found:
             self.camera.addItem(description, spec)
         if not found:
-            self.camera.addItem("Camera 0 (none found: plug the webcam in, or rehearse with the pattern)", "0")
+            self.camera.addItem("Camera 0 (none found: plug the webcam in)", "0")
         self.camera.addItem("Test pattern (no camera needed)", "pattern")
         self.camera.setCurrentIndex(self.camera.count() - 1 if current == "pattern" else 0)
         self._probe_finished()

@@ -1,0 +1,102 @@
+"""The station's "Check" button: `piday doctor` in a window, and "Open log folder".
+
+The checks run on a worker thread (torch, a speed test and the map warm-up take seconds) and
+each line appears as soon as it is known. The station passes its live camera so the check does
+not try to open a device the station is using.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from ..doctor import Check, DoctorOptions, Report, run_checks
+
+_COLOURS = {"OK": "#4caf50", "WARN": "#ffb300", "FAIL": "#ff5252"}
+
+
+def log_folder() -> Path:
+    """The log folder, created if needed (so "Open" always shows a folder)."""
+    from ..core.paths import log_dir
+
+    path = log_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_log_folder() -> bool:
+    """Show the log folder in the system's file manager; False if none could be started."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_folder())))
+
+
+class _Relay(QObject):
+    """The worker's answers; owned by the dialog so the worker never holds the dialog itself."""
+
+    line = Signal(object)  # Check
+    finished = Signal(object)  # Report
+
+
+def _work(relay: _Relay, options: DoctorOptions) -> None:
+    def emit(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the dialog was closed meanwhile
+            pass
+
+    report = run_checks(options, on_result=lambda check: emit(relay.line, check))
+    emit(relay.finished, report)
+
+
+class DoctorDialog(QDialog):
+    """Runs the readiness checks once when shown; ``report`` holds the result when done."""
+
+    def __init__(self, options: DoctorOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Is this laptop ready?")
+        self.resize(760, 520)
+        self.options = options
+        self.report: Report | None = None
+        self.checks: list[Check] = []
+        self.done = threading.Event()
+        self.view = QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.summary = QLabel("Checking… (about 10-30 s)")
+        self.open_logs = QPushButton("Open log folder")
+        self.open_logs.clicked.connect(open_log_folder)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_logs)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, stretch=1)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+        self._relay = _Relay(self)
+        self._relay.line.connect(self._add, Qt.ConnectionType.QueuedConnection)
+        self._relay.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        threading.Thread(target=_work, args=(self._relay, options), name="piday-doctor", daemon=True).start()
+
+    def _add(self, check: Check) -> None:
+        self.checks.append(check)
+        colour = _COLOURS.get(check.status, "#ffffff")
+        fix = f"<br><span style='color:#bbbbbb'>&nbsp;&nbsp;fix: {_html(check.fix)}</span>" if check.fix else ""
+        self.view.append(f"<p><b style='color:{colour}'>{check.status}</b> <b>{_html(check.name)}</b>: "
+                         f"{_html(check.summary)}{fix}</p>")
+
+    def _finished(self, report: Report) -> None:
+        self.report = report
+        failures = sum(c.status == "FAIL" for c in report.checks)
+        warnings = sum(c.status == "WARN" for c in report.checks)
+        verdict = f"Not ready: {failures} problem(s) to fix" if failures else "Ready for the event"
+        self.summary.setText(f"{verdict}, {warnings} warning(s). Log: {report.log_file}")
+        self.done.set()
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
