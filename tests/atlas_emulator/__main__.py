@@ -55,10 +55,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         emulator.faults.add(target, kind, probability=probability)
     emulator.start()
     key = (args.key or [DEFAULT_KEY])[0]
+    # Credentials first: whoever reads the first line may use the emulator at once.
+    path = write_credentials(args.home / ".nomic", key) if args.home else None
     print(f"Atlas emulator listening on {emulator.url} (organization {args.org!r}, key {key!r})")
     print(f"  export ATLAS_API_PATH={emulator.url} NO_PROXY=127.0.0.1,localhost")
-    if args.home:
-        path = write_credentials(args.home / ".nomic", key)
+    if path is not None:
         print(f"  credentials written to {path}; export HOME={args.home}")
     else:
         print(f"  with a scratch HOME: nomic login {key}")
