@@ -154,3 +154,18 @@ def test_consent_changes_are_applied_by_the_next_upload(setup, capsys) -> None:
     assert set(dataset.ids) == (ev.consented | photo_ids(ev, "P-001")) - photo_ids(ev, "P-002")
     rows = {r["id"]: r for r in dataset.rows()}
     assert all(rows[p]["_blob_hash"] == "null" for p in photo_ids(ev, "P-001")), "map, not photo"
+
+
+def test_nicknames_can_be_switched_on_later_with_a_rebuild(setup, capsys) -> None:
+    env, ev, opts = setup
+    emu = env.emulator
+    assert run(capsys, "upload", *opts)[0] == EXIT_OK
+    assert run(capsys, "consent", "P-003", "map+photo", "--share-nickname", *opts[:4])[0] == EXIT_OK
+    code, _, err = run(capsys, "upload", *opts, "--share-nicknames")
+    assert code == EXIT_OK and "add --rebuild" in err and not emu.log.find("Zebulon02")
+
+    code, _, err = run(capsys, "upload", *opts, "--share-nicknames", "--rebuild")
+    assert code == EXIT_OK, err
+    rows = {r["participant"]: r for r in emu.datasets()[0].rows()}
+    assert rows["P-003"]["nickname"] == "Zebulon02" and rows["P-002"]["nickname"] == "null"
+    assert not emu.log.find("Zebulon01") and len(emu.datasets()) == 1

@@ -214,6 +214,7 @@ class UploadEngine:
             self._waiting = "photos wait for their embeddings"
             return
         self._connect(values)
+        values = state.get_all(self.store)  # a dataset just created fixed its nickname column
         info = self.client.refresh()
         if info.locked:
             outbox.postpone(self.store, due, now + max(s.backoff_base_s, 0.2), "Atlas is building the map")

@@ -24,7 +24,7 @@ REBUILD_RESET_SQL = (
     "UPDATE atlas_outbox SET state='queued', attempts=0, last_error=NULL, next_attempt_at=0, "
     "blob_hash=NULL, dataset_id=NULL, uploaded_at=NULL"
 )
-_MAP_KEYS = ("map_count", "map_built_at")
+_RESET_KEYS = ("map_count", "map_built_at", "share_nicknames")  # the new dataset decides these afresh
 
 
 def get_all(store: EventStore) -> dict[str, str]:
@@ -76,7 +76,7 @@ def schedule_rebuild(conn: sqlite3.Connection, reason: str) -> bool:
         pending.append(current)
     put(conn, "remove_datasets", json.dumps(pending) if pending else None)
     put(conn, "dataset_id", None)
-    for key in _MAP_KEYS:
+    for key in _RESET_KEYS:
         put(conn, key, None)
     put(conn, "erased_since_upload", None)
     if "rebuild_started_at" not in values:

@@ -195,6 +195,8 @@ def run_upload(args: argparse.Namespace) -> int:
     try:
         if args.rebuild and erase.request_rebuild(store, "asked for with piday upload --rebuild"):
             err.print("[dim]rebuilding: the dataset is deleted and uploaded again under the same name[/]")
+        if args.share_nicknames and state.get(store, "share_nicknames") == "0":
+            err.print("[yellow]the dataset was created without nicknames: add --rebuild to show them[/]")
         engine = UploadEngine(store, _settings(args))
         outbox.sweep(store)
         total = sum(outbox.counts(store).values())
