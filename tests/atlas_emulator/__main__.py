@@ -53,6 +53,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     emulator = AtlasEmulator(args.host, args.port, config=config, org_slug=args.org, seed=args.seed)
     for target, kind, probability in args.fault:
         emulator.faults.add(target, kind, probability=probability)
+    # Handle SIGTERM before anyone can know we are up: a caller may stop us right away.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     emulator.start()
     key = (args.key or [DEFAULT_KEY])[0]
     # Credentials first: whoever reads the first line may use the emulator at once.
@@ -66,8 +69,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"  state: curl {emulator.url}/_emulator/state   (Ctrl-C to stop)")
     sys.stdout.flush()
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
