@@ -57,6 +57,7 @@ class StationController:
         self.photo_saved = Signal("photo_saved")  # (Photo), on the UI thread
         self.photo_embedded = Signal("photo_embedded")  # (photo_id, vector), on the UI thread
         self.photo_removed = Signal("photo_removed")  # (photo_id), on the UI thread
+        self.participant_finished = Signal("participant_finished")  # (participant_id), once committed
         r = flow.requests
         r.create_participant.connect(self._create_participant)
         r.capture.connect(self._capture)
@@ -169,7 +170,8 @@ class StationController:
         if visit.participant_id is None:
             return
         state = "finished" if visit.kept else "cancelled"
-        self._write(lambda: self.store.set_participant_state(visit.participant_id, state))
+        self._write(lambda: self.store.set_participant_state(visit.participant_id, state),
+                    lambda _: self.participant_finished.emit(visit.participant_id))
 
     # --- status ------------------------------------------------------------------------
 
