@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from dataclasses import replace
 
 log = logging.getLogger(__name__)
@@ -26,9 +27,6 @@ def run_station(args: argparse.Namespace) -> int:
     from ..core.store import EventStore
     from ..workers.engine_starter import start_engine_in_background
     from .main_window import StationWindow
-
-    import time
-
     from ..core.logs import setup_logging
     from .first_run import demo_config, run_first_run
     from .startup_probe import watch_first_paint
@@ -74,9 +72,23 @@ def run_station(args: argparse.Namespace) -> int:
     )
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    uploader = None if getattr(args, "demo", False) else _start_uploader(window, store)
     closed = asyncio.Event()
     window.closing.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+        if uploader is not None:
+            loop.run_until_complete(uploader.stop())
     store.close()
     return 0
+
+
+def _start_uploader(window, store):
+    """The Atlas uploader: an asyncio task on this loop; the station never waits for it."""
+    from ..atlas.engine import UploadEngine
+    from ..atlas.uploader import Uploader
+    from .atlas_panel import attach_atlas
+
+    uploader = Uploader(UploadEngine(store)).start()
+    attach_atlas(window, uploader)  # status bar entry, QR on the done page, wake on finish
+    return uploader
