@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=4.0, help="Gaussian noise sigma added to pictures (default 4)")
     parser.add_argument("--model", default="ViT-B-32:none", help="ARCH[:PRETRAINED] (default ViT-B-32:none)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--max-batch", type=int, default=32)
+    parser.add_argument("--max-batch", type=int, default=None, help="engine max batch (default: the engine's)")
     parser.add_argument("--decode-workers", type=int, default=None)
     parser.add_argument("--torch-threads", type=int, default=None)
     parser.add_argument("--batch-wait", type=float, default=0.05)
