@@ -223,7 +223,6 @@ def test_positions_are_stored_and_a_restarted_map_shows_them_at_once(store):
     _, _, xy = store.vectors(MODEL)
     before = {i: tuple(p) for i, p in zip(ctl.map.ids, ctl.map.positions)}
     assert np.isfinite(xy).all()
-    assert float(store.get_meta(scale_key(MODEL))) > 0
 
     owner2 = Owner()
     added = []
@@ -236,6 +235,36 @@ def test_positions_are_stored_and_a_restarted_map_shows_them_at_once(store):
     assert after.keys() == before.keys()
     assert max(np.hypot(after[i][0] - before[i][0], after[i][1] - before[i][1]) for i in before) < 1e-5
     assert ctl2.worker.model.layout().as_dict().keys() == before.keys()  # the layout continues from them
+    ctl2.close()
+
+
+def test_the_umap_scale_is_stored_with_the_positions_and_restored(store):
+    """A UMAP map's scale (map units per UMAP unit) lets the next refit after a restart start
+    at UMAP's own scale instead of a guess."""
+    from piday_desktop.projection.layout import Layout
+    from piday_desktop.projection.worker import LayoutResult
+
+    rng = np.random.default_rng(9)
+    v = unit(rng, 40)
+    photos = stored_photos(store, 40)
+    store.put_embeddings([(p.id, v[i]) for i, p in enumerate(photos)], model_id=MODEL, device="cpu")
+    owner = Owner()
+    ctl = controller(store, owner)
+    ctl.open(MODEL)
+    owner.run_until(lambda: not ctl._opening)
+    owner.run_until(lambda: ctl.map.shown_count() == 40)
+    ids = ctl.map.ids
+    refit = Layout(tuple(ids), rng.uniform(-1, 1, size=(40, 2)).astype(np.float32), "umap", 40, 0.125)
+    ctl._apply(ctl._generation, LayoutResult(99, 1, refit, 0.5))
+    ctl.close()
+    assert float(store.get_meta(scale_key(MODEL))) == 0.125
+    _, _, xy = store.vectors(MODEL)
+    assert np.allclose(xy, refit.positions[[ids.index(p.id) for p in store.vectors(MODEL)[0]]])
+    owner2 = Owner()
+    ctl2 = controller(store, owner2)
+    ctl2.open(MODEL)
+    owner2.run_until(lambda: not ctl2._opening)
+    assert ctl2.worker.model.layout().umap_scale == 0.125 and ctl2.worker.model.layout().method == "umap"
     ctl2.close()
 
 

@@ -237,7 +237,7 @@ class LiveMap:
         if added:
             self.points_added.emit(tuple(added))
         # Store order is by participant code: the highest code is the newest visitor.
-        self._set_newest(max((p.participant_code for p in self._photos), key=_code_key))
+        self._set_newest(max((p.participant_code for p in self._photos), key=code_key))
 
     def add(self, photo: Photo, vector: np.ndarray, path: str | None = None) -> bool:
         """A photo got its vector. Returns True when the layout must run (always, unless unchanged).
@@ -418,7 +418,7 @@ class LiveMap:
         m = _CODE.match(t)
         if m:
             number = int(m.group(1))
-            rows = [r for r, p in enumerate(self._photos) if _code_key(p.participant_code) == (0, number, "")]
+            rows = [r for r, p in enumerate(self._photos) if code_key(p.participant_code) == (0, number, "")]
             if rows or t.lower().startswith("p"):
                 code = self._photos[rows[0]].participant_code if rows else t.upper()
                 return Highlight(code, "participant", tuple((self._photos[r].id, 1.0) for r in rows))
@@ -468,7 +468,7 @@ class LiveMap:
             self.newest_changed.emit(code)
 
 
-def _code_key(code: str) -> tuple[int, int, str]:
+def code_key(code: str) -> tuple[int, int, str]:
     """Sort key for participant codes: ``P-009`` < ``P-010`` < ``P-1000``; other codes last."""
     m = _CODE.match(code)
     return (0, int(m.group(1)), "") if m else (1, 0, code)

@@ -166,7 +166,10 @@ class LiveProbe:
         if frame is None:
             return False
         t0 = time.monotonic()
-        future = engine.submit(encode_frame(frame))
+        try:
+            future = engine.submit(encode_frame(frame))
+        except RuntimeError:  # the engine is closing (the station is shutting down)
+            return False
         try:
             vector = future.result(timeout=self.timeout_s)
         except Exception:  # noqa: BLE001 - closed engine, timeout, bad frame: just skip it

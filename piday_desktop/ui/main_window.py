@@ -4,6 +4,11 @@ It owns no logic of its own: keys and buttons become ``VisitorFlow`` actions, th
 stage picks the page, and the controller does the I/O on its writer thread. Everything slow
 (camera reads, JPEG encoding, fsync, torch start-up, inference) happens elsewhere, so the
 event loop only ever paints and dispatches.
+
+The live map sits beside the pages (``MapPane``), fed by a ``MapController`` from the station
+controller's photo signals; F2 (or the pane's Full screen button) opens a full-screen map window for a
+second monitor. While a visitor is in front of the camera the map's live probe shows where they
+would land; it is held just before and during the shutter so it never delays a shot.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from ..core.config import StationConfig
@@ -21,13 +26,21 @@ from ..core.durable import free_bytes
 from ..core.station import StationController
 from ..core.store import EventStore, Photo
 from ..core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from ..projection.map_controller import MapController
 from ..workers.camera_worker import CameraWorker
 from ..workers.invoker import UiInvoker
 from .lag_probe import LagProbe
+from .map_pane import MapPane
+from .map_thumbs import ThumbnailCache
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
 from .preview import PreviewWidget
 
 log = logging.getLogger(__name__)
+
+#: Stages in which someone stands in front of the camera (the live marker is shown).
+VISITOR_STAGES = (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW)
+#: The live probe pauses this long before the shutter, so no probe frame is in the model then.
+PROBE_HOLD_S = 0.6
 
 KEYS = {
     Qt.Key.Key_Space: Key.SHOOT,
@@ -72,7 +85,10 @@ class CapturePage(QWidget):
 class StationWindow(QMainWindow):
     closing = Signal()
 
-    def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None) -> None:
+    def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None,
+                 *, map_refit: bool = True) -> None:
+        """``map_refit=False`` keeps the map on its quick layouts (no UMAP refits, no umap warm-up):
+        for tests and very slow machines."""
         super().__init__()
         self.setWindowTitle(f"piday — {store.event}")
         self.config = config
@@ -82,6 +98,10 @@ class StationWindow(QMainWindow):
         self.camera = camera or CameraWorker(self)
         self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post)
         self.model_state = "loading"  # loading | ready | unavailable: <reason>
+        self.map = MapController(store, self.invoker.post, refit=map_refit)
+        self.thumbs = ThumbnailCache(self.invoker.post)
+        self.map_window = None
+        self._probe_held = False
         self._build()
         self._wire()
         self._tick = QTimer(self)
@@ -98,6 +118,9 @@ class StationWindow(QMainWindow):
         self.refresh_status()
         self._cameras: list[tuple[str, str]] = []
         self._show_interrupted()
+        self.map.open()  # the stored map appears before the model has loaded
+        if map_refit:
+            QTimer.singleShot(1500, self._warm_up_umap)
 
     # --- construction ------------------------------------------------------------------
 
@@ -111,7 +134,14 @@ class StationWindow(QMainWindow):
         self.failsafe_page = FailsafePage()
         for page in (self.idle_page, self.consent_page, self.capture_page, self.done_page, self.failsafe_page):
             self.stack.addWidget(page)
-        self.setCentralWidget(self.stack)
+        self.map_pane = MapPane(self.map, self.thumbs, self.invoker.post)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.map_pane)
+        self.splitter.setStretchFactor(0, 9)
+        self.splitter.setStretchFactor(1, 11)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
         self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
@@ -131,6 +161,12 @@ class StationWindow(QMainWindow):
         f.changed.connect(self._show_stage)
         f.requests.capture.connect(lambda _visit: self.capture_page.preview.flash())
         c.photo_saved.connect(self._show_review)
+        c.photo_saved.connect(self.map.photo_saved)
+        c.photo_embedded.connect(self.map.add_vector)
+        c.photo_removed.connect(self.map.remove)
+        f.changed.connect(self._visitor_presence)
+        self.map_pane.search_finished.connect(self.setFocus)
+        self.map_pane.full_screen_requested.connect(self.toggle_map_window)
         self.idle_page.start_clicked.connect(f.start)
         self.idle_page.settings_clicked.connect(self.open_settings)
         self.idle_page.choose_camera.clicked.connect(self.open_settings)
@@ -206,6 +242,9 @@ class StationWindow(QMainWindow):
         """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
         self.controller.engine = engine
         self.model_state = "ready"
+        self.map.attach_engine(engine)
+        self.map.start_probe(self._live_frame)
+        self._visitor_presence(self.flow.stage)
         n = self.controller.resume_embedding()
         log.info("embedding engine ready on %s; %d photo(s) queued", engine.device, n)
         self.refresh_status()
@@ -215,6 +254,11 @@ class StationWindow(QMainWindow):
         self.refresh_status()
 
     # --- camera ------------------------------------------------------------------------
+
+    def _live_frame(self):
+        """The live probe's frame (any thread): the newest preview frame, if fresh."""
+        frame = self.camera.capture_still(max_age=0.5)
+        return None if frame is None else frame.image
 
     def _grab(self):
         frame = self.camera.capture_still()
@@ -290,8 +334,43 @@ class StationWindow(QMainWindow):
         self.capture_page.preview.show_still(pixmap if not pixmap.isNull() else None)
         self._caption()
 
+    # --- live map ----------------------------------------------------------------------
+
+    def _warm_up_umap(self) -> None:
+        """umap's import and JIT, in the background, once the window is on screen."""
+        from ..projection import warm_up
+
+        warm_up()
+
+    def _visitor_presence(self, stage: Stage) -> None:
+        self.map.visitor_present(stage in VISITOR_STAGES)
+
+    def _hold_probe(self) -> None:
+        remaining = self.flow.countdown_remaining()
+        held = self.flow.stage is Stage.CAPTURING or (self.flow.stage is Stage.COUNTDOWN and remaining < PROBE_HOLD_S)
+        if held != self._probe_held:
+            self._probe_held = held
+            self.map.hold_probe(held)
+
+    def toggle_map_window(self) -> None:
+        """The full-screen map for a second monitor (F2)."""
+        from .map_window import MapWindow
+
+        if self.map_window is not None:
+            self.map_window.close()
+            return
+        self.map_window = MapWindow(self.map, self.thumbs, self.invoker.post, f"piday map — {self.store.event}")
+        self.map_window.closed.connect(self._map_window_closed)
+        self.map_window.show_on_best_screen()
+
+    def _map_window_closed(self) -> None:
+        self.map_window = None
+        self.activateWindow()
+        self.setFocus()
+
     def _on_tick(self) -> None:
         self.flow.tick()
+        self._hold_probe()
         preview = self.capture_page.preview
         remaining = self.flow.countdown_remaining()
         preview.set_overlay(str(int(remaining) + 1) if self.flow.stage is Stage.COUNTDOWN and remaining > 0 else "")
@@ -315,6 +394,9 @@ class StationWindow(QMainWindow):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() == Qt.Key.Key_F11:
             self.showNormal() if self.isFullScreen() else self.showFullScreen()
+            return
+        if event.key() == Qt.Key.Key_F2:
+            self.toggle_map_window()
             return
         key = KEYS.get(Qt.Key(event.key()))
         if key is None:
@@ -342,6 +424,11 @@ class StationWindow(QMainWindow):
         self._tick.stop()
         self._status_timer.stop()
         self.camera.stop()
+        if self.map_window is not None:
+            self.map_window.close()
+        self.map_pane.detach()
+        self.map.close()  # positions not yet saved are written first
+        self.thumbs.close()
         if self.controller.engine is not None:
             self.controller.engine.close()  # unfinished vectors are redone at the next start
         self.controller.close()  # every queued write finishes first

@@ -1,0 +1,220 @@
+"""Where thumbnails are drawn: the layout, nudged apart so faces do not hide each other.
+
+UMAP packs look-alikes tightly (that is its job), so drawn at layout positions the photos of a
+group pile up into one unreadable stack. For display only, positions are pushed apart until no
+two thumbnails overlap, with a weak pull back to the layout so every group keeps its place and
+shape. The layout itself (what is stored, what placement and refits use) is never changed.
+
+Units: everything here is in *thumbnail sides* (a thumbnail is 1 x 1). ``thumbs_per_unit(n)``
+converts the map's [-1, 1] coordinates: the map gets wider as photos arrive, so the share of it
+covered by thumbnails stays about the same. Shared by the station's map view and ``piday map``.
+Plain numpy + scipy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Centre distance below which two thumbnails count as overlapping (a small gap between them).
+MIN_DIST = 1.08
+#: Thumbnails per map unit for n photos: max(MIN_SPREAD, SPREAD * sqrt(n)) (n in quarter octaves).
+SPREAD = 0.9
+MIN_SPREAD = 2.6
+
+
+def thumbs_per_unit(n: int) -> float:
+    """How many thumbnail sides one map unit spans for n photos (steps of ~19 %, so it rarely changes)."""
+    if n <= 1:
+        return MIN_SPREAD
+    stepped = 2 ** (round(math.log2(n) * 4) / 4)
+    return max(MIN_SPREAD, SPREAD * math.sqrt(stepped))
+
+
+def declutter(points: np.ndarray, *, min_dist: float = MIN_DIST, iterations: int = 80, pull: float = 0.02,
+              seed: int = 0) -> np.ndarray:
+    """Push points (thumbnail units) apart until none are closer than ``min_dist``.
+
+    Each round every overlapping pair moves apart by half its overlap (damped, since a point in a
+    crowd is pushed from many sides) and every point is pulled ``pull`` of the way back to where
+    the layout put it. Deterministic for a given input and seed. About 10 ms for 200 points.
+    """
+    from scipy.spatial import cKDTree
+
+    anchor = np.asarray(points, dtype=np.float64)
+    p = anchor.copy()
+    n = len(p)
+    if n < 2:
+        return p
+    rng = np.random.default_rng(seed)
+    for _ in range(iterations):
+        pairs = cKDTree(p).query_pairs(min_dist, output_type="ndarray")
+        if len(pairs) == 0:
+            break
+        i, j = pairs[:, 0], pairs[:, 1]
+        d = p[j] - p[i]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        same = dist < 1e-9
+        if same.any():  # coincident points: part them in a random direction
+            angle = rng.uniform(0, 2 * np.pi, int(same.sum()))
+            d[same] = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 1e-3
+            dist[same] = 1e-3
+        push = ((min_dist - dist) / (2 * dist))[:, None] * d
+        delta = np.zeros_like(p)
+        np.add.at(delta, i, -push)
+        np.add.at(delta, j, push)
+        counts = np.bincount(np.concatenate([i, j]), minlength=n)[:, None]
+        p += delta / np.sqrt(np.maximum(counts, 1))
+        p += pull * (anchor - p)
+    return p
+
+
+def free_spot(point: np.ndarray, occupied: np.ndarray, *, min_dist: float = MIN_DIST, max_rings: int = 60) -> np.ndarray:
+    """The nearest place to ``point`` at least ``min_dist`` from every occupied one (thumbnail units).
+
+    For a new photo joining a decluttered map: it takes the closest free spot next to where the
+    layout put it, and nobody else moves. Searches outward ring by ring.
+    """
+    from scipy.spatial import cKDTree
+
+    pt = np.asarray(point, dtype=np.float64).reshape(2)
+    occ = np.asarray(occupied, dtype=np.float64).reshape(-1, 2)
+    if len(occ) == 0:
+        return pt
+    tree = cKDTree(occ)
+    if tree.query(pt)[0] >= min_dist:
+        return pt
+    step = min_dist * 0.5
+    for ring in range(1, max_rings + 1):
+        count = 6 * ring
+        angle = np.linspace(0, 2 * np.pi, count, endpoint=False) + ring * 0.37
+        cand = pt + ring * step * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        dist, _ = tree.query(cand)
+        ok = np.flatnonzero(dist >= min_dist)
+        if len(ok):
+            return cand[ok[0]]
+    return pt
+
+
+def close_gaps(points: np.ndarray, max_gap: float = 3.0) -> np.ndarray:
+    """Shrink empty bands wider than ``max_gap`` along each axis (thumbnail units).
+
+    UMAP sets groups that share nothing far apart, and one such island at the edge can squeeze
+    the rest of the map into a corner of the screen. Along x and then y, every gap between
+    consecutive coordinates larger than ``max_gap`` is cut down to it. The mapping is monotone per
+    axis, so left stays left of right and neighbours stay neighbours; only empty space goes.
+    """
+    p = np.array(points, dtype=np.float64, copy=True)
+    if len(p) < 2:
+        return p
+    for axis in (0, 1):
+        order = np.argsort(p[:, axis], kind="stable")
+        v = p[order, axis]
+        gaps = np.diff(v)
+        cut = np.concatenate([[0.0], np.cumsum(np.maximum(gaps - max_gap, 0.0))])
+        centre_shift = cut[-1] / 2.0  # keep the map centred where it was
+        p[order, axis] = v - cut + centre_shift
+    return p
+
+
+def display_positions(layout: np.ndarray, n: int | None = None, *, rotate: bool = False) -> np.ndarray:
+    """Layout (map units) -> decluttered drawing positions in thumbnail units.
+
+    ``rotate`` turns the map a quarter turn (a tall map on a wide screen); ``n`` (default: the
+    number of points) picks the spread.
+    """
+    pts = np.asarray(layout, dtype=np.float64).reshape(-1, 2)
+    if rotate:
+        pts = np.stack([-pts[:, 1], pts[:, 0]], axis=1)
+    pts = pts * thumbs_per_unit(len(pts) if n is None else n)
+    return declutter(close_gaps(pts))
+
+
+class DisplayMap:
+    """Where each photo is drawn (thumbnail units), kept beside the layout by one map view.
+
+    Owner-thread object (the view's). A full recompute (a refit, a restored map, a change of
+    spread or orientation) is ``snapshot`` -> :func:`display_positions` (pure: any thread) ->
+    ``apply``; a new photo is ``place_new``: the nearest free spot next to where the layout put
+    it, relative to its nearest neighbour already drawn, and nobody else moves.
+    """
+
+    def __init__(self) -> None:
+        self.layout: dict[str, tuple[float, float]] = {}
+        self.shown: dict[str, np.ndarray] = {}
+        self.rotated = False
+        self._tree = None
+        self._tree_ids: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.layout)
+
+    @property
+    def spread(self) -> float:
+        return thumbs_per_unit(len(self.layout))
+
+    def set_layout(self, photo_id: str, xy: tuple[float, float]) -> None:
+        self.layout[photo_id] = (float(xy[0]), float(xy[1]))
+        self._tree = None
+
+    def remove(self, photo_id: str) -> None:
+        self.layout.pop(photo_id, None)
+        self.shown.pop(photo_id, None)
+        self._tree = None
+
+    def choose_rotation(self, aspect: float, hysteresis: float = 1.25) -> bool:
+        """Turn a tall map on a wide view (or the reverse) when that lets it be drawn bigger.
+
+        ``aspect``: the view's width / height. Returns True if the orientation changed.
+        """
+        if len(self.layout) < 3 or aspect <= 0:
+            return False
+        pts = np.array(list(self.layout.values()))
+        w, h = np.ptp(pts, axis=0) + 1e-9
+        straight, turned = min(aspect / w, 1 / h), min(aspect / h, 1 / w)
+        want = self.rotated
+        if not self.rotated and turned > hysteresis * straight:
+            want = True
+        elif self.rotated and straight > hysteresis * turned:
+            want = False
+        changed = want != self.rotated
+        self.rotated = want
+        return changed
+
+    def snapshot(self) -> tuple[list[str], np.ndarray, bool]:
+        ids = list(self.layout)
+        return ids, np.array([self.layout[i] for i in ids], dtype=np.float64).reshape(-1, 2), self.rotated
+
+    def apply(self, ids: list[str], shown: np.ndarray) -> None:
+        for pid, p in zip(ids, np.asarray(shown)):
+            if pid in self.layout:
+                self.shown[pid] = np.array(p, dtype=np.float64)
+
+    def _turn(self, xy) -> np.ndarray:
+        x, y = float(xy[0]), float(xy[1])
+        return np.array([-y, x]) if self.rotated else np.array([x, y])
+
+    def to_display(self, xy: tuple[float, float], exclude: str | None = None) -> np.ndarray:
+        """Drawing position for a layout position: next to its nearest drawn neighbour, at the same offset."""
+        drawn = [i for i in self.shown if i != exclude and i in self.layout]
+        if not drawn:
+            return self._turn(xy) * self.spread
+        if self._tree is None or self._tree_ids != drawn:
+            from scipy.spatial import cKDTree
+
+            self._tree_ids = drawn
+            self._tree = cKDTree(np.array([self.layout[i] for i in drawn]))
+        _, k = self._tree.query(np.asarray(xy, dtype=np.float64))
+        nb = self._tree_ids[int(k)]
+        offset = self._turn(np.asarray(xy) - np.asarray(self.layout[nb])) * self.spread
+        return self.shown[nb] + offset
+
+    def place_new(self, photo_id: str) -> np.ndarray:
+        """Draw a photo whose layout position was just set: the nearest free spot, others stay."""
+        want = self.to_display(self.layout[photo_id], exclude=photo_id)
+        occupied = np.array([p for i, p in self.shown.items() if i != photo_id]).reshape(-1, 2)
+        spot = free_spot(want, occupied)
+        self.shown[photo_id] = spot
+        self._tree = None
+        return spot
