@@ -168,10 +168,18 @@ def _rebuild_in_cpu_env(args: argparse.Namespace, work: Path, argv: list[str]) -
         print(f"build: making a CPU-only build environment in {env_dir}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
         pip = [str(python), "-m", "pip", "install", "--upgrade"]
-        subprocess.run(pip + ["pip"], check=True)
         # torch first from the CPU index, then the project (pip keeps the CPU torch that satisfies it).
-        subprocess.run(pip + ["--index-url", args.torch_index, "torch", "torchvision"], check=True)
-        subprocess.run(pip + ["-e", f"{ROOT}[bundle]"], check=True, cwd=ROOT)
+        steps = [(pip + ["pip"], "upgrade pip"),
+                 (pip + ["--index-url", args.torch_index, "torch", "torchvision"],
+                  f"install CPU-only torch + torchvision from {args.torch_index}"),
+                 (pip + ["-e", f"{ROOT}[bundle]"], "install piday into it")]
+        for command, what in steps:
+            if subprocess.run(command, cwd=ROOT).returncode != 0:
+                shutil.rmtree(env_dir, ignore_errors=True)  # a half-made environment would be reused next time
+                print(f"build: --cpu-only: could not {what}; a CPU-only bundle needs a wheel index with CPU "
+                      "builds of both torch and torchvision (PyPI's Linux torchvision links CUDA); pass one "
+                      "with --torch-index URL")
+                return 1
     check = subprocess.run([str(python), "-c", "import torch, torchvision; print(torch.__version__)"],
                            capture_output=True, text=True)
     if check.returncode != 0:

@@ -78,13 +78,22 @@ def _probe_cameras(relay: _Relay) -> None:
     _emit(relay.cameras_found, found)
 
 
+def model_choices() -> list[tuple[str, str]]:
+    """(model, label) for every model usable offline here, then the default if it is not.
+
+    Blocking (imports torch, reads the caches): call it off the UI thread. The station's
+    settings can offer the same list.
+    """
+    from ..embedding.models import model_catalogue
+
+    rows = [r for r in model_catalogue() if r["tag"] and (r["cached"] or r["default"])]
+    rows.sort(key=lambda r: (not r["cached"], not r["default"], r["model"]))
+    return [(r["model"], _model_label(r)) for r in rows]
+
+
 def _read_models(relay: _Relay) -> None:
     try:
-        from ..embedding.models import model_catalogue
-
-        rows = [r for r in model_catalogue() if r["tag"] and (r["cached"] or r["default"])]
-        rows.sort(key=lambda r: (not r["cached"], not r["default"], r["model"]))
-        found = [(r["model"], _model_label(r)) for r in rows]
+        found = model_choices()
     except Exception as exc:  # noqa: BLE001
         log.warning("first run: model list failed: %s", exc)
         found = []
