@@ -150,3 +150,15 @@ def test_the_stations_check_window_lists_every_line(qtbot, tmp_path, no_atlas_lo
     assert "WARN model" in text and "fix:" in text
     assert dialog.summary.text().startswith("Ready for the event") and "piday.log" in dialog.summary.text()
     assert log_folder().is_dir() and log_folder() == Path(dialog.report.log_file).parent
+
+
+def test_options_for_the_running_station_reuse_its_camera_and_folders(tmp_path):
+    from piday_desktop.core.config import StationConfig
+    from piday_desktop.ui.doctor_dialog import options_for_station
+
+    config = StationConfig(event="ev", camera="1", model="piday-tiny:none", device="cpu")
+    live = options_for_station(tmp_path / "data" / "events" / "ev", config, "live", "Camera 1 (1280x720)")
+    assert live.data_dir == tmp_path / "data" and (live.model, live.device) == ("piday-tiny:none", "cpu")
+    assert live.camera_in_use == "Camera 1 (1280x720) (live)"
+    lost = options_for_station(tmp_path / "data" / "events" / "ev", config, "failed", "Camera 1")
+    assert lost.camera_in_use is None and lost.camera == "1"  # not working: probe it for real

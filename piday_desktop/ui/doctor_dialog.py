@@ -33,6 +33,17 @@ def open_log_folder() -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_folder())))
 
 
+def options_for_station(event_dir: Path, config, camera_state: str, camera_description: str) -> DoctorOptions:
+    """The checks as the running station needs them: its data folder, model and device, and its
+    live camera described rather than re-opened (``event_dir`` is ``EventStore.directory``)."""
+    import os
+
+    live = f"{camera_description or config.camera} ({camera_state})"
+    return DoctorOptions(data_dir=event_dir.parent.parent, model=config.model or os.environ.get("PIDAY_MODEL", ""),
+                         device=config.device, camera=config.camera,
+                         camera_in_use=live if camera_state == "live" else None)
+
+
 class _Relay(QObject):
     """The worker's answers; owned by the dialog so the worker never holds the dialog itself."""
 
