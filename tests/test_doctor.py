@@ -18,6 +18,15 @@ from piday_desktop.doctor import FAIL, OK, WARN, DoctorOptions, run_checks
 TINY = "piday-tiny:none"
 
 
+@pytest.fixture(autouse=True)
+def close_log_file():
+    """The commands under test open the log file; leave no handler behind for other tests."""
+    from piday_desktop.core.logs import close_logging
+
+    yield
+    close_logging()
+
+
 @pytest.fixture
 def no_atlas_login(tmp_path, monkeypatch):
     """The nomic client's credentials folder, empty (it is fixed when nomic is first imported)."""

@@ -13,6 +13,15 @@ from piday_desktop.core.config import StationConfig, config_path, load_config
 from piday_desktop.ui.first_run import DEMO_MODEL, FirstRunDialog, demo_config
 
 
+@pytest.fixture(autouse=True)
+def close_log_file():
+    """The commands under test open the log file; leave no handler behind for other tests."""
+    from piday_desktop.core.logs import close_logging
+
+    yield
+    close_logging()
+
+
 def save_button(dialog: FirstRunDialog):
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
 

@@ -93,6 +93,7 @@ class _OursFromInfo(logging.Filter):
 
 
 _handler: RotatingFileHandler | None = None
+_previous_level: int | None = None
 _setup_lock = threading.Lock()
 
 
@@ -129,6 +130,9 @@ def setup_logging(debug: bool = False) -> Path | None:
                 existing.setLevel(max(root.level, logging.WARNING))
         root.addHandler(handler)
         ours = logging.getLogger(OUR_LOGGER)
+        global _previous_level
+        if _previous_level is None:
+            _previous_level = ours.level
         if ours.level == logging.NOTSET or ours.level > logging.INFO:
             ours.setLevel(logging.DEBUG if debug else logging.INFO)
         _handler = handler
@@ -137,9 +141,12 @@ def setup_logging(debug: bool = False) -> Path | None:
 
 def close_logging() -> None:
     """Detach and close the file handler (tests, and a clean exit)."""
-    global _handler
+    global _handler, _previous_level
     with _setup_lock:
         if _handler is not None:
             logging.getLogger().removeHandler(_handler)
             _handler.close()
             _handler = None
+        if _previous_level is not None:
+            logging.getLogger(OUR_LOGGER).setLevel(_previous_level)
+            _previous_level = None
