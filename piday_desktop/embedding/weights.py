@@ -79,6 +79,11 @@ def cached_weights(arch: str, tag: str) -> Path | None:
                 found = try_to_load_from_cache(repo, name)
                 if isinstance(found, str) and Path(found).is_file():
                     return Path(found)
+    from .transfer import bundled_weights  # weights shipped inside the bundle (build.py --with-weights)
+
+    shipped = bundled_weights(arch, tag)
+    if shipped is not None:
+        return shipped
     url = cfg.get("url")
     if url:
         candidate = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(urlparse(url).path)
