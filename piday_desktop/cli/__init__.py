@@ -28,6 +28,7 @@ With no command, opens the station window. The commands work without a window:
   piday embed --event pi-day-2026                 embed whatever has no vector for the model yet
   piday export --event pi-day-2026 --out pi.parquet
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
+  piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     model_transfer.add_parsers(msubs)
     doctor.add_parser(subs, _subparser)
+    from . import mapcmd
+
+    mapcmd.add_parser(subs, _subparser)
     parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
                         "random-weights model, event 'demo'; the saved settings are not touched")
     atlas_cli.add_parsers(subs, _subparser)
@@ -134,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return (model_transfer.run_export if args.models_command == "export" else model_transfer.run_import)(args)
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
+    if args.command == "map":
+        from .mapcmd import run_map
+
+        return run_map(args)
     if args.command == "doctor":
         from .doctor import run_doctor
 

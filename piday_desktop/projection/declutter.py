@@ -118,6 +118,24 @@ def close_gaps(points: np.ndarray, max_gap: float = 3.0) -> np.ndarray:
     return p
 
 
+def prefer_rotation(points: np.ndarray, aspect: float, current: bool = False, hysteresis: float = 1.25) -> bool:
+    """Should a map of these points be drawn a quarter turn round on a view of this width / height?
+
+    Only changes ``current`` when the other way round draws the map ``hysteresis`` times bigger,
+    so a map does not flip back and forth as it grows.
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 3 or aspect <= 0:
+        return current
+    w, h = np.ptp(pts, axis=0) + 1e-9
+    straight, turned = min(aspect / w, 1 / h), min(aspect / h, 1 / w)
+    if not current and turned > hysteresis * straight:
+        return True
+    if current and straight > hysteresis * turned:
+        return False
+    return current
+
+
 def display_positions(layout: np.ndarray, n: int | None = None, *, rotate: bool = False) -> np.ndarray:
     """Layout (map units) -> decluttered drawing positions in thumbnail units.
 
@@ -170,14 +188,7 @@ class DisplayMap:
         """
         if len(self.layout) < 3 or aspect <= 0:
             return False
-        pts = np.array(list(self.layout.values()))
-        w, h = np.ptp(pts, axis=0) + 1e-9
-        straight, turned = min(aspect / w, 1 / h), min(aspect / h, 1 / w)
-        want = self.rotated
-        if not self.rotated and turned > hysteresis * straight:
-            want = True
-        elif self.rotated and straight > hysteresis * turned:
-            want = False
+        want = prefer_rotation(np.array(list(self.layout.values())), aspect, self.rotated, hysteresis)
         changed = want != self.rotated
         self.rotated = want
         return changed
