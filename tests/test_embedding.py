@@ -413,6 +413,7 @@ def test_model_ids():
         ("ViT-B-32:C:\\no\\such\\file.pt", "C:\\no\\such\\file.pt"),  # split at the first ':'
         ("C:\\models\\clip.pt", "ViT-B-32:C:\\models\\clip.pt"),  # explains the missing ARCH
         ("", "ARCH"),
+        ("ViT-B-32:file:0123456789abcdef", "--model ViT-B-32:/path/to/checkpoint"),  # a stored id
     ],
 )
 def test_model_spec_parse_errors(text, fragment):

@@ -149,6 +149,11 @@ class ModelSpec:
             return cls(arch, str(path.resolve()))
         if _looks_like_path(rest):
             raise ValueError(f"checkpoint file not found: {rest}")
+        if rest.lower().startswith("file:"):  # a stored model id names a file by its hash only
+            raise ValueError(
+                f"{arch}:{rest} is the id of vectors made with a checkpoint file; give that file: "
+                f"--model {arch}:/path/to/checkpoint"
+            )
         tags = _pretrained_tags(arch)
         close = difflib.get_close_matches(_clean_tag(rest), tags, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
