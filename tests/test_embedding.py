@@ -374,6 +374,21 @@ def test_encode_text_from_a_done_callback_does_not_deadlock(engine, images):
     assert box[0].shape == (1, engine.dim)
 
 
+@pytest.mark.parametrize("kind", ["truncated", "jpeg"])  # settled on a decode / inference thread
+def test_close_from_a_done_callback_does_not_deadlock(tiny, images, kind):
+    closed = threading.Event()
+    eng = EmbeddingEngine(tiny)
+
+    def on_done(_fut) -> None:
+        eng.close()
+        closed.set()
+
+    eng.submit(images[kind]).add_done_callback(on_done)
+    assert closed.wait(RESULT_TIMEOUT)
+    with pytest.raises(RuntimeError):
+        eng.submit(images["jpeg"])
+
+
 # ----------------------------------------------------------------------------- model specs
 
 

@@ -38,6 +38,7 @@ from piday_desktop.core.images import ImageError, ImageSource, load_rgb
 from .models import LoadedModel
 
 log = logging.getLogger(__name__)
+_DECODE_THREAD = "piday-decode"
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,9 @@ class EmbeddingEngine:
             self._thread.join()
         pool = self._pool
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # From a done-callback on a decode thread, waiting for the pool would wait for itself.
+            on_decode_thread = threading.current_thread().name.startswith(_DECODE_THREAD)
+            pool.shutdown(wait=not on_decode_thread, cancel_futures=True)
 
     def __enter__(self) -> "EmbeddingEngine":
         return self
@@ -497,7 +500,7 @@ class EmbeddingEngine:
             self._prefetch = int(self._requested_prefetch or 2 * self._max_batch)
             self._model = model
             self._pipeline = _PixelPipeline(model.preprocess, model.image_size)
-            self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="piday-decode")
+            self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_DECODE_THREAD)
             self._stats = replace(self._stats, load_seconds=time.perf_counter() - start)
             self._loaded.set()
             self._dispatch()
