@@ -407,3 +407,29 @@ def test_marker_follows_the_probe_and_disappears_when_the_visitor_leaves(store):
     owner.run_until(lambda: owner.q.empty())
     assert ctl.map.marker is None and rec.markers[-1] is None  # late results were dropped
     ctl.close()
+
+
+# -- drawing positions -----------------------------------------------------------------------------
+
+
+def test_decluttered_thumbnails_never_overlap_and_new_ones_take_a_free_spot_nearby():
+    from piday_desktop.projection.declutter import MIN_DIST, DisplayMap, close_gaps, display_positions
+
+    rng = np.random.default_rng(10)
+    centres = rng.uniform(-0.6, 0.6, size=(6, 2))
+    layout = centres[rng.integers(0, 6, 200)] + rng.normal(scale=0.02, size=(200, 2))  # tight UMAP-like groups
+    layout[:5] += [0, 5]  # one island far away
+    shown = display_positions(layout)
+    d = np.hypot(*(shown[:, None, :] - shown[None, :, :]).transpose(2, 0, 1)) + np.eye(200) * 99
+    assert d.min() >= 1.0  # no two thumbnails on top of each other
+    assert np.ptp(close_gaps(layout * 20), axis=0)[1] < np.ptp(layout * 20, axis=0)[1] / 2  # the gap closed
+    dm = DisplayMap()
+    ids = [f"p{i}" for i in range(200)]
+    for i, xy in zip(ids, layout):
+        dm.set_layout(i, xy)
+    dm.apply(*dm.snapshot()[:1], display_positions(dm.snapshot()[1]))
+    dm.set_layout("new", layout[100] + 0.001)  # a look-alike of photo 100
+    spot = dm.place_new("new")
+    others = np.array([p for i, p in dm.shown.items() if i != "new"])
+    assert np.hypot(*(others - spot).T).min() >= MIN_DIST - 1e-9
+    assert np.hypot(*(dm.shown["p100"] - spot)) < 4  # next to its look-alike, not across the map

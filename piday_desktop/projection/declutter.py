@@ -70,28 +70,37 @@ def declutter(points: np.ndarray, *, min_dist: float = MIN_DIST, iterations: int
     return p
 
 
-def free_spot(point: np.ndarray, occupied: np.ndarray, *, min_dist: float = MIN_DIST, max_rings: int = 60) -> np.ndarray:
+def free_spot(point: np.ndarray, occupied, extra: list | None = None, *, min_dist: float = MIN_DIST,
+              max_rings: int = 60) -> np.ndarray:
     """The nearest place to ``point`` at least ``min_dist`` from every occupied one (thumbnail units).
 
     For a new photo joining a decluttered map: it takes the closest free spot next to where the
-    layout put it, and nobody else moves. Searches outward ring by ring.
+    layout put it, and nobody else moves. Searches outward ring by ring. ``occupied``: an (m, 2)
+    array or a prebuilt ``cKDTree`` (or None); ``extra``: a few more occupied points.
     """
     from scipy.spatial import cKDTree
 
     pt = np.asarray(point, dtype=np.float64).reshape(2)
-    occ = np.asarray(occupied, dtype=np.float64).reshape(-1, 2)
-    if len(occ) == 0:
-        return pt
-    tree = cKDTree(occ)
-    if tree.query(pt)[0] >= min_dist:
+    tree = occupied
+    if tree is not None and not isinstance(tree, cKDTree):
+        occ = np.asarray(tree, dtype=np.float64).reshape(-1, 2)
+        tree = cKDTree(occ) if len(occ) else None
+    more = np.asarray(extra, dtype=np.float64).reshape(-1, 2) if extra else np.zeros((0, 2))
+
+    def clearance(cand: np.ndarray) -> np.ndarray:
+        d = tree.query(cand)[0] if tree is not None else np.full(len(cand), np.inf)
+        if len(more):
+            d = np.minimum(d, np.hypot(cand[:, None, 0] - more[None, :, 0], cand[:, None, 1] - more[None, :, 1]).min(axis=1))
+        return d
+
+    if clearance(pt[None])[0] >= min_dist:
         return pt
     step = min_dist * 0.5
     for ring in range(1, max_rings + 1):
         count = 6 * ring
         angle = np.linspace(0, 2 * np.pi, count, endpoint=False) + ring * 0.37
         cand = pt + ring * step * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-        dist, _ = tree.query(cand)
-        ok = np.flatnonzero(dist >= min_dist)
+        ok = np.flatnonzero(clearance(cand) >= min_dist)
         if len(ok):
             return cand[ok[0]]
     return pt
@@ -162,8 +171,25 @@ class DisplayMap:
         self.layout: dict[str, tuple[float, float]] = {}
         self.shown: dict[str, np.ndarray] = {}
         self.rotated = False
-        self._tree = None
+        # Search structures, rebuilt lazily (a 20,000-photo map must not rebuild them per photo):
+        self._tree = None  # layout positions of drawn photos, for to_display
         self._tree_ids: list[str] = []
+        self._occ_tree = None  # drawn positions, for place_new ...
+        self._recent: list[np.ndarray] = []  # ... plus spots taken since it was built
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _dirty(self) -> None:
+        self._tree = None
+        self._occ_tree = None
+        self._recent = []
+        self._bounds = None
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(min, max) corners of the drawn positions, or None when nothing is drawn."""
+        if self._bounds is None and self.shown:
+            arr = np.array(list(self.shown.values()))
+            self._bounds = (arr.min(axis=0), arr.max(axis=0))
+        return self._bounds
 
     def __len__(self) -> int:
         return len(self.layout)
@@ -174,12 +200,11 @@ class DisplayMap:
 
     def set_layout(self, photo_id: str, xy: tuple[float, float]) -> None:
         self.layout[photo_id] = (float(xy[0]), float(xy[1]))
-        self._tree = None
 
     def remove(self, photo_id: str) -> None:
         self.layout.pop(photo_id, None)
-        self.shown.pop(photo_id, None)
-        self._tree = None
+        if self.shown.pop(photo_id, None) is not None:
+            self._dirty()
 
     def choose_rotation(self, aspect: float, hysteresis: float = 1.25) -> bool:
         """Turn a tall map on a wide view (or the reverse) when that lets it be drawn bigger.
@@ -201,6 +226,7 @@ class DisplayMap:
         for pid, p in zip(ids, np.asarray(shown)):
             if pid in self.layout:
                 self.shown[pid] = np.array(p, dtype=np.float64)
+        self._dirty()
 
     def _turn(self, xy) -> np.ndarray:
         x, y = float(xy[0]), float(xy[1])
@@ -208,24 +234,37 @@ class DisplayMap:
 
     def to_display(self, xy: tuple[float, float], exclude: str | None = None) -> np.ndarray:
         """Drawing position for a layout position: next to its nearest drawn neighbour, at the same offset."""
-        drawn = [i for i in self.shown if i != exclude and i in self.layout]
-        if not drawn:
-            return self._turn(xy) * self.spread
-        if self._tree is None or self._tree_ids != drawn:
+        if self._tree is None:
             from scipy.spatial import cKDTree
 
-            self._tree_ids = drawn
-            self._tree = cKDTree(np.array([self.layout[i] for i in drawn]))
-        _, k = self._tree.query(np.asarray(xy, dtype=np.float64))
-        nb = self._tree_ids[int(k)]
+            self._tree_ids = [i for i in self.shown if i in self.layout]
+            self._tree = cKDTree(np.array([self.layout[i] for i in self._tree_ids])) if self._tree_ids else None
+        if self._tree is None:
+            return self._turn(xy) * self.spread
+        _, ks = self._tree.query(np.asarray(xy, dtype=np.float64), k=min(2, len(self._tree_ids)))
+        ks = np.atleast_1d(ks)
+        nb = self._tree_ids[int(ks[0])]
+        if nb == exclude and len(ks) > 1:
+            nb = self._tree_ids[int(ks[1])]
+        if nb == exclude or nb not in self.shown:
+            return self._turn(xy) * self.spread
         offset = self._turn(np.asarray(xy) - np.asarray(self.layout[nb])) * self.spread
         return self.shown[nb] + offset
 
     def place_new(self, photo_id: str) -> np.ndarray:
         """Draw a photo whose layout position was just set: the nearest free spot, others stay."""
         want = self.to_display(self.layout[photo_id], exclude=photo_id)
-        occupied = np.array([p for i, p in self.shown.items() if i != photo_id]).reshape(-1, 2)
-        spot = free_spot(want, occupied)
+        if self._occ_tree is None:
+            from scipy.spatial import cKDTree
+
+            others = [p for i, p in self.shown.items() if i != photo_id]
+            self._occ_tree = cKDTree(np.array(others).reshape(-1, 2)) if others else None
+            self._recent = []
+        spot = free_spot(want, self._occ_tree, self._recent)
         self.shown[photo_id] = spot
-        self._tree = None
+        self._recent.append(spot)
+        if len(self._recent) > 64:
+            self._occ_tree = None
+        if self._bounds is not None:
+            self._bounds = (np.minimum(self._bounds[0], spot), np.maximum(self._bounds[1], spot))
         return spot

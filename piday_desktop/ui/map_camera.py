@@ -51,6 +51,9 @@ class Camera:
         scale = min(vw / max(rect.width(), 1e-6), vh / max(rect.height(), 1e-6))
         scale = min(scale, min(vw, vh) * max_thumb_share / THUMB)
         centre = rect.center() + QPointF(right_margin / 2 / scale, 0)
+        target = self._move[3:] if self._move is not None else (self.centre(), self.scale)
+        if abs(scale / target[1] - 1) < 0.02 and (centre - target[0]).manhattanLength() * scale < 4:
+            return  # already there (or on the way): a repaint of a big map is not free
         if not animate or not self.view.isVisible():
             self._move = None
             self.apply(scale, centre)

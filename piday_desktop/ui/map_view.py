@@ -42,6 +42,9 @@ DIM = 0.16
 FOCUS_MIN_THUMBS = 12
 #: More simultaneous moves than this jump instead of gliding (a refit of a huge map).
 MAX_ANIMATED = 4000
+#: Above this many photos the live marker neither pulses nor glides: each repaint under it
+#: redraws thousands of tiny photos (the event loop lagged ~60 ms a frame at 20,000).
+CALM_MARKER = 5000
 
 
 def ease_out_back(t: float) -> float:
@@ -96,6 +99,7 @@ class MapView(QGraphicsView):
         self._press: QPointF | None = None
         self._marker = MarkerItem()
         self._marker.hide()
+        self._pulsed = 0.0
         self.scene_.addItem(self._marker)
         self._marker_tween: tuple[float, QPointF, QPointF] | None = None
         self._links = LinksItem()
@@ -268,7 +272,10 @@ class MapView(QGraphicsView):
         hl: Highlight | None = self.live.highlight
         sel: Selection | None = self.live.selection
         item.lit = hl is not None and item.photo_id in hl.ids
-        item.selected_ = sel is not None and sel.id == item.photo_id
+        selected = sel is not None and sel.id == item.photo_id
+        if selected != item.selected_:
+            item.prepareGeometryChange()  # the caption below it changes its bounds
+            item.selected_ = selected
         item.neighbour = sel is not None and any(n.id == item.photo_id for n in sel.neighbours)
         if sel is not None:
             opacity = 1.0 if item.selected_ or item.neighbour else 0.3
@@ -318,8 +325,12 @@ class MapView(QGraphicsView):
         target = _q(self.display.to_display(xy))
         if not self._marker.isVisible():
             self._marker.setPos(target)
+            self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
             self._marker.show()
             self._marker_tween = None
+        elif len(self.items_) > CALM_MARKER:
+            self._marker.setPos(target)  # a huge map: every repaint under the marker costs, so jump
+            return
         elif (self._marker.pos() - target).manhattanLength() > 0.5:
             self._marker_tween = (time.perf_counter(), self._marker.pos(), target)
         self._timer.start()
@@ -394,9 +405,13 @@ class MapView(QGraphicsView):
                 self._marker.setPos(a + (b - a) * ease_in_out(t))
                 if t >= 1.0:
                     self._marker_tween = None
-            self._marker.phase = (now * 4.0) % 6.283185307
-            self._marker.update()
-        if not self._tweens and not self.camera.moving and not self._marker.isVisible():
+            if now - self._pulsed > 1 / 30 and len(self.items_) <= CALM_MARKER:
+                self._pulsed = now
+                self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
+                self._marker.phase = (now * 4.0) % 6.283185307
+                self._marker.update()
+        pulsing = self._marker.isVisible() and len(self.items_) <= CALM_MARKER
+        if not self._tweens and not self.camera.moving and not pulsing and self._marker_tween is None:
             self._timer.stop()
 
     @property
@@ -407,11 +422,10 @@ class MapView(QGraphicsView):
 
     def map_rect(self) -> QRectF:
         """The scene rectangle the whole map occupies once animations finish."""
-        pts = list(self.display.shown.values())
-        if not pts:
+        bounds = self.display.bounds()
+        if bounds is None:
             return QRectF(-THUMB * 3, -THUMB * 3, THUMB * 6, THUMB * 6)
-        arr = np.array(pts) * THUMB
-        lo, hi = arr.min(axis=0), arr.max(axis=0)
+        lo, hi = bounds[0] * THUMB, bounds[1] * THUMB
         return QRectF(QPointF(*lo), QPointF(*hi)).adjusted(-THUMB * 0.8, -THUMB * 1.6, THUMB * 0.8, THUMB * 0.8)
 
     def focus_rect(self) -> QRectF | None:
