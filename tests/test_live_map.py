@@ -417,11 +417,11 @@ def test_decluttered_thumbnails_never_overlap_and_new_ones_take_a_free_spot_near
 
     rng = np.random.default_rng(10)
     centres = rng.uniform(-0.6, 0.6, size=(6, 2))
-    layout = centres[rng.integers(0, 6, 200)] + rng.normal(scale=0.02, size=(200, 2))  # tight UMAP-like groups
+    layout = centres[rng.integers(0, 6, 200)] + rng.normal(scale=0.05, size=(200, 2))  # tight UMAP-like groups
     layout[:5] += [0, 5]  # one island far away
     shown = display_positions(layout)
     d = np.hypot(*(shown[:, None, :] - shown[None, :, :]).transpose(2, 0, 1)) + np.eye(200) * 99
-    assert d.min() >= 1.0  # no two thumbnails on top of each other
+    assert d.min() >= 1.0  # no thumbnail hides another
     assert np.ptp(close_gaps(layout * 20), axis=0)[1] < np.ptp(layout * 20, axis=0)[1] / 2  # the gap closed
     dm = DisplayMap()
     ids = [f"p{i}" for i in range(200)]

@@ -32,13 +32,14 @@ def thumbs_per_unit(n: int) -> float:
     return max(MIN_SPREAD, SPREAD * math.sqrt(stepped))
 
 
-def declutter(points: np.ndarray, *, min_dist: float = MIN_DIST, iterations: int = 80, pull: float = 0.02,
+def declutter(points: np.ndarray, *, min_dist: float = MIN_DIST, iterations: int = 150, pull: float = 0.002,
               seed: int = 0) -> np.ndarray:
     """Push points (thumbnail units) apart until none are closer than ``min_dist``.
 
     Each round every overlapping pair moves apart by half its overlap (damped, since a point in a
     crowd is pushed from many sides) and every point is pulled ``pull`` of the way back to where
-    the layout put it. Deterministic for a given input and seed. About 10 ms for 200 points.
+    the layout put it; stops as soon as nothing overlaps. Deterministic for a given input and seed.
+    About 10 ms for 200 points of a real map (tight clumps take more rounds).
     """
     from scipy.spatial import cKDTree
 
