@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Embedding throughput: naive open_clip loop vs our engine vs the model alone.
 
-    python bench/embed_throughput.py [--n 256] [--n-phone 32] [--model ViT-B-32:none]
+    python bench/embed_throughput.py [--n 256] [--n-phone 64] [--model ViT-B-32:none]
 
 For each image size (640x480 and phone-sized 4032x3024 JPEGs, generated into a temp dir) it
 measures, in one process:
@@ -10,14 +10,19 @@ measures, in one process:
    Python thread, float32 weights (what most CLIP scripts do);
 2. engine: ``EmbeddingEngine`` end to end from the files (reduced-size JPEG decoding on a
    thread pool overlapping inference, dynamic batching, the automatic precision);
-3. bound: the model alone on ready-made tensors, at the best batch size and precision tried.
+3. bound: the model alone on ready-made tensors, at the best batch size and precision tried;
+4. decoding alone with the engine's decode threads, and from it the ceiling on a CPU, where
+   decoding and the model share the cores: 1 / (1/decode + 1/bound).
 
-and prints images/s for each, engine/baseline and engine/bound. Pictures are the test image
-factory's (gradients, blobs) with Gaussian noise added (``--noise``, default 4) so the JPEG
-files have roughly a camera photo's entropy: smooth synthetic pictures compress to a tenth of
-a real photo's size and decode much faster, which would flatter the engine. Phone-sized
-pictures repeat ``--unique`` distinct images (generating 12 MP pictures is slow); every file
-is read and decoded separately.
+and prints images/s, engine/baseline and engine/bound. It also prints how much CPU other
+processes took meanwhile (Linux): on a shared machine only runs near 0 % measure us.
+
+Pictures are the test image factory's (gradients, blobs) with Gaussian noise (``--noise``,
+default 4): about 1.7 MB per 12 MP file, the low end of real phone photos (2-5 MB). Without
+noise they compress to a fifth of that and decode several times faster, which would flatter
+the engine; bigger files decode proportionally slower. Phone-sized pictures repeat
+``--unique`` distinct images (generating 12 MP pictures is slow); every file is read and
+decoded separately.
 """
 
 from __future__ import annotations
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-threads", type=int, default=None)
     parser.add_argument("--batch-wait", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=2, help="runs of engine and bound; best counts (default 2)")
-    parser.add_argument("--bound-seconds", type=float, default=3.0)
+    parser.add_argument("--bound-seconds", type=float, default=2.0, help="seconds per batch size and precision (default 2)")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--images", type=Path, default=None, help="keep generated images here (reused)")
     args = parser.parse_args(argv)
