@@ -90,6 +90,7 @@ def test_empty_map_invites_and_photos_taken_appear_on_it(qtbot, window):
     assert all(item.newest for item in view.items_.values())  # the newest visitor glows
     visit(qtbot, win, 2)
     qtbot.waitUntil(lambda: len(view.items_) == 5, timeout=30_000)
+    win.controller.wait_idle()  # the last "keep" is committed
     newest = {i for i, item in view.items_.items() if item.newest}
     assert newest == {p.id for p in win.store.photos("P-002")}
     qtbot.waitUntil(lambda: all(it.pixmap is not None for it in view.items_.values()), timeout=10_000)

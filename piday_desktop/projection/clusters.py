@@ -109,7 +109,12 @@ def find_groups(positions: np.ndarray, min_size: int | None = None) -> np.ndarra
     n = len(pts)
     if n < MIN_POINTS or not np.all(np.isfinite(pts)):
         return np.full(n, -1, np.int64)
-    from sklearn.cluster import HDBSCAN
+    # Under the umap warm-up's import lock: scikit-learn imported from two threads at once can
+    # fail half-way ("partially initialised module"), and that would cost the warm-up, not us.
+    from piday_desktop.projection.warmup import _import_lock
+
+    with _import_lock:
+        from sklearn.cluster import HDBSCAN
 
     size = min_size or max(5, n // 20)
     size = min(size, n // 2)

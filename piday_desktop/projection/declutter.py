@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+# At import time, on purpose: importing scipy lazily on the UI thread while umap's warm-up thread
+# imports scikit-learn (which imports scipy) can leave a half-initialised module behind.
+from scipy.spatial import cKDTree
 
 #: Centre distance below which two thumbnails count as overlapping (a small gap between them).
 MIN_DIST = 1.08
@@ -41,8 +44,6 @@ def declutter(points: np.ndarray, *, min_dist: float = MIN_DIST, iterations: int
     the layout put it; stops as soon as nothing overlaps. Deterministic for a given input and seed.
     About 10 ms for 200 points of a real map (tight clumps take more rounds).
     """
-    from scipy.spatial import cKDTree
-
     anchor = np.asarray(points, dtype=np.float64)
     p = anchor.copy()
     n = len(p)
@@ -79,8 +80,6 @@ def free_spot(point: np.ndarray, occupied, extra: list | None = None, *, min_dis
     layout put it, and nobody else moves. Searches outward ring by ring. ``occupied``: an (m, 2)
     array or a prebuilt ``cKDTree`` (or None); ``extra``: a few more occupied points.
     """
-    from scipy.spatial import cKDTree
-
     pt = np.asarray(point, dtype=np.float64).reshape(2)
     tree = occupied
     if tree is not None and not isinstance(tree, cKDTree):
@@ -236,8 +235,6 @@ class DisplayMap:
     def to_display(self, xy: tuple[float, float], exclude: str | None = None) -> np.ndarray:
         """Drawing position for a layout position: next to its nearest drawn neighbour, at the same offset."""
         if self._tree is None:
-            from scipy.spatial import cKDTree
-
             self._tree_ids = [i for i in self.shown if i in self.layout]
             self._tree = cKDTree(np.array([self.layout[i] for i in self._tree_ids])) if self._tree_ids else None
         if self._tree is None:
@@ -256,8 +253,6 @@ class DisplayMap:
         """Draw a photo whose layout position was just set: the nearest free spot, others stay."""
         want = self.to_display(self.layout[photo_id], exclude=photo_id)
         if self._occ_tree is None:
-            from scipy.spatial import cKDTree
-
             others = [p for i, p in self.shown.items() if i != photo_id]
             self._occ_tree = cKDTree(np.array(others).reshape(-1, 2)) if others else None
             self._recent = []
