@@ -207,3 +207,13 @@ def test_unplugged_camera_shows_reconnecting_and_recovers(qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.camera.state == "live" and win.capture_page.preview.banner == "", timeout=15_000)
     win.close()
     store.close()
+
+
+def test_settings_offer_the_readiness_check(qtbot, window):
+    from piday_desktop.ui.settings_dialog import SettingsDialog
+
+    opened: list[bool] = []
+    dialog = SettingsDialog(window.config, [], window, check=lambda: opened.append(True))
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.check, Qt.MouseButton.LeftButton)
+    assert opened == [True] and dialog.logs.text() == "Open log folder"

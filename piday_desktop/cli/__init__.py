@@ -158,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.command is not None:  # the station sets up its own logging
+        from ..core.logs import setup_logging
+
+        setup_logging(debug=args.debug)
     try:
         return _dispatch(args)
     except UserError as exc:

@@ -212,16 +212,25 @@ class StationWindow(QMainWindow):
 
         from ..capture import list_cameras
 
+        invoker = self.invoker  # the thread holds the invoker, never the window itself
+
         def work() -> None:
             found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
-            self.invoker.post(lambda: setattr(self, "_cameras", found))
+            invoker.post(lambda: setattr(invoker.parent(), "_cameras", found))
         threading.Thread(target=work, name="piday-camera-probe", daemon=True).start()
+
+    def open_check(self) -> None:
+        """The readiness checks of `piday doctor`, for the station's own setup."""
+        from .doctor_dialog import DoctorDialog, options_for_station
+
+        DoctorDialog(options_for_station(self.store.directory, self.config, self.camera.state,
+                                         self.camera.description), self).exec()
 
     def open_settings(self) -> None:
         from ..core.config import save_config
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, self._cameras, self)
+        dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check)
         if not dialog.exec():
             return
         new = dialog.config()

@@ -7,22 +7,28 @@ dialog says so rather than half-switching a running station.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+    QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ..core.config import StationConfig
 from ..core.paths import InvalidEventName, validate_event_name
+from .doctor_dialog import open_log_folder
 
 RESTART_FIELDS = ("event", "model", "device")
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None) -> None:
-        """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)")."""
+    def __init__(
+        self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> None:
+        """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)");
+        ``check`` opens the readiness checks (the station's `piday doctor`)."""
         super().__init__(parent)
         self.setWindowTitle("Station settings")
         self._original = config
@@ -71,6 +77,16 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("Event, model and device take effect at the next start."))
         layout.addWidget(self.error)
+        tools = QHBoxLayout()
+        if check is not None:
+            self.check = QPushButton("Check this laptop…")
+            self.check.clicked.connect(check)
+            tools.addWidget(self.check)
+        self.logs = QPushButton("Open log folder")
+        self.logs.clicked.connect(open_log_folder)
+        tools.addWidget(self.logs)
+        tools.addStretch()
+        layout.addLayout(tools)
         layout.addWidget(buttons)
 
     def camera_spec(self) -> str:
