@@ -529,3 +529,15 @@ def test_precision_choice():
     assert choose_dtype("cpu", "auto") == (torch.bfloat16 if cpu_has_native_bf16() else torch.float32)
     with pytest.raises(ValueError):
         choose_dtype("cpu", "int4")
+
+
+def test_text_vectors_do_not_depend_on_how_prompts_are_grouped():
+    """Prompts may be encoded one at a time (a faster path on bf16 CPUs): same vectors either way."""
+    from piday_desktop.embedding.models import ModelSpec, load_model
+
+    model = load_model(ModelSpec.parse("piday-tiny:none"), device="cpu")
+    texts = ["a red hat", "glasses", "a person smiling"]
+    together = model.encode_text(texts)
+    apart = np.concatenate([model.encode_text([t]) for t in texts])
+    assert together.shape == (3, model.dim)
+    np.testing.assert_allclose((together * apart).sum(1), 1.0, atol=1e-3)

@@ -165,7 +165,8 @@ def load_rgb(source: ImageSource, min_side: int | None = None) -> Image.Image:
                 factor = short / min_side
                 img.draft("RGB", (int(img.width / factor) + 1, int(img.height / factor) + 1))
         img.load()
-        img = ImageOps.exif_transpose(img)
+        # in place: no full-size copy of an upright 6000x4000 PNG just to apply nothing
+        ImageOps.exif_transpose(img, in_place=True)
         rgb = _to_rgb(img)
         if rgb is not img:
             img.close()

@@ -306,10 +306,17 @@ class LoadedModel:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # Measured here (torch 2.14, AVX-512 bf16): a bfloat16 text tower on the CPU takes ~20 ms
+        # for one prompt but ~1 s for any batch of 2-8 (a slow kernel path for batched masked
+        # attention), so on the CPU in bfloat16 prompts go one at a time: same vectors, 5x faster.
+        one_by_one = self.device == "cpu" and self.dtype == torch.bfloat16
+        groups = [[t] for t in texts] if one_by_one else [list(texts)]
         with torch.inference_mode():
-            tokens = self.tokenizer(list(texts)).to(self.device)
-            out = self.model.encode_text(tokens).float()
-            out = torch.nn.functional.normalize(out, dim=-1)
+            outs = []
+            for group in groups:
+                tokens = self.tokenizer(group).to(self.device)
+                outs.append(self.model.encode_text(tokens).float())
+            out = torch.nn.functional.normalize(torch.cat(outs), dim=-1)
             return out.cpu().numpy()
 
 
