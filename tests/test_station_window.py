@@ -217,3 +217,16 @@ def test_settings_offer_the_readiness_check(qtbot, window):
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.check, Qt.MouseButton.LeftButton)
     assert opened == [True] and dialog.logs.text() == "Open log folder"
+
+
+def test_settings_list_models_saying_which_work_offline(qtbot, window):
+    from piday_desktop.ui.first_run import model_choices
+    from piday_desktop.ui.settings_dialog import SettingsDialog
+
+    choices = model_choices()  # what the station computes in the background
+    dialog = SettingsDialog(window.config, [], window, models=choices)
+    qtbot.addWidget(dialog)
+    labels = [dialog.model.itemText(i) for i in range(dialog.model.count())]
+    assert any("ViT-B-32:laion2b_s34b_b79k" in label for label in labels)
+    dialog.model.setEditText("piday-tiny:none")
+    assert dialog.config().model == "piday-tiny:none"

@@ -117,6 +117,7 @@ class StationWindow(QMainWindow):
         self._show_stage(self.flow.stage)
         self.refresh_status()
         self._cameras: list[tuple[str, str]] = []
+        self._models: list[tuple[str, str]] = []
         self._show_interrupted()
         self.map.open()  # the stored map appears before the model has loaded
         if map_refit:
@@ -217,6 +218,14 @@ class StationWindow(QMainWindow):
         def work() -> None:
             found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
             invoker.post(lambda: setattr(invoker.parent(), "_cameras", found))
+            try:  # which models work offline, for the settings (imports torch: never on the UI thread)
+                from .first_run import model_choices
+
+                models = model_choices()
+            except Exception as exc:  # the list is a convenience; typing a model still works
+                log.warning("model list unavailable: %s", exc)
+                return
+            invoker.post(lambda: setattr(invoker.parent(), "_models", models))
         threading.Thread(target=work, name="piday-camera-probe", daemon=True).start()
 
     def open_check(self) -> None:
@@ -230,7 +239,7 @@ class StationWindow(QMainWindow):
         from ..core.config import save_config
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check)
+        dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models)
         if not dialog.exec():
             return
         new = dialog.config()

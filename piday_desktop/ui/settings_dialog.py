@@ -25,10 +25,11 @@ RESTART_FIELDS = ("event", "model", "device")
 class SettingsDialog(QDialog):
     def __init__(
         self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None,
-        check: Callable[[], None] | None = None,
+        check: Callable[[], None] | None = None, models: list[tuple[str, str]] = (),
     ) -> None:
         """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)");
-        ``check`` opens the readiness checks (the station's `piday doctor`)."""
+        ``check`` opens the readiness checks (the station's `piday doctor`); ``models`` are
+        (model, label) pairs whose labels say whether the weights are on this laptop."""
         super().__init__(parent)
         self.setWindowTitle("Station settings")
         self._original = config
@@ -53,8 +54,16 @@ class SettingsDialog(QDialog):
         self.countdown.setSuffix(" s")
         self.countdown.setValue(config.countdown_s)
         self.consent_text = QPlainTextEdit(config.consent_text)
-        self.model = QLineEdit(config.model)
-        self.model.setPlaceholderText("default: ViT-B-32:laion2b_s34b_b79k")
+        self.model = QComboBox()
+        self.model.setEditable(True)  # any ARCH:TAG, ARCH:/path/to/checkpoint or ARCH:none
+        self.model.addItem("Default (ViT-B-32:laion2b_s34b_b79k)", "")
+        for spec, label in models:
+            self.model.addItem(label, spec)
+        index = self.model.findData(config.model)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+        else:
+            self.model.setEditText(config.model)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
         self.device.setCurrentText(config.device)
@@ -89,19 +98,24 @@ class SettingsDialog(QDialog):
         layout.addLayout(tools)
         layout.addWidget(buttons)
 
-    def camera_spec(self) -> str:
-        data = self.camera.currentData()
-        text = self.camera.currentText().strip()
-        if data is not None and self.camera.itemText(self.camera.currentIndex()) == text:
+    @staticmethod
+    def _choice(combo: QComboBox) -> str:
+        """The chosen item's value, or what was typed when it matches no item."""
+        data = combo.currentData()
+        text = combo.currentText().strip()
+        if data is not None and combo.itemText(combo.currentIndex()) == text:
             return str(data)
         return text
+
+    def camera_spec(self) -> str:
+        return self._choice(self.camera)
 
     def config(self) -> StationConfig:
         return replace(
             self._original, event=self.event.text().strip(), camera=self.camera_spec(),
             shots_per_visitor=self.shots.value(), countdown_s=self.countdown.value(),
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
-            model=self.model.text().strip(), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
+            model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
         )
 
     def needs_restart(self) -> bool:
