@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.images import ImageError, is_candidate, load_rgb
 from .base import CameraLost, CameraSource, CameraUnavailable, Frame
+from .cv_capture import OpenCVCaptureSource
 from .opencv_quiet import quiet_opencv
 from .pacing import Pacer
 
@@ -26,16 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_VIDEO_FPS = 25.0
 
 
-def bgr_to_rgb(image: np.ndarray) -> np.ndarray:
-    """OpenCV decodes BGR (or grey, or BGRA); the rest of the program speaks RGB."""
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-class VideoFileSource(CameraSource):
+class VideoFileSource(OpenCVCaptureSource):
     """Plays a video file (anything OpenCV's FFmpeg build decodes) as if it were a camera.
 
     With ``realtime`` it plays at the file's own frame rate; without, as fast as it is read.
@@ -46,24 +38,12 @@ class VideoFileSource(CameraSource):
         self.path = Path(path)
         self.loop = loop
         self.realtime = realtime
-        self._cap: cv2.VideoCapture | None = None
-        self._pending: np.ndarray | None = None  # first frame, decoded by open() as a check
-        self._number = 0
-        self._size: tuple[int, int] | None = None
         self._pacer = Pacer(None, self._wake)
         self.fps: float | None = None
 
     @property
     def description(self) -> str:
         return f"Video file {self.path.name}"
-
-    @property
-    def resolution(self) -> tuple[int, int] | None:
-        return self._size
-
-    @property
-    def is_open(self) -> bool:
-        return self._cap is not None
 
     def _open_capture(self) -> cv2.VideoCapture:
         with quiet_opencv():
@@ -123,16 +103,7 @@ class VideoFileSource(CameraSource):
                 if image is None:
                     raise CameraLost(f"{self.path.name} stopped decoding when it looped")
         self._pacer.wait()
-        frame = Frame.capture(bgr_to_rgb(image), self._number)
-        self._number += 1
-        self._size = frame.resolution
-        return frame
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-        self._cap = None
-        self._pending = None
+        return self._frame(image)
 
 
 def natural_key(path: Path) -> tuple:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import cv2
 
-from .base import CameraLost, CameraSource, CameraUnavailable, Frame
-from .files import bgr_to_rgb
+from .base import CameraLost, CameraUnavailable, Frame
+from .cv_capture import OpenCVCaptureSource
 from .opencv_quiet import quiet_opencv
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class CameraInfo:
         return f"{self.index}: {self.name}{size} [{self.backend}]"
 
 
-class OpenCVCamera(CameraSource):
+class OpenCVCamera(OpenCVCaptureSource):
     """A webcam by index (0, 1, …), by Linux device path, or by Linux device name.
 
     ``resolution`` is a request: cameras pick the nearest mode they support, and ``resolution``
@@ -117,10 +117,6 @@ class OpenCVCamera(CameraSource):
         self.requested_fps = fps
         self.backend = backend
         self.backend_name: str | None = None
-        self._cap: cv2.VideoCapture | None = None
-        self._pending = None
-        self._number = 0
-        self._size: tuple[int, int] | None = None
         self._failures = 0
 
     # --- CameraSource -----------------------------------------------------------------------
@@ -131,14 +127,6 @@ class OpenCVCamera(CameraSource):
         if self._size:
             name += f" ({self._size[0]}x{self._size[1]})"
         return name
-
-    @property
-    def resolution(self) -> tuple[int, int] | None:
-        return self._size
-
-    @property
-    def is_open(self) -> bool:
-        return self._cap is not None
 
     def _resolve(self) -> int | str:
         """What to hand to cv2.VideoCapture: an index, a device path, or a name looked up."""
@@ -230,16 +218,7 @@ class OpenCVCamera(CameraSource):
                 self._failures += 1
                 if self._failures >= _FAILED_READS_BEFORE_LOST or self.interrupted:
                     raise CameraLost(f"{self.description} stopped sending pictures")
-        frame = Frame.capture(bgr_to_rgb(image), self._number)
-        self._number += 1
-        self._size = frame.resolution
-        return frame
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-        self._cap = None
-        self._pending = None
+        return self._frame(image)
 
 
 def list_cameras(max_index: int = 5) -> list[CameraInfo]:
