@@ -162,3 +162,34 @@ def test_a_crash_loses_nothing_the_visitor_saw_taken(tmp_path):
         for p in photos:
             assert store.photo_path(p).stat().st_size == p.size_bytes
         assert [p.code for p in store.open_participants()] == ["P-001"]
+
+
+def test_an_unexpected_write_error_goes_to_failsafe_with_its_reason(tmp_path, monkeypatch):
+    """Results are posted to run later (as on the UI thread), so the reason must outlive the except."""
+    posted: list = []
+    with EventStore.open(tmp_path, "ev") as store:
+        clock = Clock()
+        flow = VisitorFlow(FlowSettings(countdown_s=1), clock=clock)
+        frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(5))
+        controller = StationController(store, flow, grab_frame=lambda: next(frames), post=posted.append)
+
+        def run_posted() -> None:
+            controller.wait_idle()
+            while posted:
+                posted.pop(0)()
+
+        flow.start()
+        flow.give_consent(Consent())
+        run_posted()
+
+        def refuse(fd):  # an I/O error that is not a full disk
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(durable.os, "fsync", refuse)
+        flow.press(Key.SHOOT)
+        clock.now += 1
+        flow.tick()
+        run_posted()
+        assert flow.stage is Stage.FAILSAFE
+        assert "Input/output error" in flow.failure.what and "kept are safe" in flow.failure.todo
+        controller.close()

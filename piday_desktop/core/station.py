@@ -79,8 +79,10 @@ class StationController:
                 return
             except Exception as exc:  # anything else: the failsafe, never a crash
                 log.exception("station write failed")
+                # Bound now: Python unbinds `exc` when the except block ends, before the post runs.
+                what = f"Something went wrong while saving ({type(exc).__name__}: {exc})."
                 self._post(lambda: self.flow.fail(
-                    f"Something went wrong while saving ({type(exc).__name__}: {exc}).",
+                    what,
                     "Photos already kept are safe. Press Enter to continue; if it happens again, "
                     "restart the station."))
                 return
