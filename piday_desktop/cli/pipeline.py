@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from rich.markup import escape
 
@@ -20,9 +23,54 @@ from .common import (
 
 
 def _embed_phase(store: EventStore, engine, progress) -> EmbedResult:
+    """Embed what is missing; a model that cannot load becomes a one-line UserError (exit 5)."""
     task = progress.add_task("Embedding", total=None)
-    err.print("[dim]loading the model…[/]") if not engine.ready and not progress.disable else None
-    return embed_missing(store, engine, progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if not engine.ready and not progress.disable:
+        err.print("[dim]loading the model…[/]")
+    try:
+        return embed_missing(store, engine,
+                             progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except (KeyboardInterrupt, StorageError):
+        raise
+    except Exception as exc:
+        raise context.model_error(exc) from exc
+
+
+@dataclass
+class _Outcome:
+    status: str = "ok"  # the run log's status
+    code: int = EXIT_OK
+    message: str | None = None
+
+    def settle(self, problems: list) -> None:
+        """A run that finished but skipped something is partial (exit 3)."""
+        if self.status == "ok" and problems:
+            self.status, self.code = "partial", EXIT_SKIPPED
+
+    def report(self) -> None:
+        if self.message:
+            err.print(f"[yellow]{escape(self.message)}[/]" if self.code == EXIT_INTERRUPTED
+                      else f"[red]error:[/] {escape(self.message)}")
+
+
+@contextmanager
+def _job() -> Iterator[_Outcome]:
+    """How a long job ended, as a status, exit code and one line; what finished is always kept."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except KeyboardInterrupt:
+        outcome.status, outcome.code = "interrupted", EXIT_INTERRUPTED
+        outcome.message = "interrupted: what finished is kept; run the same command again to continue"
+    except DiskFull as exc:
+        outcome.status, outcome.code = "failed", EXIT_STORAGE
+        outcome.message = (f"disk full ({exc.strerror}); every photo stored before this is intact: "
+                           "free space and run again")
+    except StorageError as exc:
+        outcome.status, outcome.code = "failed", EXIT_STORAGE
+        outcome.message = f"{exc.strerror}; every photo stored before this is intact"
+    except UserError as exc:
+        outcome.status, outcome.code, outcome.message = "failed", exc.code, str(exc)
 
 
 def _print_list(title: str, items: list[tuple[str, str]], limit: int | None = None) -> None:
@@ -62,48 +110,29 @@ def run_import(args: argparse.Namespace) -> int:
     run_id = store.start_run("import")
     intake, embedded = IntakeResult(), EmbedResult()
     started = time.perf_counter()
-    status, code, message = "ok", EXIT_OK, None
     try:
-        with progress_bar() as progress:
+        with _job() as outcome, progress_bar() as progress:
             task = progress.add_task("Importing", total=len(scan.items))
             intake = ingest(store, scan, consent=consent,
                             progress=lambda done, total: progress.update(task, completed=done))
             if engine is not None:
-                try:
-                    embedded = _embed_phase(store, engine, progress)
-                except (KeyboardInterrupt, StorageError):
-                    raise
-                except Exception as exc:
-                    raise context.model_error(exc) from exc
-    except KeyboardInterrupt:
-        status, code = "interrupted", EXIT_INTERRUPTED
-        message = "interrupted: what finished is kept; run the same command again to continue"
-    except DiskFull as exc:
-        status, code = "failed", EXIT_STORAGE
-        message = f"disk full ({exc.strerror}); every photo stored before this is intact: free space and run again"
-    except StorageError as exc:
-        status, code = "failed", EXIT_STORAGE
-        message = f"{exc.strerror}; every photo stored before this is intact"
-    except UserError as exc:
-        status, code, message = "failed", exc.code, str(exc)
+                embedded = _embed_phase(store, engine, progress)
     finally:
         if engine is not None:
             engine.close()
-        skipped = intake.skipped + embedded.failed
-        if status == "ok" and skipped:
-            status, code = "partial", EXIT_SKIPPED
-        _record_run(
-            store, run_id, status=status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
-            imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
-            skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
-            images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
-            **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
-        )
-        store.close()
+    skipped = intake.skipped + embedded.failed
+    outcome.settle(skipped)
+    _record_run(
+        store, run_id, status=outcome.status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
+        imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
+        skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
+        images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
+        **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
+    )
+    store.close()
     _summarise_import(args, intake, embedded, engine)
-    if message:
-        err.print(f"[red]error:[/] {escape(message)}" if code != EXIT_INTERRUPTED else f"[yellow]{escape(message)}[/]")
-    return code
+    outcome.report()
+    return outcome.code
 
 
 def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine) -> None:
@@ -128,32 +157,20 @@ def run_embed(args: argparse.Namespace) -> int:
     engine = context.make_engine(args)
     run_id = store.start_run("embed")
     result = EmbedResult()
-    status, code, message = "ok", EXIT_OK, None
     try:
-        with progress_bar() as progress:
-            try:
-                result = _embed_phase(store, engine, progress)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:
-                raise context.model_error(exc) from exc
-    except KeyboardInterrupt:
-        status, code = "interrupted", EXIT_INTERRUPTED
-        message = "interrupted: what finished is kept; run the same command again to continue"
-    except UserError as exc:
-        status, code, message = "failed", exc.code, str(exc)
+        with _job() as outcome, progress_bar() as progress:
+            result = _embed_phase(store, engine, progress)
     finally:
         engine.close()
-        if status == "ok" and result.failed:
-            status, code = "partial", EXIT_SKIPPED
-        _record_run(
-            store, run_id, status=status, failures=result.failed, embedded=result.embedded,
-            skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
-            images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=message,
-            **(_model_fields(engine) if result.embedded else {}),
-        )
-        store.close()
-    if result.embedded or status == "ok":
+    outcome.settle(result.failed)
+    _record_run(
+        store, run_id, status=outcome.status, failures=result.failed, embedded=result.embedded,
+        skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
+        images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
+        **(_model_fields(engine) if result.embedded else {}),
+    )
+    store.close()
+    if result.embedded or outcome.status == "ok":
         fields = _model_fields(engine) if result.embedded else {}
         err.print(
             f"[green]{escape(args.event)}:[/] embedded {result.embedded} photo(s)"
@@ -162,6 +179,5 @@ def run_embed(args: argparse.Namespace) -> int:
                " (every photo already has a vector for this model)")
         )
     _print_list("could not embed", result.failed)
-    if message:
-        err.print(f"[red]error:[/] {escape(message)}" if code != EXIT_INTERRUPTED else f"[yellow]{escape(message)}[/]")
-    return code
+    outcome.report()
+    return outcome.code
