@@ -15,7 +15,7 @@ from rich.markup import escape
 from .. import __version__
 from . import atlas as atlas_cli
 from .common import (
-    EXIT_BUG, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, EXIT_USAGE, Formatter, UserError,
+    EXIT_BUG, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, Formatter, UserError,
     add_common_options, add_event_option, err,
 )
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from rich.markup import escape
 
 from ..atlas import erase, outbox, qr, state
-from ..atlas.client import KEY_REFUSED, AtlasClient, AtlasError, login, quiet_client_logs
+from ..atlas.client import AtlasClient, AtlasError, login, quiet_client_logs
 from ..atlas.engine import UploadEngine
 from ..atlas.lock import UploaderLock
 from ..atlas.settings import AtlasSettings
