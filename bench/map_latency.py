@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import io
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -38,26 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from faces import face  # noqa: E402
+from layout_update import clustered, summary  # noqa: E402  (the same synthetic data and figures)
 
 MODEL = "ViT-B-32:none"
-
-
-def summary(values: list[float]) -> str:
-    ms = np.asarray(values) * 1000
-    if len(ms) == 0:
-        return "n/a"
-    return f"median {statistics.median(ms):7.1f} ms  p95 {np.percentile(ms, 95):7.1f} ms"
-
-
-def clustered(n: int, dim: int, seed: int, k: int = 40) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(k, dim))
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    basis = rng.normal(size=(k, 4, dim)) / np.sqrt(dim)
-    labels = rng.integers(0, k, n)
-    x = centres[labels] + 0.6 * np.einsum("nl,nld->nd", rng.normal(size=(n, 4)), basis[labels])
-    x += 0.3 / np.sqrt(dim) * rng.normal(size=(n, dim))
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
 def seed_event(root: Path, n: int, engine) -> "EventStore":  # noqa: F821
