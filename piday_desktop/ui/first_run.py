@@ -67,11 +67,17 @@ def _emit(signal, value) -> None:
         pass
 
 
+def camera_choices() -> list[tuple[str, str]]:
+    """(spec, label) for every camera that opens. Blocking (probes devices): off the UI thread.
+    The station's settings offer the same list."""
+    from ..capture import list_cameras
+
+    return [(str(c.index), f"Camera {c}") for c in list_cameras()]
+
+
 def _probe_cameras(relay: _Relay) -> None:
     try:
-        from ..capture import list_cameras
-
-        found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
+        found = camera_choices()
     except Exception as exc:  # noqa: BLE001 - no list, the defaults stay
         log.warning("first run: camera probe failed: %s", exc)
         found = []

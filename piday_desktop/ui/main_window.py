@@ -211,16 +211,14 @@ class StationWindow(QMainWindow):
         """Device probing can take seconds per camera: never on the UI thread."""
         import threading
 
-        from ..capture import list_cameras
+        from .first_run import camera_choices, model_choices
 
         invoker = self.invoker  # the thread holds the invoker, never the window itself
 
         def work() -> None:
-            found = [(str(c.index), f"Camera {c}") for c in list_cameras()]
+            found = camera_choices()
             invoker.post(lambda: setattr(invoker.parent(), "_cameras", found))
             try:  # which models work offline, for the settings (imports torch: never on the UI thread)
-                from .first_run import model_choices
-
                 models = model_choices()
             except Exception as exc:  # the list is a convenience; typing a model still works
                 log.warning("model list unavailable: %s", exc)
