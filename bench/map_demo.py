@@ -111,7 +111,7 @@ def main() -> int:
 
     from piday_desktop.capture import TestPatternSource
     from piday_desktop.core.config import StationConfig
-    from piday_desktop.core.visitor_flow import Stage
+    from piday_desktop.station.visitor_flow import Stage
     from piday_desktop.ui.main_window import StationWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

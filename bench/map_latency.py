@@ -119,7 +119,7 @@ def shutter_to_map(app, store, engine, shots: int) -> dict:
 
     from piday_desktop.capture import TestPatternSource
     from piday_desktop.core.config import StationConfig
-    from piday_desktop.core.visitor_flow import Stage
+    from piday_desktop.station.visitor_flow import Stage
     from piday_desktop.ui.main_window import StationWindow
 
     win = StationWindow(store, StationConfig(event=store.event, countdown_s=1.0, shots_per_visitor=20))

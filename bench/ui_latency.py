@@ -40,7 +40,7 @@ def main() -> None:
     from piday_desktop.capture import TestPatternSource
     from piday_desktop.core.config import StationConfig
     from piday_desktop.core.store import EventStore
-    from piday_desktop.core.visitor_flow import Key, Stage
+    from piday_desktop.station.visitor_flow import Key, Stage
     from piday_desktop.embedding.engine import EmbeddingEngine
     from piday_desktop.embedding.models import ModelSpec, load_model
     from piday_desktop.ui.main_window import StationWindow

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from piday_desktop.core.export import export_event
+from piday_desktop.jobs.export import export_event
 from piday_desktop.core.search import parse_where, rank
 from piday_desktop.core.store import Consent, EventStore
 

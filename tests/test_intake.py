@@ -9,8 +9,8 @@ import pytest
 
 import imagefactory as f
 from piday_desktop.core.images import load_rgb
-from piday_desktop.core.intake import ingest
-from piday_desktop.core.scan import ScanError, scan_folder
+from piday_desktop.jobs.intake import ingest
+from piday_desktop.jobs.scan import ScanError, scan_folder
 from piday_desktop.core.store import EventStore
 
 

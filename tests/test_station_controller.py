@@ -9,9 +9,9 @@ import pytest
 
 import imagefactory as f
 from piday_desktop.core import durable
-from piday_desktop.core.station import StationController
+from piday_desktop.station.controller import StationController
 from piday_desktop.core.store import Consent, EventStore
-from piday_desktop.core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from piday_desktop.station.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
 
 
 class Clock:
@@ -132,9 +132,9 @@ import numpy as np
 sys.path.insert(0, sys.argv[2])
 import imagefactory as f
 from pathlib import Path
-from piday_desktop.core.station import StationController
+from piday_desktop.station.controller import StationController
 from piday_desktop.core.store import Consent, EventStore
-from piday_desktop.core.visitor_flow import FlowSettings, VisitorFlow
+from piday_desktop.station.visitor_flow import FlowSettings, VisitorFlow
 
 store = EventStore.open(Path(sys.argv[1]), "ev")
 flow = VisitorFlow(FlowSettings(countdown_s=0))

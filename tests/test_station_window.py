@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from piday_desktop.capture import TestPatternSource
 from piday_desktop.core.config import StationConfig
 from piday_desktop.core.store import EventStore
-from piday_desktop.core.visitor_flow import Stage
+from piday_desktop.station.visitor_flow import Stage
 from piday_desktop.ui.main_window import StationWindow
 
 

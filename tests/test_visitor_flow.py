@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from piday_desktop.core.store import Consent
-from piday_desktop.core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from piday_desktop.station.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
 
 
 class Clock:

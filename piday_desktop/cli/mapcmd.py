@@ -56,7 +56,7 @@ def _text_encoder(args: argparse.Namespace, model_id: str):
 
 
 def run_map(args: argparse.Namespace) -> int:
-    from ..core import map_html
+    from ..projection import map_html
     from ..jobs.map_export import event_map
     from ..projection.clusters import load_vocabulary
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rich.markup import escape
 
 from ..core.durable import DiskFull, StorageError
-from ..core.intake import IntakeResult, ingest
-from ..core.scan import ScanError, scan_folder
+from ..jobs.intake import IntakeResult, ingest
+from ..jobs.scan import ScanError, scan_folder
 from ..core.store import Consent, EventStore
 from ..jobs.embed import EmbedResult, embed_missing
 from . import context

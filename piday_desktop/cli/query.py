@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..core import paths
-from ..core.export import FORMATS, export_event
+from ..jobs.export import FORMATS, export_event
 from ..core.search import parse_where, rank
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError, err, out

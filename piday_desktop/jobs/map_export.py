@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..core.map_html import HtmlCluster, HtmlMap, HtmlPhoto
+from ..projection.map_html import HtmlCluster, HtmlMap, HtmlPhoto
 from ..core.search import rank
 from ..core.store import EventStore, Photo
 from ..projection import clusters as clustering

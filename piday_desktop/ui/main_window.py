@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from ..core.config import StationConfig
 from ..core.durable import free_bytes
-from ..core.station import StationController
+from ..station.controller import StationController
 from ..core.store import EventStore, Photo
-from ..core.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from ..station.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
 from ..projection.map_controller import MapController
 from ..workers.camera_worker import CameraWorker
 from ..workers.invoker import UiInvoker

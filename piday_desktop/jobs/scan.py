@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .images import is_candidate
+from ..core.images import is_candidate
 
 # Files operating systems drop into photo folders; nobody expects to hear about them.
 SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "icon\r", ".ds_store"})

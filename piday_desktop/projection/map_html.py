@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .images import ImageError, load_rgb
+from ..core.images import ImageError, load_rgb
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .durable import DiskFull, free_bytes
-from .events import Signal
-from .store import EventStore, Photo
+from ..core.durable import DiskFull, free_bytes
+from ..core.events import Signal
+from ..core.store import EventStore, Photo
 from .visitor_flow import Visit, VisitorFlow
 
 log = logging.getLogger(__name__)

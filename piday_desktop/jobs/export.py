@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import EventStore, Participant, Photo
+from ..core.store import EventStore, Participant, Photo
 
 FORMATS = ("parquet", "npy", "jsonl", "csv")
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .images import ImageError, ImageInfo, probe
+from ..core.images import ImageError, ImageInfo, probe
 from .scan import ScanItem, ScanResult
-from .store import Consent, EventStore, Participant
+from ..core.store import Consent, EventStore, Participant
 
 ProgressFn = Callable[[int, int], None]
 

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .events import Signal
-from .store import Consent
+from ..core.events import Signal
+from ..core.store import Consent
 
 
 class Stage(str, Enum):
