@@ -115,7 +115,7 @@ def main() -> int:
     from piday_desktop.ui.main_window import StationWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    win = StationWindow(store, StationConfig(event="demo", countdown_s=3.0, shots_per_visitor=3))
+    win = StationWindow(store, StationConfig(event="demo", countdown_s=3.0, shots_per_visitor=3, key_debounce_s=0))
     win.resize(1500, 860)
     win.show()
     win.camera.start(TestPatternSource((1280, 720), fps=30))

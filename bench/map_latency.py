@@ -122,7 +122,7 @@ def shutter_to_map(app, store, engine, shots: int) -> dict:
     from piday_desktop.station.visitor_flow import Stage
     from piday_desktop.ui.main_window import StationWindow
 
-    win = StationWindow(store, StationConfig(event=store.event, countdown_s=1.0, shots_per_visitor=20))
+    win = StationWindow(store, StationConfig(event=store.event, countdown_s=1.0, shots_per_visitor=20, key_debounce_s=0))
     win.resize(1280, 800)
     win.show()
     win.camera.start(TestPatternSource((1280, 720), fps=30))

@@ -61,7 +61,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         store = EventStore.open(Path(tmp), "bench")
-        win = StationWindow(store, StationConfig(event="bench", countdown_s=0, shots_per_visitor=args.shots))
+        win = StationWindow(store, StationConfig(event="bench", countdown_s=0, shots_per_visitor=args.shots, key_debounce_s=0))
         win.resize(1280, 800)
         win.show()
         win.camera.start(TestPatternSource((1280, 720), fps=30))

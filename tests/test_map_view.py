@@ -35,7 +35,7 @@ def engine(tiny_model):
 
 
 def open_window(qtbot, store, shots: int = 3) -> StationWindow:
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=shots), map_refit=False)
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=shots, key_debounce_s=0), map_refit=False)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 
 import numpy as np
+from PIL import Image
 import pytest
 
 import imagefactory as f
@@ -25,7 +26,7 @@ class Clock:
 def station(tmp_path):
     store = EventStore.open(tmp_path, "ev")
     clock = Clock()
-    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=1), clock=clock)
+    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=1, debounce_s=0), clock=clock)
     frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(100))
     controller = StationController(store, flow, grab_frame=lambda: next(frames))
     yield store, flow, controller, clock
@@ -115,7 +116,7 @@ def test_disk_full_goes_to_failsafe_and_keeps_earlier_photos(station, monkeypatc
 
 def test_no_frame_goes_to_failsafe(tmp_path):
     with EventStore.open(tmp_path, "ev") as store:
-        flow = VisitorFlow(FlowSettings(countdown_s=0))
+        flow = VisitorFlow(FlowSettings(countdown_s=0, debounce_s=0))
         controller = StationController(store, flow, grab_frame=lambda: None)
         flow.start()
         flow.give_consent(Consent())
@@ -129,6 +130,7 @@ def test_no_frame_goes_to_failsafe(tmp_path):
 CRASH_SCRIPT = r"""
 import os, signal, sys
 import numpy as np
+from PIL import Image
 sys.path.insert(0, sys.argv[2])
 import imagefactory as f
 from pathlib import Path
@@ -137,7 +139,7 @@ from piday_desktop.core.store import Consent, EventStore
 from piday_desktop.station.visitor_flow import FlowSettings, VisitorFlow
 
 store = EventStore.open(Path(sys.argv[1]), "ev")
-flow = VisitorFlow(FlowSettings(countdown_s=0))
+flow = VisitorFlow(FlowSettings(countdown_s=0, debounce_s=0))
 frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(10))
 c = StationController(store, flow, grab_frame=lambda: next(frames))
 flow.start(); flow.give_consent(Consent()); c.wait_idle()
@@ -169,7 +171,7 @@ def test_an_unexpected_write_error_goes_to_failsafe_with_its_reason(tmp_path, mo
     posted: list = []
     with EventStore.open(tmp_path, "ev") as store:
         clock = Clock()
-        flow = VisitorFlow(FlowSettings(countdown_s=1), clock=clock)
+        flow = VisitorFlow(FlowSettings(countdown_s=1, debounce_s=0), clock=clock)
         frames = iter(np.asarray(f.picture((320, 240), seed=i)) for i in range(5))
         controller = StationController(store, flow, grab_frame=lambda: next(frames), post=posted.append)
 
@@ -192,4 +194,46 @@ def test_an_unexpected_write_error_goes_to_failsafe_with_its_reason(tmp_path, mo
         run_posted()
         assert flow.stage is Stage.FAILSAFE
         assert "Input/output error" in flow.failure.what and "kept are safe" in flow.failure.todo
+        controller.close()
+
+
+def test_identical_frames_are_two_kept_photos(tmp_path):
+    """A camera that repeats a frame (a rehearsal folder, a frozen webcam): every kept shot is
+    kept, whatever its bytes; the second is not refused as a duplicate of the first."""
+    with EventStore.open(tmp_path, "ev") as store:
+        clock = Clock()
+        flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=1, debounce_s=0), clock=clock)
+        same = np.asarray(f.picture((320, 240), seed=7))
+        controller = StationController(store, flow, grab_frame=lambda: same.copy())
+        flow.start()
+        flow.give_consent(Consent())
+        controller.wait_idle()
+        for _ in range(3):
+            take(flow, controller, clock)
+            flow.keep()
+        controller.wait_idle()
+        assert flow.stage is Stage.DONE and flow.failure is None
+        photos = store.photos("P-001")
+        assert len(photos) == 3 and len({p.sha256 for p in photos}) == 3
+        pixels = [np.asarray(Image.open(store.photo_path(p))) for p in photos]
+        assert all(np.array_equal(pixels[0], px) for px in pixels[1:])  # the pixels are untouched
+        controller.close()
+
+
+def test_a_visit_ended_before_its_row_was_written_is_closed_not_left_open(tmp_path):
+    """Start, Enter, Esc faster than the writer: the row is closed, never offered as interrupted."""
+    import threading
+
+    with EventStore.open(tmp_path, "ev") as store:
+        flow = VisitorFlow(FlowSettings(countdown_s=0, debounce_s=0))
+        controller = StationController(store, flow, grab_frame=lambda: None)
+        gate = threading.Event()
+        controller._writer.submit(gate.wait)  # the writer is busy (an fsync) while the visitor leaves
+        flow.start()
+        flow.give_consent(Consent())
+        flow.press(Key.CANCEL)
+        gate.set()
+        controller.wait_idle()
+        assert store.open_participants() == []
+        assert store.today_counts()["participants"] == 0  # a visit with no photo is not a visitor
         controller.close()

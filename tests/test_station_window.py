@@ -15,7 +15,7 @@ from piday_desktop.ui.main_window import StationWindow
 @pytest.fixture
 def window(qtbot, tmp_path):
     store = EventStore.open(tmp_path, "ev")
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.2, shots_per_visitor=3))
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.2, shots_per_visitor=3, key_debounce_s=0))
     qtbot.addWidget(win)
     win.show()
     win.camera.start(TestPatternSource((640, 480), fps=30))
@@ -70,7 +70,7 @@ def test_refused_consent_saves_nothing(qtbot, window):
 
 def test_camera_crash_mid_visit_shows_failsafe_and_keeps_photos(qtbot, tmp_path):
     store = EventStore.open(tmp_path, "ev")
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1))
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, key_debounce_s=0))
     qtbot.addWidget(win)
     win.show()
     source = TestPatternSource((320, 240), fps=30)
@@ -230,3 +230,62 @@ def test_settings_list_models_saying_which_work_offline(qtbot, window):
     assert any("ViT-B-32:laion2b_s34b_b79k" in label for label in labels)
     dialog.model.setEditText("piday-tiny:none")
     assert dialog.config().model == "piday-tiny:none"
+
+
+class Clock:
+    """The window's injected clock: the key debounce and the countdown read it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def send_key(win, k, autorepeat: bool = False) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.sendEvent(win, QKeyEvent(QEvent.Type.KeyPress, k, Qt.KeyboardModifier.NoModifier, "", autorepeat))
+
+
+def test_a_held_or_bouncing_enter_is_one_press_not_dozens_of_visits(qtbot, tmp_path):
+    """Holding Enter on the idle page for 2 s (auto-repeat at 30/s), then a bouncing key:
+    one step each, no empty visits, nothing counted, nothing left open (issue 11)."""
+    store = EventStore.open(tmp_path, "ev")
+    clock = Clock()
+    win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0.3), clock=clock, map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    send_key(win, Qt.Key.Key_Return)
+    for _ in range(60):
+        clock.now += 1 / 30
+        send_key(win, Qt.Key.Key_Return, autorepeat=True)
+    assert win.flow.stage is Stage.CONSENT
+    send_key(win, Qt.Key.Key_Escape)  # back to idle
+    assert win.flow.stage is Stage.IDLE
+    clock.now += 1.0
+    for _ in range(6):  # a bouncing pedal: six presses 40 ms apart
+        send_key(win, Qt.Key.Key_Space)
+        clock.now += 0.04
+    assert win.flow.stage is Stage.CONSENT and win.stack.currentWidget() is win.consent_page
+    win.controller.wait_idle()
+    assert store.participants() == [] and "0 visitors" in win.status_labels["today"].text()
+    win.close()
+    store.close()
+
+
+def test_enter_twice_on_consent_never_ends_a_visit_with_no_photo(qtbot, window):
+    win = window
+    key(qtbot, win, Qt.Key.Key_Space)
+    key(qtbot, win, Qt.Key.Key_Return)
+    key(qtbot, win, Qt.Key.Key_Return)  # the second Enter lands in the preview
+    assert win.flow.stage is Stage.PREVIEW and not win.capture_page.finish.isVisible()
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.capture_page.finish.isVisible()
+    key(qtbot, win, Qt.Key.Key_Return)  # now Finish means what it says
+    assert win.flow.stage is Stage.DONE and "1 photo kept" in win.done_page.detail.text()
+    win.controller.wait_idle()
+    assert win.store.participant("P-001").state == "finished"

@@ -40,7 +40,7 @@ def shoot(flow: VisitorFlow, clock: Clock, photo_id: str) -> None:
 
 def test_whole_visit_three_shots_with_a_retake():
     clock = Clock()
-    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=3), clock=clock)
+    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, countdown_s=3, debounce_s=0), clock=clock)
     log = recorder(flow)
     flow.press(Key.SHOOT)
     assert flow.stage is Stage.CONSENT
@@ -89,17 +89,50 @@ def test_escape_drops_only_the_photo_under_review():
     assert ("keep", "a") in log and ("discard", "b") in log and log[-1] == ("finish", ("a",))
 
 
-def test_enter_in_preview_finishes_early_and_space_cannot_shoot_past_the_limit():
+def test_enter_in_preview_finishes_early_once_a_photo_is_kept_never_with_none():
     clock = Clock()
-    flow = VisitorFlow(FlowSettings(shots_per_visitor=1), clock=clock)
+    flow = VisitorFlow(FlowSettings(shots_per_visitor=2, debounce_s=0), clock=clock)
+    log = recorder(flow)
     flow.start()
     flow.give_consent(Consent())
+    flow.press(Key.ACCEPT)  # a second Enter right after consent (issue 11): no empty visit
     flow.participant_ready("u", "P-001")
+    assert flow.stage is Stage.PREVIEW and not flow.can_finish
     shoot(flow, clock, "a")
     flow.delete()
-    assert flow.stage is Stage.PREVIEW and flow.shots_left == 1
     flow.press(Key.ACCEPT)
-    assert flow.stage is Stage.DONE
+    flow.finish()  # the button's action refuses too
+    assert flow.stage is Stage.PREVIEW and ("finish", ()) not in log
+    shoot(flow, clock, "b")
+    flow.keep()
+    flow.press(Key.ACCEPT)
+    assert flow.stage is Stage.DONE and log[-1] == ("finish", ("b",))
+
+
+def test_presses_closer_than_the_debounce_count_once():
+    """A bouncing pedal or a nervous double press: one step, not a visit per bounce."""
+    clock = Clock()
+    flow = VisitorFlow(FlowSettings(debounce_s=0.3), clock=clock)
+    flow.press(Key.SHOOT)
+    assert flow.stage is Stage.CONSENT
+    clock.now += 0.1
+    flow.press(Key.CANCEL)  # a bounce 0.1 s later is ignored
+    assert flow.stage is Stage.CONSENT
+    assert not flow.take_press()  # and so is a view's own key (Enter on the consent page)
+    clock.now += 0.3
+    flow.press(Key.CANCEL)
+    assert flow.stage is Stage.IDLE
+
+
+def test_a_visit_ended_before_its_row_exists_is_still_closed():
+    """Esc right after consent: the finish intent goes out even without a participant id yet,
+    so the controller (in write order) closes the row instead of leaving it open."""
+    flow = VisitorFlow(FlowSettings(debounce_s=0))
+    log = recorder(flow)
+    flow.start()
+    flow.give_consent(Consent())
+    flow.press(Key.CANCEL)
+    assert flow.stage is Stage.IDLE and log == [("create", None), ("finish", ())]
 
 
 def test_failsafe_keeps_photos_and_returns_to_idle():

@@ -38,6 +38,7 @@ class StationConfig:
     model: str = ""  # empty: the default model (PIDAY_MODEL / ViT-B-32:laion2b_s34b_b79k)
     device: str = "auto"
     framing_guide: bool = True
+    key_debounce_s: float = 0.3  # presses closer together count once (bouncing pedals, double presses)
 
     def validated(self) -> "StationConfig":
         fixes = {}
@@ -45,6 +46,8 @@ class StationConfig:
             fixes["shots_per_visitor"] = StationConfig.shots_per_visitor
         if not 0 <= self.countdown_s <= 30:
             fixes["countdown_s"] = StationConfig.countdown_s
+        if not 0 <= self.key_debounce_s <= 2:
+            fixes["key_debounce_s"] = StationConfig.key_debounce_s
         if self.device not in ("auto", "cpu", "cuda", "mps"):
             fixes["device"] = "auto"
         try:

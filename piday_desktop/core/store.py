@@ -432,7 +432,11 @@ class EventStore:
         """Participants and kept photos since local midnight: the volunteer's day at the stand."""
         midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         since = midnight.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        (participants,) = self._query("SELECT COUNT(*) FROM participants WHERE created_at >= ?", (since,))[0]
+        # A visitor is someone with a kept photo: a visit ended with none (a bounced key, "no
+        # thanks" after Start) is not counted.
+        (participants,) = self._query(
+            "SELECT COUNT(DISTINCT pt.id) FROM participants pt JOIN photos ph ON ph.participant_id = pt.id "
+            "WHERE ph.state='kept' AND pt.created_at >= ?", (since,))[0]
         (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept' AND imported_at >= ?", (since,))[0]
         return {"participants": participants, "photos": photos}
 

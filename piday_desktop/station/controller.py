@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,9 +39,13 @@ class StationStats:
     free_bytes: int
 
 
-def encode_jpeg(frame: np.ndarray) -> bytes:
+def encode_jpeg(frame: np.ndarray, shot_id: str | None = None) -> bytes:
+    """The shot as JPEG. ``shot_id`` goes into a JPEG comment: two shots of identical frames
+    (a rehearsal folder camera, a frozen webcam) are still two files with their own SHA-256,
+    so a kept shot is never refused as a duplicate of another. The pixels are untouched."""
     buf = io.BytesIO()
-    Image.fromarray(frame, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY)
+    extra = {"comment": f"piday shot {shot_id}".encode()} if shot_id else {}
+    Image.fromarray(frame, "RGB").save(buf, "JPEG", quality=JPEG_QUALITY, **extra)
     return buf.getvalue()
 
 
@@ -123,7 +128,7 @@ class StationController:
         def save() -> Photo:
             if visit.participant_id is None:
                 raise RuntimeError("participant was not created")
-            data = encode_jpeg(frame)
+            data = encode_jpeg(frame, uuid.uuid4().hex)
             participant = self.store.participant(visit.participant_id)
             return self.store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
                                         width=frame.shape[1], height=frame.shape[0], state="review")
@@ -169,11 +174,23 @@ class StationController:
         self._write(lambda: self.store.delete_photo(photo_id), lambda _: self.photo_removed.emit(photo_id))
 
     def _finish(self, visit: Visit) -> None:
-        if visit.participant_id is None:
-            return
-        state = "finished" if visit.kept else "cancelled"
-        self._write(lambda: self.store.set_participant_state(visit.participant_id, state),
-                    lambda _: self.participant_finished.emit(visit.participant_id))
+        """Close the visit's row. Runs in write order, so a visit ended before its row was
+        created (Esc right after consent) is still closed, never left open."""
+        def close() -> str | None:
+            if visit.participant_id is None:  # creation failed: nothing to close
+                return None
+            state = "finished" if visit.kept else "cancelled"
+            self.store.set_participant_state(visit.participant_id, state)
+            return visit.participant_id
+
+        def done(participant_id: str | None) -> None:
+            if participant_id is not None:
+                self.participant_finished.emit(participant_id)
+        self._write(close, done)
+
+    def close_visit(self, participant_id: str, state: str) -> Future:
+        """Close a visit left open (by a crash) in write order."""
+        return self._write(lambda: self.store.set_participant_state(participant_id, state))
 
     # --- status ------------------------------------------------------------------------
 

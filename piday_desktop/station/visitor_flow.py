@@ -44,6 +44,9 @@ class Key(str, Enum):
 class FlowSettings:
     shots_per_visitor: int = 3
     countdown_s: float = 3.0
+    #: A key press this soon after the last one acted on is a bounce (or a nervous double
+    #: press) and is ignored, like pibooth's debounce: one press, one step.
+    debounce_s: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class VisitorFlow:
         self.failure: Failure | None = None
         self.notice: str | None = None  # a short message for the idle screen
         self._countdown_started: float | None = None
+        self._last_press: float | None = None
         self.changed = Signal("changed")  # (Stage)
         self.requests = Requests()
 
@@ -167,8 +171,13 @@ class VisitorFlow:
         if self.stage is Stage.REVIEW and self._discard_review():
             self._go(Stage.PREVIEW)
 
+    @property
+    def can_finish(self) -> bool:
+        """Finishing needs a photo: a visit is never ended with none by a stray Enter."""
+        return self.visit is not None and bool(self.visit.kept or self.visit.under_review)
+
     def finish(self) -> None:
-        if self.visit is not None and self.stage in (Stage.PREVIEW, Stage.REVIEW):
+        if self.visit is not None and self.stage in (Stage.PREVIEW, Stage.REVIEW) and self.can_finish:
             if self.visit.under_review:
                 self.keep()  # Enter on a photo under review keeps it, then finishes
                 if self.stage is Stage.DONE:
@@ -182,13 +191,28 @@ class VisitorFlow:
             self.dismiss_failure()
             return
         self._discard_review()
-        if self.visit is not None and self.visit.participant_id is not None:
+        if self.visit is not None:
+            # Always: the controller closes the row in write order, even if it is not created yet.
             self.requests.finish.emit(self.visit)
         self.visit, self._countdown_started = None, None
         self._go(Stage.IDLE)
 
+    def take_press(self) -> bool:
+        """Whether a key press now is a new press (True, and it is recorded) or a bounce.
+
+        Views call it for keys they handle themselves (Enter on the consent page) so every
+        station key shares one debounce."""
+        now = self._clock()
+        if self._last_press is not None and now - self._last_press < self.settings.debounce_s:
+            return False
+        self._last_press = now
+        return True
+
     def press(self, key: Key) -> None:
-        """The keyboard (or a foot pedal): one place that says what each key does in each stage."""
+        """The keyboard (or a foot pedal): one place that says what each key does in each stage.
+
+        Enter in the preview finishes only once a photo is kept; presses closer together than
+        ``debounce_s`` count once."""
         actions = {
             Key.SHOOT: {Stage.IDLE: self.start, Stage.DONE: self.start, Stage.PREVIEW: self.shoot},
             Key.ACCEPT: {Stage.REVIEW: self.keep, Stage.PREVIEW: self.finish, Stage.DONE: self.reset,
@@ -198,7 +222,9 @@ class VisitorFlow:
             Key.CANCEL: {s: self.cancel for s in Stage},
         }
         action = actions[key].get(self.stage)
-        if action is not None:
+        if action is None or (key is Key.ACCEPT and self.stage is Stage.PREVIEW and not self.can_finish):
+            return
+        if self.take_press():
             action()
 
     def reset(self) -> None:
@@ -210,7 +236,7 @@ class VisitorFlow:
     def fail(self, what: str, todo: str) -> None:
         """Anything unexpected lands here. Kept photos are already safe; nothing is dropped."""
         self.failure = Failure(what, todo)
-        if self.visit is not None and self.visit.participant_id is not None:
+        if self.visit is not None:
             # A photo under review is kept rather than lost: the visitor can delete it later.
             if self.visit.under_review:
                 self.visit.kept.append(self.visit.under_review)

@@ -14,6 +14,8 @@ would land; it is held just before and during the shutter so it never delays a s
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
@@ -52,6 +54,14 @@ KEYS = {
 }
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def flow_settings(config: StationConfig) -> FlowSettings:
+    return FlowSettings(config.shots_per_visitor, config.countdown_s, config.key_debounce_s)
+
+
 class CapturePage(QWidget):
     """Preview, countdown and review share one page so the picture never jumps."""
 
@@ -74,27 +84,29 @@ class CapturePage(QWidget):
         layout.addLayout(row)
         self.set_mode(reviewing=False, counting=False)
 
-    def set_mode(self, reviewing: bool, counting: bool) -> None:
+    def set_mode(self, reviewing: bool, counting: bool, can_finish: bool = True) -> None:
+        """Finish is offered only once a photo is kept: a visit never ends empty by accident."""
         for b in (self.retake, self.delete, self.keep):
             b.setVisible(reviewing)
         for b in (self.shoot, self.finish):
             b.setVisible(not reviewing)
             b.setEnabled(not counting)
+        self.finish.setVisible(not reviewing and can_finish)
 
 
 class StationWindow(QMainWindow):
     closing = Signal()
 
     def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None,
-                 *, map_refit: bool = True) -> None:
+                 *, map_refit: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         """``map_refit=False`` keeps the map on its quick layouts (no UMAP refits, no umap warm-up):
-        for tests and very slow machines."""
+        for tests and very slow machines. ``clock`` drives the countdown and the key debounce."""
         super().__init__()
         self.setWindowTitle(f"piday — {store.event}")
         self.config = config
         self.store = store
         self.invoker = UiInvoker(self)
-        self.flow = VisitorFlow(FlowSettings(config.shots_per_visitor, config.countdown_s))
+        self.flow = VisitorFlow(flow_settings(config), clock=clock)
         self.camera = camera or CameraWorker(self)
         self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post)
         self.model_state = "loading"  # loading | ready | unavailable: <reason>
@@ -150,6 +162,7 @@ class StationWindow(QMainWindow):
         self.setStyleSheet("QMainWindow, QWidget { background: #1b1d23; color: #f2f2f2; }"
                            "QPushButton { background: #3a3f4b; border-radius: 8px; padding: 6px 18px; }"
                            "QPushButton:hover { background: #4a5060; }"
+                           "QPushButton:disabled { background: #2a2d35; color: #6c7080; }"
                            "QLineEdit { background: #2a2d35; border: 1px solid #555; padding: 6px; }"
                            "QCheckBox::indicator { width: 26px; height: 26px; border: 2px solid #c8c8c8;"
                            " border-radius: 5px; background: #2a2d35; }"
@@ -191,10 +204,14 @@ class StationWindow(QMainWindow):
     # --- recovery and settings ---------------------------------------------------------
 
     def _show_interrupted(self) -> None:
+        """Offer the visits a crash left open; one with no photo is no visit and is closed quietly."""
         summaries = []
         for p in self.store.open_participants():
             photos = self.store.photos(p.code, include_review=True)
-            summaries.append(f"{p.code} ({len(photos)} photo{'s' if len(photos) != 1 else ''})")
+            if not photos:
+                self.controller.close_visit(p.id, "cancelled")
+                continue
+            summaries.append(f"{p.code} ({plural(len(photos), 'photo')})")
         self.idle_page.show_interrupted(summaries)
 
     def finish_interrupted(self) -> None:
@@ -245,7 +262,7 @@ class StationWindow(QMainWindow):
         save_config(new)
         if new.camera != self.config.camera:
             self.camera.start(new.camera)
-        self.flow.settings = FlowSettings(new.shots_per_visitor, new.countdown_s)
+        self.flow.settings = flow_settings(new)
         self.consent_page.text.setText(new.consent_text)
         self.capture_page.preview.framing_guide = new.framing_guide
         self.config = new
@@ -322,7 +339,8 @@ class StationWindow(QMainWindow):
             self.setFocus()
             if stage is not Stage.REVIEW:
                 self.capture_page.preview.show_still(None)
-            self.capture_page.set_mode(stage is Stage.REVIEW, stage in (Stage.COUNTDOWN, Stage.CAPTURING))
+            self.capture_page.set_mode(stage is Stage.REVIEW, stage in (Stage.COUNTDOWN, Stage.CAPTURING),
+                                       f.can_finish)
             self._caption()
         elif stage is Stage.DONE:
             self.done_page.show_visit(f.visit.code if f.visit else None, len(f.visit.kept) if f.visit else 0)
@@ -403,7 +421,8 @@ class StationWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         if key is Key.ACCEPT and f.stage is Stage.CONSENT:
-            self.consent_page.submit()
+            if f.take_press():  # the same debounce as every other station key
+                self.consent_page.submit()
             return
         f.press(key)
 
@@ -418,6 +437,8 @@ class StationWindow(QMainWindow):
         if key is None:
             super().keyPressEvent(event)
             return
+        if event.isAutoRepeat():  # a held key is one press, not one visit per repeat
+            return
         self.press(key)
 
     # --- status bar --------------------------------------------------------------------
@@ -425,7 +446,7 @@ class StationWindow(QMainWindow):
     def refresh_status(self) -> None:
         today = self.store.today_counts()
         labels = self.status_labels
-        labels["today"].setText(f"Today: {today['participants']} visitors, {today['photos']} photos")
+        labels["today"].setText(f"Today: {plural(today['participants'], 'visitor')}, {plural(today['photos'], 'photo')}")
         engine = self.controller.engine
         if self.model_state == "ready" and engine is not None:
             labels["embedding"].setText(f"Embedding: {self.controller.embedding_queue} queued on {engine.device.upper()}")
