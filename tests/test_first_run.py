@@ -156,3 +156,32 @@ def test_demo_runs_without_setup_and_leaves_the_settings_alone(qtbot, exit_after
     assert not config_path().exists()
     assert (tmp_path / "data" / "events" / "demo" / "event.sqlite").is_file()
     assert "PIDAY_WINDOW_SHOWN" in capfd.readouterr().out
+
+
+def test_the_setup_shows_the_flags_and_piday_model_and_saves_what_runs(qtbot, exit_after_first_paint, monkeypatch,
+                                                                       station_windows):
+    """`piday --camera pattern --event expo` on a fresh laptop (issue 11): the setup offers expo and the
+    test pattern (and PIDAY_MODEL), so a plain `piday` the next morning opens the same event."""
+    from piday_desktop.ui.app import run_station
+
+    monkeypatch.setenv("PIDAY_MODEL", DEMO_MODEL)
+    seen: list = []
+
+    def fill(dialog: FirstRunDialog) -> None:
+        seen.append((dialog.event.text(), dialog.camera.currentData(), dialog.model.currentData()))
+        save_button(dialog).click()
+
+    _answer_first_dialog(fill)
+    assert run_station(station_args(event="expo", camera="pattern")) == 0
+    _wait_engine_threads(qtbot)
+    assert seen == [("expo", "pattern", DEMO_MODEL)]
+    saved, _ = load_config()
+    assert (saved.event, saved.camera, saved.model) == ("expo", "pattern", DEMO_MODEL)
+    assert station_windows[0].store.event == "expo"
+
+
+def test_a_camera_folder_from_the_command_line_survives_the_probe(qtbot, tmp_path):
+    dialog = FirstRunDialog(StationConfig(camera=str(tmp_path)))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.probes_done.is_set, timeout=60_000)
+    assert dialog.config().camera == str(tmp_path)

@@ -289,3 +289,32 @@ def test_enter_twice_on_consent_never_ends_a_visit_with_no_photo(qtbot, window):
     assert win.flow.stage is Stage.DONE and "1 photo kept" in win.done_page.detail.text()
     win.controller.wait_idle()
     assert win.store.participant("P-001").state == "finished"
+
+
+def test_settings_never_save_this_starts_flags(qtbot, tmp_path, monkeypatch):
+    """`piday --event expo --camera pattern` once: changing the countdown in Settings saves the
+    countdown, not expo and the pattern (issue 11)."""
+    from piday_desktop.core.config import load_config, save_config
+    from piday_desktop.ui.settings_dialog import SettingsDialog
+
+    saved = StationConfig(event="main-event", camera="1")
+    save_config(saved)
+    store = EventStore.open(tmp_path, "expo")
+    win = StationWindow(store, StationConfig(event="expo", camera="pattern"), saved_config=saved, map_refit=False)
+    qtbot.addWidget(win)
+    texts: list[str] = []
+
+    def change_countdown(dialog: SettingsDialog) -> int:
+        texts.append(dialog.one_off.text())
+        dialog.countdown.setValue(1.5)
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(SettingsDialog, "exec", change_countdown)
+    win.open_settings()
+    assert "event expo" in texts[0] and "camera pattern" in texts[0]
+    now, _ = load_config()
+    assert (now.event, now.camera, now.countdown_s) == ("main-event", "1", 1.5)
+    assert win.flow.settings.countdown_s == 1.5
+    win.close()
+    store.close()

@@ -24,7 +24,7 @@ def run_station(args: argparse.Namespace) -> int:
     import qasync
 
     from ..core import paths
-    from ..core.config import load_config, save_config
+    from ..core.config import StationConfig, load_config, save_config
     from ..core.store import EventStore
     from ..workers.engine_starter import start_engine_in_background
     from .main_window import StationWindow
@@ -37,21 +37,28 @@ def run_station(args: argparse.Namespace) -> int:
     config, existed = load_config()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("piday")
-    if getattr(args, "demo", False):
-        config = demo_config(config)  # a rehearsal: never saved
-    elif not existed:
-        chosen = run_first_run(config)
-        if chosen is None:
-            return 0
-        config = chosen
-        save_config(config)
     overrides = {k: v for k, v in {"event": args.event, "camera": args.camera, "model": args.model,
                                    "device": args.device}.items() if v}
+    saved: StationConfig | None = config  # what Settings saves onto; None: nothing is saved (demo)
+    if getattr(args, "demo", False):
+        config, saved = demo_config(config), None  # a rehearsal: never saved
+    elif not existed:
+        # The setup shows what this start was asked for (flags, PIDAY_MODEL), so what it saves
+        # is what runs, and a plain `piday` the next morning opens the same event and camera.
+        asked = dict(overrides)
+        if not asked.get("model") and os.environ.get("PIDAY_MODEL"):
+            asked["model"] = os.environ["PIDAY_MODEL"]
+        chosen = run_first_run(replace(config, **asked).validated())
+        if chosen is None:
+            return 0
+        config = saved = chosen
+        save_config(config)
+        overrides = {k: v for k, v in overrides.items() if k == "device"}  # the rest was confirmed above
     config = replace(config, **overrides).validated()
     log.info("station starting: event %s, camera %s, model %s, device %s%s", config.event, config.camera,
              config.model or "default", config.device, " (demo)" if getattr(args, "demo", False) else "")
     store = EventStore.open(paths.data_dir(args.data_dir), config.event)
-    window = StationWindow(store, config)
+    window = StationWindow(store, config, saved_config=saved)
     window.resize(1280, 800)
     watch_first_paint(window, started)
     window.show()

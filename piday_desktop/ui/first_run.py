@@ -133,9 +133,11 @@ class FirstRunDialog(QDialog):
         self.camera = QComboBox()
         self.camera.addItem("Camera 0 (looking for cameras…)", "0")
         self.camera.addItem("Test pattern (no camera needed)", "pattern")
+        self._select(self.camera, config.camera, f"{config.camera} (from the command line)")
         self.model = QComboBox()
         self.model.addItem(f"{DEFAULT_MODEL_TEXT} (default; checking this laptop…)", DEFAULT_MODEL_TEXT)
         self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
+        self._select(self.model, config.model or DEFAULT_MODEL_TEXT, f"{config.model} (asked for at this start)")
         self.atlas_later = QRadioButton("Later (photos stay on this laptop until someone logs in)")
         self.atlas_now = QRadioButton("Log in now with an API key:")
         self.atlas_later.setChecked(True)
@@ -176,6 +178,15 @@ class FirstRunDialog(QDialog):
             for work, name in ((_probe_cameras, "cameras"), (_read_models, "models")):
                 threading.Thread(target=work, args=(self._relay,), name=f"piday-first-run-{name}", daemon=True).start()
 
+    @staticmethod
+    def _select(combo: QComboBox, value: str, label: str) -> None:
+        """Choose ``value`` (what this start was asked for), adding it first if it is not listed."""
+        index = combo.findData(value)
+        if index < 0:
+            combo.insertItem(0, label, value)
+            index = 0
+        combo.setCurrentIndex(index)
+
     # --- background answers -----------------------------------------------------------------
 
     def _probe_finished(self) -> None:
@@ -184,25 +195,30 @@ class FirstRunDialog(QDialog):
             self.probes_done.set()
 
     def _show_cameras(self, found: list) -> None:
-        current = self.camera.currentData()
+        current, label = self.camera.currentData(), self.camera.currentText()
         self.camera.clear()
         for spec, description in found:
             self.camera.addItem(description, spec)
         if not found:
             self.camera.addItem("Camera 0 (none found: plug the webcam in)", "0")
         self.camera.addItem("Test pattern (no camera needed)", "pattern")
-        self.camera.setCurrentIndex(self.camera.count() - 1 if current == "pattern" else 0)
+        if current == "0" and found:
+            self.camera.setCurrentIndex(0)  # "camera 0" was only the placeholder: the first found
+        else:
+            self._select(self.camera, current, label)
         self._probe_finished()
 
     def _show_models(self, found: list) -> None:
-        current = self.model.currentData()
+        current, label = self.model.currentData(), self.model.currentText()
         if found:
             self.model.clear()
             for model, description in found:
                 self.model.addItem(description, model)
             self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
-            index = self.model.findData(current)
-            self.model.setCurrentIndex(0 if current == DEFAULT_MODEL_TEXT or index < 0 else index)
+            if current == DEFAULT_MODEL_TEXT:
+                self.model.setCurrentIndex(0)  # nothing asked for: the best model this laptop has
+            else:
+                self._select(self.model, current, label)
         self._probe_finished()
 
     # --- answers -----------------------------------------------------------------------------

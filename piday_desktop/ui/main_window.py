@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import fields, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
@@ -98,12 +99,17 @@ class StationWindow(QMainWindow):
     closing = Signal()
 
     def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None,
-                 *, map_refit: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
+                 *, map_refit: bool = True, clock: Callable[[], float] = time.monotonic,
+                 saved_config: StationConfig | None | object = ...) -> None:
         """``map_refit=False`` keeps the map on its quick layouts (no UMAP refits, no umap warm-up):
-        for tests and very slow machines. ``clock`` drives the countdown and the key debounce."""
+        for tests and very slow machines. ``clock`` drives the countdown and the key debounce.
+        ``saved_config`` is the config file's content, which may differ from ``config`` by this
+        start's flags; Settings saves only what the volunteer changes onto it (None: never save,
+        as in the demo). Left out, it is ``config``."""
         super().__init__()
         self.setWindowTitle(f"piday — {store.event}")
         self.config = config
+        self.saved_config: StationConfig | None = config if saved_config is ... else saved_config
         self.store = store
         self.invoker = UiInvoker(self)
         self.flow = VisitorFlow(flow_settings(config), clock=clock)
@@ -254,12 +260,16 @@ class StationWindow(QMainWindow):
         from ..core.config import save_config
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models)
+        dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models,
+                                one_off=self.one_off_settings())
         if not dialog.exec():
             return
         new = dialog.config()
         restart = dialog.needs_restart()
-        save_config(new)
+        to_save = self.settings_to_save(new)
+        if to_save is not None:
+            save_config(to_save)
+            self.saved_config = to_save
         if new.camera != self.config.camera:
             self.camera.start(new.camera)
         self.flow.settings = flow_settings(new)
@@ -268,6 +278,22 @@ class StationWindow(QMainWindow):
         self.config = new
         if restart:
             self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")
+
+    def one_off_settings(self) -> dict[str, str]:
+        """Settings this start runs with that the config file does not hold (command-line flags)."""
+        if self.saved_config is None:
+            return {"demo": "a rehearsal: nothing is saved"}
+        return {f.name: str(getattr(self.config, f.name)) for f in fields(StationConfig)
+                if getattr(self.config, f.name) != getattr(self.saved_config, f.name)}
+
+    def settings_to_save(self, new: StationConfig) -> StationConfig | None:
+        """The config file after Settings: the saved values, changed only where the volunteer
+        changed something, so one-off flags (``--event expo``) never end up saved silently."""
+        if self.saved_config is None:
+            return None
+        changed = {f.name: getattr(new, f.name) for f in fields(StationConfig)
+                   if getattr(new, f.name) != getattr(self.config, f.name)}
+        return replace(self.saved_config, **changed)
 
     # --- engine ------------------------------------------------------------------------
 

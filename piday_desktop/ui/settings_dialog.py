@@ -26,10 +26,12 @@ class SettingsDialog(QDialog):
     def __init__(
         self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None,
         check: Callable[[], None] | None = None, models: list[tuple[str, str]] = (),
+        one_off: dict[str, str] | None = None,
     ) -> None:
         """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)");
         ``check`` opens the readiness checks (the station's `piday doctor`); ``models`` are
-        (model, label) pairs whose labels say whether the weights are on this laptop."""
+        (model, label) pairs whose labels say whether the weights are on this laptop; ``one_off``
+        the settings this start runs with that are not saved (command-line flags), said plainly."""
         super().__init__(parent)
         self.setWindowTitle("Station settings")
         self._original = config
@@ -85,6 +87,18 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel("Event, model and device take effect at the next start."))
+        self.one_off = QLabel("")
+        self.one_off.setWordWrap(True)
+        self.one_off.setStyleSheet("color: #ffd866")
+        if one_off:
+            if "demo" in one_off:
+                self.one_off.setText("Demo mode (a rehearsal): changes apply now and are not saved.")
+            else:
+                listed = ", ".join(f"{k} {v}" for k, v in one_off.items())
+                self.one_off.setText(f"For this start only (from the command line): {listed}. Saving keeps "
+                                     "the saved values of those unless you change them here.")
+        self.one_off.setVisible(bool(one_off))
+        layout.addWidget(self.one_off)
         layout.addWidget(self.error)
         tools = QHBoxLayout()
         if check is not None:
