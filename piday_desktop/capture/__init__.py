@@ -1,6 +1,6 @@
 """Camera sources behind one interface (plain Python, no Qt).
 
-``open_source("0" | "pattern" | PATH)`` builds a source; ``ReconnectingSource`` keeps it going
+``open_source("0" | "pattern" | PATH | "watch:DIR")`` builds a source; ``ReconnectingSource`` keeps it going
 through unplug/replug; ``list_cameras()`` probes devices for settings and ``piday doctor``.
 The Qt side (a capture thread, newest-frame-only delivery) is
 ``piday_desktop.workers.camera_worker``.
@@ -12,6 +12,7 @@ from .opencv_camera import CameraInfo, OpenCVCamera, list_cameras
 from .pattern import TestPatternSource
 from .reconnect import ReconnectingSource
 from .spec import open_source
+from .watch_source import WatchFolderSource
 
 __all__ = [
     "CameraInfo",
@@ -26,6 +27,7 @@ __all__ = [
     "ReconnectingSource",
     "TestPatternSource",
     "VideoFileSource",
+    "WatchFolderSource",
     "list_cameras",
     "open_source",
 ]

@@ -3,6 +3,7 @@
 ``0``, ``1``…      an OpenCV device index
 ``pattern``       the test pattern
 a folder          its photos played as frames
+``watch:DIR``     a hot folder: each new photo a tethering tool drops there is the picture
 a file            a video file
 ``/dev/video2``   a V4L2 device node (Linux)
 anything else     a camera name (Linux: matched against the V4L2 device names)
@@ -22,6 +23,7 @@ from .base import CameraSource, CameraUnavailable
 from .files import ImageFolderSource, VideoFileSource
 from .opencv_camera import OpenCVCamera
 from .pattern import TestPatternSource
+from .watch_source import WATCH_PREFIX, WatchFolderSource
 
 PATTERN_SPEC = "pattern"
 
@@ -54,6 +56,13 @@ def open_source(
         raise CameraUnavailable("No camera given: use an index (0), a file or folder, or 'pattern'")
     if text.isdigit():
         return OpenCVCamera(int(text), resolution, fps=fps)
+    if text.lower().startswith(WATCH_PREFIX):
+        folder = Path(text[len(WATCH_PREFIX):].strip()).expanduser()
+        if not str(folder) or str(folder) == ".":
+            raise CameraUnavailable("watch: needs a folder, e.g. watch:~/Pictures/tethered")
+        if not folder.is_dir():
+            raise CameraUnavailable(f"Hot folder not found: {folder}")
+        return WatchFolderSource(folder)
     if text.lower() == PATTERN_SPEC:
         kwargs = {} if fps is None else {"fps": fps}
         return TestPatternSource(resolution or (1280, 720), **kwargs)

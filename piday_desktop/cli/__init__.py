@@ -29,6 +29,7 @@ With no command, opens the station window. The commands work without a window:
   piday export --event pi-day-2026 --out pi.parquet
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
   piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
+  piday watch HOTFOLDER/ --event pi-day-2026      import + embed photos as a tethered camera drops them
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
@@ -60,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--event", "-e", metavar="NAME", default=None,
                         help="event the station opens (default: the one in the config file)")
     parser.add_argument("--camera", metavar="0|PATH|pattern", default=None,
-                        help="station camera: a device index, a video file, an image folder, or 'pattern'")
+                        help="station camera: a device index, a video file, an image folder, 'pattern', "
+                        "or watch:DIR (a tethered camera's hot folder)")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = _subparser(subs, "import", "Import a folder of photos into an event, then embed them.",
@@ -117,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import mapcmd
 
     mapcmd.add_parser(subs, _subparser)
+    from . import watch as watch_cli
+
+    watch_cli.add_parser(subs, _subparser)
     parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
                         "random-weights model, event 'demo'; the saved settings are not touched")
     atlas_cli.add_parsers(subs, _subparser)
@@ -142,6 +147,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .mapcmd import run_map
 
         return run_map(args)
+    if args.command == "watch":
+        from .watch import run_watch
+
+        return run_watch(args)
     if args.command == "doctor":
         from .doctor import run_doctor
 

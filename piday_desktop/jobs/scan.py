@@ -64,6 +64,28 @@ def _walk(folder: Path, root: Path, label: str, result: ScanResult) -> None:
                 result.skipped.append((display, f"not an image file ({suffix})"))
 
 
+def item_for(root: Path, path: Path) -> ScanItem | None:
+    """The scan item one file under ``root`` stands for, by the same rule as ``scan_folder``.
+
+    Used by ``piday watch``, which learns of files one at a time: a file in an immediate
+    subfolder belongs to that participant, a loose file to the one named after ``root``.
+    None for hidden or system files and for anything outside ``root``.
+    """
+    root = Path(root).expanduser().resolve()
+    path = Path(path).resolve() if not Path(path).is_absolute() else Path(path)
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        try:
+            rel = path.resolve().relative_to(root)
+        except ValueError:
+            return None
+    if not rel.parts or any(_hidden(part) for part in rel.parts) or not is_candidate(path):
+        return None
+    label = rel.parts[0] if len(rel.parts) > 1 else (root.name or "import")
+    return ScanItem(path, rel.as_posix(), label)
+
+
 def scan_folder(root: Path) -> ScanResult:
     """List every candidate photo under ``root`` with its participant; never reads pixels."""
     root = Path(root).expanduser()
