@@ -258,6 +258,8 @@ def test_a_held_or_bouncing_enter_is_one_press_not_dozens_of_visits(qtbot, tmp_p
     win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0.3), clock=clock, map_refit=False)
     qtbot.addWidget(win)
     win.show()
+    win.camera.start(TestPatternSource((320, 240), fps=30))
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
     send_key(win, Qt.Key.Key_Return)
     for _ in range(60):
         clock.now += 1 / 30
@@ -318,3 +320,44 @@ def test_settings_never_save_this_starts_flags(qtbot, tmp_path, monkeypatch):
     assert win.flow.settings.countdown_s == 1.5
     win.close()
     store.close()
+
+
+def test_no_visit_starts_without_a_camera_picture_and_the_fix_is_one_click(qtbot, tmp_path):
+    """`--camera 7` (no such camera): Space does not start a visit that would count down on black;
+    the idle page says why and offers the other sources (issue 11)."""
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0), map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.camera.start(str(tmp_path / "no-such-camera.mp4"))
+    qtbot.waitUntil(lambda: win.camera.state == "failed", timeout=5_000)
+    key(qtbot, win, Qt.Key.Key_Space)
+    qtbot.mouseClick(win.idle_page.start, Qt.MouseButton.LeftButton)
+    assert win.flow.stage is Stage.IDLE and "no picture" in win.idle_page.notice.text()
+    assert win.idle_page.use_pattern.isVisible() and win.idle_page.choose_camera.isVisible()
+    qtbot.mouseClick(win.idle_page.use_pattern, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    assert win.idle_page.notice.text() == ""
+    key(qtbot, win, Qt.Key.Key_Space)
+    assert win.flow.stage is Stage.CONSENT
+    win.controller.wait_idle()
+    assert store.participants() == []  # the refused starts used no code
+    win.close()
+    store.close()
+
+
+def test_the_preview_banner_is_whole_on_a_narrow_preview(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    from piday_desktop.ui.preview import BANNER_FLAGS, PreviewWidget
+
+    preview = PreviewWidget()
+    qtbot.addWidget(preview)
+    preview.resize(420, 320)
+    text = "The camera could not be opened: camera 7 is not connected or is used by another program"
+    preview.set_banner(text)
+    band = preview.banner_band()
+    inner = band.adjusted(12, 12, -12, -12).toRect()
+    needed = QFontMetrics(preview.banner_font()).boundingRect(inner, BANNER_FLAGS, text)
+    assert needed.width() <= inner.width() and needed.height() <= inner.height() + 1
+    assert band.height() < preview.height()

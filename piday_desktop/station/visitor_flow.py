@@ -21,6 +21,9 @@ from ..core.events import Signal
 from ..core.store import Consent
 
 
+NO_PICTURE = "The camera gives no picture, so no visit can start. Choose another camera or the test pattern below."
+
+
 class Stage(str, Enum):
     IDLE = "idle"  # attract screen
     CONSENT = "consent"  # new participant: nickname and consent choices
@@ -88,6 +91,9 @@ class VisitorFlow:
         self.notice: str | None = None  # a short message for the idle screen
         self._countdown_started: float | None = None
         self._last_press: float | None = None
+        #: Whether the camera gives a picture now (the view keeps it true). No visit starts
+        #: without one: a visitor would give consent and count down on black for nothing.
+        self.camera_live = True
         self.changed = Signal("changed")  # (Stage)
         self.requests = Requests()
 
@@ -114,9 +120,15 @@ class VisitorFlow:
     # --- visitor actions ---------------------------------------------------------------
 
     def start(self) -> None:
-        if self.stage in (Stage.IDLE, Stage.DONE):
-            self.visit, self.notice = None, None
-            self._go(Stage.CONSENT)
+        if self.stage not in (Stage.IDLE, Stage.DONE):
+            return
+        self.visit = None
+        if not self.camera_live:
+            self.notice = NO_PICTURE
+            self._go(Stage.IDLE)
+            return
+        self.notice = None
+        self._go(Stage.CONSENT)
 
     def give_consent(self, consent: Consent, nickname: str | None = None) -> None:
         if self.stage is not Stage.CONSENT:

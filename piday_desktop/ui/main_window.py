@@ -28,7 +28,7 @@ from ..core.config import StationConfig
 from ..core.durable import free_bytes
 from ..station.controller import StationController
 from ..core.store import EventStore, Photo
-from ..station.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+from ..station.visitor_flow import NO_PICTURE, FlowSettings, Key, Stage, VisitorFlow
 from ..projection.map_controller import MapController
 from ..workers.camera_worker import CameraWorker
 from ..workers.invoker import UiInvoker
@@ -114,6 +114,7 @@ class StationWindow(QMainWindow):
         self.invoker = UiInvoker(self)
         self.flow = VisitorFlow(flow_settings(config), clock=clock)
         self.camera = camera or CameraWorker(self)
+        self.flow.camera_live = self.camera.state == "live"
         self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post)
         self.model_state = "loading"  # loading | ready | unavailable: <reason>
         self.map = MapController(store, self.invoker.post, refit=map_refit)
@@ -327,8 +328,10 @@ class StationWindow(QMainWindow):
         messages = {"lost": "Camera lost, reconnecting…", "reconnecting": "Camera lost, reconnecting…",
                     "starting": "Starting the camera…", "failed": "No camera picture", "ended": "The video ended"}
         self.capture_page.preview.set_banner(messages.get(state, ""))
-        self.idle_page.show_camera_choice(state == "failed")
-        if state == "live" and self.idle_page.notice.text().startswith("Camera:"):
+        self.flow.camera_live = state == "live"
+        self.idle_page.show_camera_choice(state not in ("live", "starting"))
+        if state == "live" and (self.idle_page.notice.text().startswith("Camera:")
+                                or self.idle_page.notice.text() == NO_PICTURE):
             self.idle_page.notice.setText("")
         self.refresh_status()
 
@@ -347,7 +350,7 @@ class StationWindow(QMainWindow):
 
     def camera_message(self, text: str) -> None:
         self.capture_page.preview.set_banner(text)
-        self.idle_page.notice.setText(f"Camera: {text} (choose another camera in Settings)")
+        self.idle_page.notice.setText(f"Camera: {text.rstrip('.')}. Choose another camera or the test pattern below.")
 
     # --- stage -> page -----------------------------------------------------------------
 

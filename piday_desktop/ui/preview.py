@@ -8,11 +8,13 @@ itself, and the photo saved from it, stay un-mirrored.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QElapsedTimer, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 FLASH_MS = 250
+BANNER_MARGIN = 12
+BANNER_FLAGS = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
 
 
 class PreviewWidget(QWidget):
@@ -61,6 +63,18 @@ class PreviewWidget(QWidget):
     def flashing(self) -> bool:
         return self._flash.isValid() and self._flash.elapsed() < FLASH_MS
 
+    def banner_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(min(22.0, max(13.0, self.height() / 26)))
+        return font
+
+    def banner_band(self) -> QRectF:
+        """The band at the bottom that holds the whole banner, wrapped onto as many lines as it needs."""
+        inner = QRect(0, 0, max(1, self.width() - 2 * BANNER_MARGIN), self.height())
+        text = QFontMetrics(self.banner_font()).boundingRect(inner, BANNER_FLAGS, self._banner)
+        h = min(self.height(), text.height() + 2 * BANNER_MARGIN)
+        return QRectF(0, self.height() - h, self.width(), h)
+
     # --- painting ----------------------------------------------------------------------
 
     def _target(self, w: int, h: int) -> QRectF:
@@ -98,13 +112,12 @@ class PreviewWidget(QWidget):
             p.setFont(font)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._overlay_text)
         if self._banner:
-            font = QFont(self.font())
-            font.setPointSizeF(max(14.0, self.height() / 22))
-            p.setFont(font)
-            band = QRectF(0, self.height() - self.height() / 8, self.width(), self.height() / 8)
-            p.fillRect(band, QColor(0, 0, 0, 160))
+            p.setFont(self.banner_font())
+            band = self.banner_band()
+            p.fillRect(band, QColor(0, 0, 0, 170))
             p.setPen(QColor("#ffd866"))
-            p.drawText(band, Qt.AlignmentFlag.AlignCenter, self._banner)
+            p.drawText(band.adjusted(BANNER_MARGIN, BANNER_MARGIN, -BANNER_MARGIN, -BANNER_MARGIN),
+                       BANNER_FLAGS, self._banner)
         if self.flashing:
             alpha = int(255 * (1 - self._flash.elapsed() / FLASH_MS))
             p.fillRect(self.rect(), QColor(255, 255, 255, max(0, alpha)))
