@@ -361,3 +361,34 @@ def test_the_preview_banner_is_whole_on_a_narrow_preview(qtbot):
     needed = QFontMetrics(preview.banner_font()).boundingRect(inner, BANNER_FLAGS, text)
     assert needed.width() <= inner.width() and needed.height() <= inner.height() + 1
     assert band.height() < preview.height()
+
+
+def test_an_unavailable_model_is_said_plainly_with_its_fix_and_photos_join_the_map_later(qtbot, window, tmp_path):
+    """The model cannot load (issue 11): the start page says why and how to fix it, the done page
+    does not promise the map, and once a model loads (no restart) the photos are embedded."""
+    win = window
+    win.start_engine("ViT-B-32:" + str(tmp_path / "missing.pt"))
+    qtbot.waitUntil(lambda: win.model_state.startswith("unavailable"), timeout=60_000)
+    text = win.idle_page.model_state.text()
+    assert "not available" in text and "missing.pt" in text and "import a model file" in text
+    assert win.idle_page.import_model.isVisible()
+    key(qtbot, win, Qt.Key.Key_Space)
+    key(qtbot, win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit.code is not None, timeout=5_000)
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert "join the map as soon as" in win.done_page.detail.text()
+    key(qtbot, win, Qt.Key.Key_Return)
+    win.start_engine("piday-tiny:none")  # what an imported model file leads to, without a restart
+    qtbot.waitUntil(lambda: win.store.embedded_models().get("piday-tiny:none") == 1, timeout=60_000)
+    assert not win.idle_page.import_model.isVisible() and not win.idle_page.model_state.isVisible()
+
+
+def test_a_bad_model_file_is_explained_on_the_start_page(qtbot, window, tmp_path):
+    bad = tmp_path / "usb" / "vitb32.pidaymodel"
+    bad.parent.mkdir()
+    bad.write_bytes(b"not a zip at all")
+    window.import_model_file(bad)
+    qtbot.waitUntil(lambda: "not imported" in window.idle_page.model_state.text(), timeout=10_000)
+    assert str(bad) in window.idle_page.model_state.text() and window.idle_page.import_model.isVisible()

@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import time
-import weakref
 from dataclasses import replace
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,6 @@ def run_station(args: argparse.Namespace) -> int:
     from ..core import paths
     from ..core.config import StationConfig, load_config, save_config
     from ..core.store import EventStore
-    from ..workers.engine_starter import start_engine_in_background
     from .main_window import StationWindow
     from ..core.logs import setup_logging
     from .first_run import demo_config, run_first_run
@@ -73,20 +71,7 @@ def run_station(args: argparse.Namespace) -> int:
     sys.excepthook = to_failsafe
     window.camera.start(config.camera)
     window.probe_cameras_in_background()
-    # The loader thread holds only a weak reference: if it finishes after the station closed,
-    # it must not be the last owner of the window (Qt objects die on their own thread).
-    window_ref = weakref.ref(window)
-
-    def post_to_window(action) -> None:
-        win = window_ref()
-        if win is not None:
-            win.invoker.post(lambda: action(win))
-
-    start_engine_in_background(
-        config.model or os.environ.get("PIDAY_MODEL", ""), config.device,
-        on_ready=lambda engine: post_to_window(lambda win: win.attach_engine(engine)),
-        on_error=lambda msg: post_to_window(lambda win: win.engine_failed(msg)),
-    )
+    window.start_engine(config.model or os.environ.get("PIDAY_MODEL", ""))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     uploader = None if getattr(args, "demo", False) else _start_uploader(window, store)

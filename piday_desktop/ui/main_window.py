@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import fields, replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
@@ -134,6 +135,7 @@ class StationWindow(QMainWindow):
         self.lag_probe = LagProbe(parent=self)
         self.lag_probe.start()
         self._show_stage(self.flow.stage)
+        self._show_model_state()
         self.refresh_status()
         self._cameras: list[tuple[str, str]] = []
         self._models: list[tuple[str, str]] = []
@@ -193,6 +195,7 @@ class StationWindow(QMainWindow):
         self.idle_page.choose_camera.clicked.connect(self.open_settings)
         self.idle_page.use_pattern.clicked.connect(lambda: self.camera.start("pattern"))
         self.idle_page.finish_open_clicked.connect(self.finish_interrupted)
+        self.idle_page.import_model.clicked.connect(lambda: self.import_model_file())
         self.consent_page.accepted.connect(lambda consent, nick: f.give_consent(consent, nick))
         self.consent_page.declined.connect(f.cancel)
         cp = self.capture_page
@@ -262,7 +265,7 @@ class StationWindow(QMainWindow):
         from .settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models,
-                                one_off=self.one_off_settings())
+                                one_off=self.one_off_settings(), import_model=self.import_model_file)
         if not dialog.exec():
             return
         new = dialog.config()
@@ -298,6 +301,64 @@ class StationWindow(QMainWindow):
 
     # --- engine ------------------------------------------------------------------------
 
+    def start_engine(self, model: str) -> None:
+        """Load the model off the UI thread (again after a model file was imported: no restart)."""
+        import weakref
+
+        from ..workers.engine_starter import start_engine_in_background
+
+        self.model_state = "loading"
+        self._show_model_state()
+        # The loader thread holds only a weak reference: if it finishes after the station closed,
+        # it must not be the last owner of the window (Qt objects die on their own thread).
+        window_ref = weakref.ref(self)
+
+        def post_to_window(action) -> None:
+            win = window_ref()
+            if win is not None:
+                win.invoker.post(lambda: action(win))
+
+        start_engine_in_background(
+            model, self.config.device,
+            on_ready=lambda engine: post_to_window(lambda win: win.attach_engine(engine)),
+            on_error=lambda msg: post_to_window(lambda win: win.engine_failed(msg)))
+
+    def import_model_file(self, archive: Path | None = None) -> None:
+        """The fix for a missing model: verify and install a .pidaymodel file, then load it."""
+        from .model_import import ask_model_file, import_in_background
+
+        archive = archive or ask_model_file(self)
+        if archive is None:
+            return
+        self.idle_page.show_model_state(f"Importing {archive.name}… (checking every byte; capture goes on)", False)
+        import_in_background(archive, self.invoker.post, self._model_imported)
+
+    def _model_imported(self, model: str | None, reason: str) -> None:
+        if model is None:
+            self.idle_page.show_model_state(f"The model file was not imported: {reason}", problem=True)
+            return
+        if model != (self.config.model or ""):
+            self.config = replace(self.config, model=model)
+            if self.saved_config is not None:  # the volunteer chose this model: keep it for tomorrow
+                from ..core.config import save_config
+
+                self.saved_config = replace(self.saved_config, model=model)
+                save_config(self.saved_config)
+        self.start_engine(model)
+
+    def _show_model_state(self) -> None:
+        """The idle page says what the model is doing, and when it cannot load, why and the fix."""
+        if self.model_state == "loading":
+            self.idle_page.show_model_state("Starting the map's model… photos can be taken already.", problem=False)
+        elif self.model_state == "ready":
+            self.idle_page.show_model_state("", problem=False)
+        else:
+            reason = self.model_state.removeprefix("unavailable: ")
+            self.idle_page.show_model_state(
+                f"The map's model is not available: {reason}. Photos are still kept, and join the map as soon "
+                "as a model is there. Fix: import a model file (made with `piday models export`), here or in "
+                "Settings; no restart needed.", problem=True)
+
     def attach_engine(self, engine) -> None:
         """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
         self.controller.engine = engine
@@ -307,10 +368,12 @@ class StationWindow(QMainWindow):
         self._visitor_presence(self.flow.stage)
         n = self.controller.resume_embedding()
         log.info("embedding engine ready on %s; %d photo(s) queued", engine.device, n)
+        self._show_model_state()
         self.refresh_status()
 
     def engine_failed(self, reason: str) -> None:
         self.model_state = f"unavailable: {reason}"
+        self._show_model_state()
         self.refresh_status()
 
     # --- camera ------------------------------------------------------------------------
@@ -372,7 +435,8 @@ class StationWindow(QMainWindow):
                                        f.can_finish)
             self._caption()
         elif stage is Stage.DONE:
-            self.done_page.show_visit(f.visit.code if f.visit else None, len(f.visit.kept) if f.visit else 0)
+            self.done_page.show_visit(f.visit.code if f.visit else None, len(f.visit.kept) if f.visit else 0,
+                                      on_map=self.model_state == "ready")
             self.stack.setCurrentWidget(self.done_page)
             self.setFocus()
         elif stage is Stage.FAILSAFE and f.failure:
@@ -482,7 +546,7 @@ class StationWindow(QMainWindow):
         elif self.model_state == "loading":
             labels["embedding"].setText("Model loading…")
         else:
-            labels["embedding"].setText(f"Model {self.model_state}")
+            labels["embedding"].setText("Model not available (see the start page)")
         labels["camera"].setText(f"Camera: {self.camera.state}")
         labels["disk"].setText(f"Disk: {free_bytes(self.store.directory) / 1e9:.1f} GB free")
 

@@ -61,6 +61,13 @@ class IdlePage(QWidget):
         self.camera_row.addStretch()
         layout.addLayout(self.camera_row)
         self.show_camera_choice(False)
+        # The model state, said plainly: loading at start-up, or why it is missing and the fix.
+        self.model_state = big_label("", 15)
+        self.model_state.setStyleSheet("color: #c8cce0")
+        layout.addWidget(self.model_state)
+        self.import_model = button("Import a model file…", 14)
+        layout.addWidget(self.import_model, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.show_model_state("", problem=False)
         layout.addStretch(1)
         self.start = button("Start  (Space)", 24)
         self.start.clicked.connect(self.start_clicked)
@@ -87,6 +94,13 @@ class IdlePage(QWidget):
     def show_camera_choice(self, visible: bool) -> None:
         self.use_pattern.setVisible(visible)
         self.choose_camera.setVisible(visible)
+
+    def show_model_state(self, text: str, problem: bool) -> None:
+        """``problem``: the model cannot load; the import button (the fix) is shown with it."""
+        self.model_state.setText(text)
+        self.model_state.setStyleSheet(f"color: {'#ffd866' if problem else '#c8cce0'}")
+        self.model_state.setVisible(bool(text))
+        self.import_model.setVisible(problem)
 
     def show_interrupted(self, summaries: list[str]) -> None:
         self.recovery.setText("Interrupted visits from before the restart: " + "; ".join(summaries)
@@ -179,10 +193,12 @@ class DonePage(QWidget):
         layout.addWidget(self.next, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
 
-    def show_visit(self, code: str | None, kept: int) -> None:
+    def show_visit(self, code: str | None, kept: int, on_map: bool = True) -> None:
+        """``on_map``: whether the photos reach the map now (False while the model is missing)."""
         self.title.setText(f"Thank you, {code}!" if code else "Thank you!")
-        self.detail.setText(f"{kept} photo{'s' if kept != 1 else ''} kept. Look for yourself on the map."
-                            if kept else "No photos were kept.")
+        where = ("Look for yourself on the map." if on_map
+                 else "They join the map as soon as the station's model is ready.")
+        self.detail.setText(f"{kept} photo{'s' if kept != 1 else ''} kept. {where}" if kept else "No photos were kept.")
 
 
 class FailsafePage(QWidget):

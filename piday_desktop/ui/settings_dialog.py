@@ -26,7 +26,7 @@ class SettingsDialog(QDialog):
     def __init__(
         self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None,
         check: Callable[[], None] | None = None, models: list[tuple[str, str]] = (),
-        one_off: dict[str, str] | None = None,
+        one_off: dict[str, str] | None = None, import_model: Callable[[], None] | None = None,
     ) -> None:
         """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)");
         ``check`` opens the readiness checks (the station's `piday doctor`); ``models`` are
@@ -105,6 +105,10 @@ class SettingsDialog(QDialog):
             self.check = QPushButton("Check this laptop…")
             self.check.clicked.connect(check)
             tools.addWidget(self.check)
+        if import_model is not None:  # a .pidaymodel file: installed and loaded without a restart
+            self.import_model = QPushButton("Import a model file…")
+            self.import_model.clicked.connect(lambda: (self.reject(), import_model()))
+            tools.addWidget(self.import_model)
         self.logs = QPushButton("Open log folder")
         self.logs.clicked.connect(open_log_folder)
         tools.addWidget(self.logs)
