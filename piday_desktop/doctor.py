@@ -273,8 +273,7 @@ def configured_spec(model: str) -> Any:
 def _weights(ctx: _Context) -> Check | None:
     if not ctx.torch_ok:
         return None
-    from .embedding.transfer import bundled_weights
-    from .embedding.weights import cached_weights
+    from .embedding.weights_location import cached_weights
 
     try:
         spec = configured_spec(ctx.options.model)
@@ -292,7 +291,7 @@ def _weights(ctx: _Context) -> Check | None:
         ctx.weights_ok = path.is_file()
         return Check("model", OK, f"{spec.arch} from {path} ({path.stat().st_size / 1e6:.0f} MB)",
                      details={"model": spec.model_id, "kind": kind, "path": str(path)})
-    path = cached_weights(spec.arch, spec.pretrained or "") or bundled_weights(spec.arch, spec.pretrained or "")
+    path = cached_weights(spec.arch, spec.pretrained or "")  # the bundle's models/ included
     if path is None:
         return Check("model", FAIL, f"{spec.model_id}: weights are not on this laptop (needed offline at the venue)",
                      f"connect this laptop and run `piday models fetch {spec.model_id}`; or on a connected "
@@ -399,12 +398,12 @@ def _reachable(url: str, timeout: float = 3.0) -> str | None:
     """None when a TCP connection to the URL's host opens in time, else why not."""
     from urllib.parse import urlparse
 
-    from .embedding.weights import _probe
+    from .embedding.weights import tcp_probe
 
     parsed = urlparse(url)
     host = parsed.hostname or ""
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return _probe(host, port, timeout)
+    return tcp_probe(host, port, timeout)
 
 
 def _atlas(ctx: _Context) -> Check:
@@ -463,12 +462,12 @@ def _clock_against_server(url: str, details: dict[str, Any]) -> None:
 def _live_map(ctx: _Context) -> Check | None:
     if ctx.options.quick:
         return None
-    from .projection.warmup import configure_numba_cache, import_umap
+    from .projection.umap_import import configure_numba_cache, import_umap
 
     cache = configure_numba_cache()
     started = time.perf_counter()
     import_umap()
-    from .projection.fit import warm_up_fit
+    from .projection.warmup import warm_up_fit
 
     imported = time.perf_counter() - started
     warm_up_fit()

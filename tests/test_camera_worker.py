@@ -120,7 +120,7 @@ def test_switching_source_at_runtime(qtbot, worker):
     start_live(qtbot, worker, first)
     second = TestPatternSource((160, 120), fps=60)
     with qtbot.waitSignal(worker.source_changed, timeout=5000) as opened:
-        worker.set_source(second)
+        worker.start(second)  # start() while running switches
     assert opened.args == ["Test pattern (160x120)"]
     qtbot.waitUntil(lambda: not first.is_open, timeout=5000)
     with qtbot.waitSignal(

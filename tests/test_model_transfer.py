@@ -8,6 +8,7 @@ what is tested is that the offline laptop's lookup finds the very same bytes aft
 from __future__ import annotations
 
 import os
+import sys
 import zipfile
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from piday_desktop.cli import main
 from piday_desktop.cli.common import EXIT_MODEL, EXIT_NOT_FOUND, EXIT_OK
 from piday_desktop.embedding import transfer
-from piday_desktop.embedding.weights import cached_weights
+from piday_desktop.embedding.weights_location import bundled_weights, cached_weights
 
 ARCH, TAG = "ViT-B-32", "laion2b_s34b_b79k"
 MODEL = f"{ARCH}:{TAG}"
@@ -114,17 +115,34 @@ def test_weights_staged_for_the_bundle_are_found_there(hubs, tmp_path):
     staged = tmp_path / "bundle-models"
     first = transfer.stage_for_bundle(MODEL, staged)
     assert first.model == MODEL
-    assert transfer.bundled_weights(ARCH, TAG, models_dir=staged).read_bytes() == data
+    assert bundled_weights(ARCH, TAG, models_dir=staged).read_bytes() == data
 
     loose = tmp_path / "open_clip_pytorch_model.bin"  # fetched by hand, e.g. from a browser
     loose.write_bytes(data[:1000])
     other = tmp_path / "bundle-models-2"
     transfer.stage_for_bundle(f"{MODEL}={loose}", other)
-    found = transfer.bundled_weights(ARCH, TAG, models_dir=other)
+    found = bundled_weights(ARCH, TAG, models_dir=other)
     assert found.name == "open_clip_pytorch_model.bin" and found.read_bytes() == data[:1000]
 
     package = tmp_path / "m.pidaymodel"
     transfer.export_model(MODEL, package)
     third = tmp_path / "bundle-models-3"
     transfer.stage_for_bundle(str(package), third)
-    assert transfer.bundled_weights(ARCH, TAG, models_dir=third).read_bytes() == data
+    assert bundled_weights(ARCH, TAG, models_dir=third).read_bytes() == data
+
+
+def test_weights_shipped_in_the_bundle_are_on_this_laptop_for_every_lookup(hubs, tmp_path, monkeypatch, capsys):
+    """A volunteer's bundle with weights, on a laptop whose own cache is empty: the one lookup finds
+    them (so the station, `piday models` and the doctor agree), and they can be exported from there."""
+    connected, offline = hubs
+    data = fake_download(connected)
+    bundle = tmp_path / "dist" / "piday"
+    transfer.stage_for_bundle(MODEL, bundle / "models")
+    use_cache(offline)
+    assert cached_weights(ARCH, TAG) is None  # not frozen: the bundle folder is not looked at
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    found = cached_weights(ARCH, TAG)
+    assert found is not None and found.read_bytes() == data and str(found).startswith(str(bundle))
+    assert main(["models", "export", str(tmp_path / "copy.pidaymodel"), "--model", MODEL]) == EXIT_OK
+    assert transfer.read_package(tmp_path / "copy.pidaymodel").files[0].size == len(data)

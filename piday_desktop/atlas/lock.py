@@ -1,15 +1,16 @@
 """One uploader per event at a time, across processes (the station and a ``piday upload``).
 
 Two uploaders on one event would each create or rebuild the dataset on their own; the outbox
-rows are safe in SQLite, the service's datasets are not. An OS file lock next to the database
-is released by the OS when a process dies, so a crash never leaves it stuck.
+rows are safe in SQLite, the service's datasets are not. ``filelock`` takes an OS lock (flock /
+msvcrt) on a file next to the database; the OS releases it when a process dies, so a crash
+never leaves it stuck. Two ``UploaderLock`` objects in one process exclude each other too.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import IO
+
+from filelock import FileLock, Timeout
 
 
 class UploaderLock:
@@ -17,49 +18,22 @@ class UploaderLock:
 
     def __init__(self, event_dir: Path) -> None:
         self.path = Path(event_dir) / "atlas-upload.lock"
-        self._file: IO[bytes] | None = None
-
-    @property
-    def held(self) -> bool:
-        return self._file is not None
+        # Not thread-local: the uploader may take it on the loop thread and release it elsewhere.
+        self._lock = FileLock(self.path, thread_local=False)
 
     def acquire(self) -> bool:
-        """Take the lock if free; True if this object holds it now."""
-        if self._file is not None:
+        """Take the lock if free; True if this object holds it now (asking again is harmless)."""
+        if self._lock.is_locked:
             return True
-        handle = open(self.path, "a+b")
         try:
-            if os.name == "nt":  # pragma: no cover (exercised on Windows only)
-                import msvcrt
-
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
+            self._lock.acquire(timeout=0)
+        except Timeout:
             return False
-        self._file = handle
         return True
 
     def release(self) -> None:
-        if self._file is None:
-            return
-        try:
-            if os.name == "nt":  # pragma: no cover
-                import msvcrt
-
-                self._file.seek(0)
-                msvcrt.locking(self._file.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-        finally:
-            self._file.close()
-            self._file = None
+        """Let go of the lock (at once, however often ``acquire`` was called); no-op if not held."""
+        self._lock.release(force=True)
 
     def __enter__(self) -> "UploaderLock":
         return self

@@ -194,8 +194,3 @@ def last_error(store: EventStore) -> str | None:
 def waiting_for_vectors(store: EventStore) -> int:
     """Rows postponed because their photo has no vector for the dataset's model yet."""
     return store._query("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('queued','failing') AND last_error LIKE 'waiting for%'")[0][0]
-
-
-def uploaded_ids(store: EventStore) -> set[str]:
-    """Photos the service has been seen holding."""
-    return {r[0] for r in store._query("SELECT photo_id FROM atlas_outbox WHERE state='uploaded'")}

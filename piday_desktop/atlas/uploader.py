@@ -119,10 +119,6 @@ class Uploader:
     def status(self) -> UploadStatus:
         return self._status
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
     # --- actions (safe from any thread) -----------------------------------------------------
 
     def wake(self) -> None:

@@ -86,10 +86,6 @@ class TestPatternSource(CameraSource):
         with self._lock:
             self._plugged = True
 
-    @property
-    def plugged(self) -> bool:
-        return self._plugged
-
     # --- CameraSource ---------------------------------------------------------------------
 
     @property

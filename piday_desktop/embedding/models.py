@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from .devices import choose_dtype, resolve_device
-from .weights import WeightsUnavailable, cached_weights, download, tag_config
+from .weights import WeightsUnavailable, download
+from .weights_location import cached_weights, tag_config
 
 __all__ = [
     "DEFAULT_MODEL",

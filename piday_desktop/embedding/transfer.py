@@ -8,7 +8,7 @@ open_clip's own download would have put them (the Hugging Face hub cache, or ``~
 for URL downloads), so every part of piday finds them as if they had been downloaded there.
 
 The bundle build uses the same layout for weights shipped inside the bundle (``models/`` next
-to the program): :func:`bundled_weights` looks there.
+to the program), where :func:`weights_location.bundled_weights` looks.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -24,6 +23,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
+
+from .models import ModelSpec
+from .weights_location import cached_weights, clip_url_cache, hf_candidates, hub_cache, tag_config
 
 FORMAT = "piday-model/1"
 SUFFIX = ".pidaymodel"
@@ -98,53 +100,6 @@ class Installed:
     already_there: bool = False
 
 
-# --- where weights live ------------------------------------------------------------------------
-
-
-def hub_cache() -> Path:
-    """The Hugging Face hub cache open_clip downloads into (``HF_HUB_CACHE`` / ``HF_HOME`` honoured)."""
-    from huggingface_hub import constants
-
-    return Path(constants.HF_HUB_CACHE)
-
-
-def clip_url_cache() -> Path:
-    """Where open_clip keeps weights it downloaded from a plain URL."""
-    return Path(os.path.expanduser("~/.cache/clip"))
-
-
-def bundled_models_dir() -> Path | None:
-    """``models/`` inside a PyInstaller bundle (a hub-cache layout), or None when not frozen."""
-    base = getattr(sys, "_MEIPASS", None)
-    if not getattr(sys, "frozen", False) or not base:
-        return None
-    path = Path(base) / "models"
-    return path if path.is_dir() else None
-
-
-def bundled_weights(arch: str, tag: str, models_dir: Path | None = None) -> Path | None:
-    """The weights for ``arch:tag`` shipped inside the bundle (or under ``models_dir``), if any.
-
-    Read-only and offline: the bundle's folder is a second hub cache, consulted after the user's.
-    """
-    models_dir = models_dir or bundled_models_dir()
-    if models_dir is None:
-        return None
-    from huggingface_hub import try_to_load_from_cache
-
-    from .weights import _hf_candidates, tag_config
-
-    hf_hub = tag_config(arch, tag).get("hf_hub")
-    if not hf_hub:
-        return None
-    repo, names = _hf_candidates(hf_hub)
-    for name in names:
-        found = try_to_load_from_cache(repo, name, cache_dir=str(models_dir))
-        if isinstance(found, str) and Path(found).is_file():
-            return Path(found)
-    return None
-
-
 def _destination(entry: WeightsFile, hub: Path) -> Path:
     if entry.kind == "url":
         return clip_url_cache() / entry.filename
@@ -169,9 +124,7 @@ def _point_main_at(path: Path, entry: WeightsFile) -> None:
 
 def describe_cached(arch: str, tag: str) -> tuple[Path, WeightsFile]:
     """The cached weights file of ``arch:tag`` and where it belongs (without its hash yet)."""
-    from .weights import cached_weights, tag_config
-
-    path = cached_weights(arch, tag) or bundled_weights(arch, tag)
+    path = cached_weights(arch, tag)  # the bundle's models/ included
     if path is None:
         raise TransferError(
             f"{arch}:{tag} is not cached on this machine: run `piday models fetch {arch}:{tag}` "
@@ -180,16 +133,12 @@ def describe_cached(arch: str, tag: str) -> tuple[Path, WeightsFile]:
     cfg = tag_config(arch, tag)
     size = path.stat().st_size
     if cfg.get("hf_hub") and path.parent.parent.name == "snapshots":
-        from .weights import _hf_candidates
-
-        repo, _names = _hf_candidates(cfg["hf_hub"])
+        repo, _names = hf_candidates(cfg["hf_hub"])
         return path, WeightsFile("hf", path.name, "", size, repo=repo, revision=path.parent.name)
     return path, WeightsFile("url", path.name, "", size)
 
 
-def tag_spec(model: str):
-    from .models import ModelSpec
-
+def tag_spec(model: str) -> ModelSpec:
     try:
         spec = ModelSpec.parse(model)
     except ValueError as exc:
@@ -299,8 +248,6 @@ def import_model(archive: Path, hub: Path | None = None, progress: Progress | No
     ``check`` confirms afterwards that the model is now found offline (``cached_weights``);
     the bundle build turns it off because it writes into a staging folder, not the cache.
     """
-    from .weights import cached_weights, tag_config
-
     package = read_package(Path(archive))
     if not tag_config(package.arch, package.tag):
         raise TransferError(
@@ -356,12 +303,10 @@ def stage_for_bundle(request: str, target: Path) -> Installed:
 
 def _loose_entry(arch: str, tag: str, src: Path) -> WeightsFile:
     """Where a hand-fetched weights file for ``arch:tag`` belongs: the hub file name that matches its type."""
-    from .weights import _hf_candidates, tag_config
-
     hf_hub = tag_config(arch, tag).get("hf_hub")
     if not hf_hub:
         raise TransferError(f"{arch}:{tag} is not hosted on the hub; use --model {arch}:/path/to/{src.name}")
-    repo, names = _hf_candidates(hf_hub)
+    repo, names = hf_candidates(hf_hub)
     safe = src.suffix == ".safetensors"
     name = next((n for n in names if n.endswith(".safetensors") == safe), names[-1])
     return WeightsFile("hf", name, "", src.stat().st_size, repo=repo, revision=LOOSE_REVISION)

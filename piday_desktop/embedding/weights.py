@@ -1,11 +1,10 @@
-"""Where pretrained CLIP weights live on this machine, and fetching them when we can.
+"""Fetching pretrained CLIP weights when we can, and saying clearly when we cannot.
 
 open_clip downloads a tag's weights on first use. At an exhibition that is the wrong moment:
 the laptop is often offline, and an HTTP client waiting on a dead network looks like a hang.
-So we look in the caches open_clip itself fills (the Hugging Face hub cache, and
-``~/.cache/clip`` for URL downloads) without any network access, load a cached file directly,
-and only try the network when the file is missing, after a short reachability check. Failure
-is :class:`WeightsUnavailable`, whose message is one line with the fix.
+So we look in the caches open_clip itself fills (:mod:`weights_location`, no network), load a
+cached file directly, and only try the network when the file is missing, after a short
+reachability check. Failure is :class:`WeightsUnavailable`, whose message is one line with the fix.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import os
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
+
+from .weights_location import cached_weights, tag_config
 
 _TRUE = {"1", "true", "yes", "on"}
 PROBE_TIMEOUT_S = 3.0
@@ -35,61 +36,6 @@ class WeightsUnavailable(RuntimeError):
             f"({self.reason}): run `piday models fetch {model}` on a connected machine, "
             f"or use --model {arch}:/path/to/checkpoint"
         )
-
-
-def tag_config(arch: str, tag: str) -> dict:
-    """open_clip's record for a pretrained tag (download location, preprocessing); {} if unknown."""
-    import open_clip
-
-    return dict(open_clip.get_pretrained_cfg(arch, tag))
-
-
-def _hf_candidates(hf_hub: str) -> tuple[str, list[str]]:
-    """Repo id and the file names open_clip would download for an ``hf_hub`` entry, best first."""
-    from open_clip.constants import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
-
-    repo, filename = os.path.split(hf_hub)  # "org/repo/" means the default file name
-    filename = filename or HF_WEIGHTS_NAME
-    names = []
-    # open_clip prefers a safetensors twin when one exists (pretrained._get_safe_alternatives).
-    if filename == HF_WEIGHTS_NAME:
-        names.append(HF_SAFE_WEIGHTS_NAME)
-    elif filename.endswith((".bin", ".pth")):
-        names.append(filename[:-4] + ".safetensors")
-    names.append(filename)
-    return repo, names
-
-
-def cached_weights(arch: str, tag: str) -> Path | None:
-    """The local weights file for ``arch:tag`` if a previous download left one; no network."""
-    cfg = tag_config(arch, tag)
-    if not cfg:
-        return None
-    if cfg.get("file") and Path(cfg["file"]).is_file():
-        return Path(cfg["file"])
-    hf_hub = cfg.get("hf_hub")
-    if hf_hub:
-        try:
-            from huggingface_hub import try_to_load_from_cache
-        except ImportError:
-            try_to_load_from_cache = None
-        if try_to_load_from_cache is not None:
-            repo, names = _hf_candidates(hf_hub)
-            for name in names:
-                found = try_to_load_from_cache(repo, name)
-                if isinstance(found, str) and Path(found).is_file():
-                    return Path(found)
-    from .transfer import bundled_weights  # weights shipped inside the bundle (build.py --with-weights)
-
-    shipped = bundled_weights(arch, tag)
-    if shipped is not None:
-        return shipped
-    url = cfg.get("url")
-    if url:
-        candidate = Path(os.path.expanduser("~/.cache/clip")) / os.path.basename(urlparse(url).path)
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def offline_reason() -> str | None:
@@ -116,10 +62,11 @@ def offline_reason() -> str | None:
     parsed = urlparse(endpoint)
     host = parsed.hostname or "huggingface.co"
     port = parsed.port or (443 if parsed.scheme != "http" else 80)
-    return _probe(host, port, PROBE_TIMEOUT_S)
+    return tcp_probe(host, port, PROBE_TIMEOUT_S)
 
 
-def _probe(host: str, port: int, timeout: float) -> str | None:
+def tcp_probe(host: str, port: int, timeout: float) -> str | None:
+    """None when a TCP connection to ``host:port`` opens within ``timeout``, else why not (never hangs)."""
     import socket
 
     outcome: list[str | None] = []

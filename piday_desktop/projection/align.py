@@ -59,12 +59,6 @@ def fit_similarity(source: np.ndarray, target: np.ndarray) -> Similarity:
     return Similarity(scale, rotation, mu_d - scale * (mu_s @ rotation))
 
 
-def align(source: np.ndarray, target: np.ndarray, source_all: np.ndarray | None = None) -> np.ndarray:
-    """Map ``source_all`` (default: ``source``) into the frame where ``source`` best fits ``target``."""
-    sim = fit_similarity(source, target)
-    return sim.apply(source if source_all is None else source_all)
-
-
 def out_of_range(points: np.ndarray, slack: float = 2.0) -> bool:
     """Has the map drifted far from the normalised range (too big, too small or off-centre)?
 

@@ -109,13 +109,10 @@ def find_groups(positions: np.ndarray, min_size: int | None = None) -> np.ndarra
     n = len(pts)
     if n < MIN_POINTS or not np.all(np.isfinite(pts)):
         return np.full(n, -1, np.int64)
-    # Under the umap warm-up's import lock: scikit-learn imported from two threads at once can
-    # fail half-way ("partially initialised module"), and that would cost the warm-up, not us.
-    from piday_desktop.projection.warmup import _import_lock
+    # Under the umap warm-up's import lock: a concurrent import could fail the warm-up half-way.
+    from piday_desktop.projection.umap_import import import_hdbscan
 
-    with _import_lock:
-        from sklearn.cluster import HDBSCAN
-
+    HDBSCAN = import_hdbscan()
     size = min_size or max(5, n // 20)
     size = min(size, n // 2)
     labels = HDBSCAN(min_cluster_size=size, min_samples=max(3, size // 3), copy=True).fit_predict(pts)

@@ -21,8 +21,7 @@ import scipy.sparse
 
 from piday_desktop.projection import knn
 from piday_desktop.projection.config import LayoutConfig
-from piday_desktop.projection.small import pca_layout
-from piday_desktop.projection.warmup import import_umap
+from piday_desktop.projection.umap_import import import_umap
 
 #: umap scales a fresh (PCA or spectral) initialisation so its largest coordinate is 10.
 FRESH_INIT_EXTENT = 10.0
@@ -137,20 +136,3 @@ def optimise(
         move_other=moving is None,
     )
     return embedding
-
-
-def warm_up_fit() -> None:
-    """A tiny fit through exactly the code path real fits use, to compile (or load) numba's code.
-
-    Same dtypes and array layouts as real fits, so nothing is compiled again on the first photo.
-    """
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(3, 16))
-    x = centres[rng.integers(0, 3, 48)] + 0.3 * rng.normal(size=(48, 16))
-    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-    config = LayoutConfig()
-    fuzzy = umap_graph(x, knn.build(x, config.n_neighbors), config)
-    start = optimise(fuzzy, fresh_init(pca_layout(x)), config, n_epochs=20, learning_rate=1.0)
-    moving = np.zeros(len(x), bool)
-    moving[-5:] = True
-    optimise(fuzzy, start, config, n_epochs=20, learning_rate=0.25, moving=moving)

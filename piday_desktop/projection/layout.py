@@ -366,9 +366,5 @@ class LayoutModel:
             return self.layout()
         return self.adopt(job.run())
 
-    def positions_for(self, ids: Sequence[str]) -> np.ndarray:
-        """Current positions of the given ids (KeyError for unknown ones)."""
-        return np.asarray(self._positions[[self._index[i] for i in ids]])
-
     def snapshot(self) -> Mapping[str, tuple[float, float]]:
         return self.layout().as_dict()

@@ -9,58 +9,22 @@ using its quick PCA / nearest-neighbour placements and simply postpones UMAP ref
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-import warnings
-from pathlib import Path
-from types import ModuleType
 from typing import Callable
+
+import numpy as np
+
+from piday_desktop.projection import knn
+from piday_desktop.projection.config import LayoutConfig
+from piday_desktop.projection.fit import fresh_init, optimise, umap_graph
+from piday_desktop.projection.small import pca_layout
+from piday_desktop.projection.umap_import import import_umap
 
 log = logging.getLogger(__name__)
 
-_import_lock = threading.Lock()
 _singleton_lock = threading.Lock()
 _singleton: WarmUp | None = None
-
-
-def configure_numba_cache() -> Path:
-    """Point numba's JIT cache under piday's cache dir unless the user already chose one.
-
-    Must run before numba is first imported: numba reads ``NUMBA_CACHE_DIR`` once, at import.
-    Without it numba writes next to the installed package (often read-only, e.g. in a bundle) and
-    every start pays the full JIT again.
-    """
-    current = os.environ.get("NUMBA_CACHE_DIR")
-    if current:
-        path = Path(current)
-    else:
-        from piday_desktop.core.paths import cache_dir
-
-        path = cache_dir() / "numba"
-        os.environ["NUMBA_CACHE_DIR"] = str(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:  # an unwritable cache only costs JIT time; never fail start-up for it
-        log.warning("numba cache dir %s is not writable; JIT results will not be cached", path)
-    return path
-
-
-def import_umap() -> ModuleType:
-    """Import umap with the cache configured and its expected, harmless warnings silenced.
-
-    The filters are installed once, process-wide, because ``warnings.catch_warnings`` is not
-    thread-safe and fits run on worker threads.
-    """
-    with _import_lock:
-        configure_numba_cache()
-        # We pass our own exact k-NN (no NNDescent index) and never call umap's transform.
-        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
-        # random_state makes umap single-threaded on purpose (see layout.LayoutConfig.seed).
-        warnings.filterwarnings("ignore", message=r"n_jobs value .* overridden", category=UserWarning)
-        import umap  # noqa: PLC0415 - deliberately lazy: this import costs seconds
-
-        return umap
 
 
 class WarmUp:
@@ -101,8 +65,6 @@ class WarmUp:
         t0 = time.perf_counter()
         try:
             import_umap()
-            from piday_desktop.projection.fit import warm_up_fit
-
             warm_up_fit()
         except BaseException as exc:  # noqa: BLE001 - reported through .error, never raised here
             log.exception("umap warm-up failed; the map stays on its quick layout")
@@ -117,6 +79,23 @@ class WarmUp:
                 fn(self)
             except Exception:  # noqa: BLE001
                 log.exception("warm-up callback failed")
+
+
+def warm_up_fit() -> None:
+    """A tiny fit through exactly the code path real fits use, to compile (or load) numba's code.
+
+    Same dtypes and array layouts as real fits, so nothing is compiled again on the first photo.
+    """
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16))
+    x = centres[rng.integers(0, 3, 48)] + 0.3 * rng.normal(size=(48, 16))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    config = LayoutConfig()
+    fuzzy = umap_graph(x, knn.build(x, config.n_neighbors), config)
+    start = optimise(fuzzy, fresh_init(pca_layout(x)), config, n_epochs=20, learning_rate=1.0)
+    moving = np.zeros(len(x), bool)
+    moving[-5:] = True
+    optimise(fuzzy, start, config, n_epochs=20, learning_rate=0.25, moving=moving)
 
 
 def warm_up() -> WarmUp:

@@ -95,8 +95,8 @@ class StationController:
                 self._post(lambda: then(result))
         return self._writer.submit(run)
 
-    def close(self, timeout: float | None = None) -> None:
-        """Finish every pending write (nothing queued is dropped), then stop the writer."""
+    def close(self) -> None:
+        """Finish every pending write (nothing queued is dropped, so there is no timeout), then stop the writer."""
         self._writer.shutdown(wait=True)
 
     def wait_idle(self) -> None:

@@ -370,10 +370,6 @@ class CameraWorker(QObject):
         assert self._exchange is not None
         self._exchange.hand_over(source)
 
-    def set_source(self, source: CameraSource | str) -> None:
-        """Switch to another source at runtime (the old one is closed on the capture thread)."""
-        self.start(source)
-
     def stop(self, timeout: float = 1.0) -> bool:
         """Stop capturing and close the source. Waits at most ``timeout`` seconds for the
         capture thread (a read in progress finishes first: one frame interval for a working
