@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
@@ -189,6 +189,7 @@ class StationWindow(QMainWindow):
         c.photo_removed.connect(self.map.remove)
         f.changed.connect(self._visitor_presence)
         self.map_pane.search_finished.connect(self.setFocus)
+        self.map_pane.search.installEventFilter(self)  # station keys reach the station during a visit
         self.map_pane.full_screen_requested.connect(self.toggle_map_window)
         self.idle_page.start_clicked.connect(f.start)
         self.idle_page.settings_clicked.connect(self.open_settings)
@@ -423,6 +424,7 @@ class StationWindow(QMainWindow):
             self.idle_page.notice.setText(f.notice or "")
             self.stack.setCurrentWidget(self.idle_page)
         elif stage is Stage.CONSENT:
+            self.map_pane.start_over()  # each visit starts on the whole map
             self.consent_page.reset()
             self.stack.setCurrentWidget(self.consent_page)
             self.consent_page.nickname.setFocus()
@@ -518,6 +520,16 @@ class StationWindow(QMainWindow):
                 self.consent_page.submit()
             return
         f.press(key)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        """During a visit the search box never swallows a station key (Space typed as a space
+        instead of shooting): the key goes to the station and the keyboard comes back to it."""
+        if (watched is self.map_pane.search and event.type() == QEvent.Type.KeyPress
+                and self.flow.stage is not Stage.IDLE and KEYS.get(Qt.Key(event.key())) is not None):
+            self.setFocus()
+            self.keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() == Qt.Key.Key_F11:

@@ -100,6 +100,16 @@ class MapPane(QWidget):
             signal.connect(slot)
         self._selection(self.live.selection)
 
+    def start_over(self) -> None:
+        """A new visitor starts on the whole map: no card, no search, no zoom left by the last one."""
+        self._debounce.stop()
+        if self.search.text():
+            self.search.clear()
+            self._debounce.stop()  # clear() restarted it
+        if self.live.highlight is not None:
+            self.controller.search("")
+        self.view.follow()  # closes the card (selection) and frames the whole map
+
     def _search_now(self) -> None:
         self._debounce.stop()
         self.controller.search(self.search.text())

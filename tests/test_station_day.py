@@ -1,0 +1,88 @@
+"""The station through a day at a busy stand (issue 11): what one visitor leaves behind must not
+trip the next one. The real window offscreen, the tiny CLIP model, the pattern camera."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from piday_desktop.capture import TestPatternSource
+from piday_desktop.core.config import StationConfig
+from piday_desktop.core.store import EventStore
+from piday_desktop.station.visitor_flow import Stage
+from piday_desktop.ui.main_window import StationWindow
+
+MODEL = "piday-tiny:none"
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    from piday_desktop.embedding.models import ModelSpec, load_model
+
+    return load_model(ModelSpec.parse(MODEL), device="cpu")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, tiny_model):
+    from piday_desktop.embedding.engine import EmbeddingEngine
+
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=2, key_debounce_s=0),
+                        map_refit=False)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.camera.start(TestPatternSource((640, 480), fps=30))
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    win.attach_engine(EmbeddingEngine(tiny_model))
+    yield win
+    win.close()
+    store.close()
+
+
+def visit(qtbot, win, shots: int = 2) -> None:
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit is not None and win.flow.visit.code is not None, timeout=5_000)
+    for _ in range(shots):
+        qtbot.keyClick(win, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+        qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+
+
+def test_each_visit_starts_on_the_whole_map(qtbot, window):
+    """The last visitor's card, search and zoom are gone when the next one starts."""
+    win = window
+    pane, view = win.map_pane, win.map_pane.view
+    visit(qtbot, win)
+    qtbot.waitUntil(lambda: len(view.items_) == 2, timeout=30_000)
+    win.map.map.select(next(iter(view.items_)))
+    assert pane.card.isVisible()
+    qtbot.mouseClick(pane.search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(pane.search, "P-001")
+    qtbot.keyClick(pane.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.map.map.highlight is not None, timeout=5_000)
+    view.camera.zoom_at(QPoint(50, 50), 3.0)
+    assert not view.camera.following
+    qtbot.keyClick(win, Qt.Key.Key_Space)  # the next visitor
+    assert win.flow.stage is Stage.CONSENT
+    assert not pane.card.isVisible() and win.map.map.selection is None
+    assert pane.search.text() == "" and win.map.map.highlight is None
+    assert view.camera.following
+
+
+def test_the_search_box_never_traps_the_station_keys_during_a_visit(qtbot, window):
+    win = window
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW and win.flow.visit.code is not None, timeout=5_000)
+    search = win.map_pane.search
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(search, "hat")
+    qtbot.keyClick(search, Qt.Key.Key_Space)  # the visitor wants a photo, not a space
+    assert win.flow.stage is Stage.COUNTDOWN and search.text() == "hat"
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    qtbot.keyClick(search, Qt.Key.Key_Return)  # even if the search box still had the focus
+    assert win.flow.stage is Stage.PREVIEW and len(win.flow.visit.kept) == 1
