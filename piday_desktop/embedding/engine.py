@@ -13,6 +13,8 @@ Shape (see docs/architecture.md, "Threads"):
   photo.
 - Decoding is bounded: at most ``prefetch`` images are being decoded or waiting decoded, so an
   import of 10,000 photos of 6000x4000 holds a few dozen small arrays, never the whole folder.
+- The queues and who goes next (priority photos, the batch-fill window, the low-priority
+  lane for work nobody waits for) live in :mod:`.scheduler`, with an injectable clock.
 - One inference thread owns the model (loads it too, when given a loader, so the window can
   appear first) and batches whatever is decoded, up to ``max_batch``, at once: a single station
   photo goes through alone with no waiting for a batch to fill, while during an import the
@@ -27,15 +29,15 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from piday_desktop.core.images import ImageError, ImageSource, load_rgb
 
 from .models import LoadedModel
+from .scheduler import Clock, Scheduler, TextJob
 
 log = logging.getLogger(__name__)
 _DECODE_THREAD = "piday-decode"
@@ -141,7 +143,7 @@ def default_decode_workers(device: str) -> int:
 
 class EmbeddingEngine:
     """One inference thread owns the model; decoding and preprocessing on a thread pool;
-    dynamic batching.
+    dynamic batching. Who goes next is the :class:`~.scheduler.Scheduler`'s business.
 
     ``model`` is a :class:`LoadedModel` or a zero-argument loader returning one. A loader runs
     on the inference thread, so constructing the engine never blocks; photos submitted meanwhile
@@ -162,6 +164,7 @@ class EmbeddingEngine:
         prefetch: int | None = None,
         batch_wait: float = 0.05,
         torch_threads: int | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         """
         :param max_batch: the largest batch the model gets (whatever is decoded, up to this);
@@ -174,6 +177,7 @@ class EmbeddingEngine:
             never waits). Bigger batches run the model more efficiently, and while the model
             waits the decoders have the cores to themselves.
         :param torch_threads: if given, ``torch.set_num_threads`` for the inference thread.
+        :param clock: what the batch-fill window is measured with (tests pass their own).
         """
         if max_batch is not None and max_batch < 1:
             raise ValueError("max_batch must be >= 1")
@@ -184,25 +188,14 @@ class EmbeddingEngine:
         )
         self._requested_batch = max_batch
         self._requested_prefetch = prefetch
-        # Provisional until the model (and so the device) is known; see _load.
-        self._max_batch = int(max_batch or 32)
-        self._prefetch = int(prefetch or 2 * self._max_batch)
         self._decode_workers = decode_workers
-        self._batch_wait = max(0.0, float(batch_wait))
         self._torch_threads = torch_threads
-
-        self._cond = threading.Condition(threading.RLock())
-        self._pending: deque[tuple[ImageSource, cf.Future]] = deque()
-        self._ready: deque[tuple[Any, cf.Future]] = deque()
-        self._text_jobs: deque[tuple[list[str], cf.Future]] = deque()
-        self._queued = 0  # decode tasks handed to the pool that have not picked a photo yet
-        self._decoding: set[cf.Future] = set()  # futures whose photo a decode thread holds
-        self._urgent: set[cf.Future] = set()  # priority photos not yet in a batch
-        self._outstanding: set[cf.Future] = set()  # submitted photos, pruned when done
-        self._closing = False  # no new work accepted
-        self._stopped = False  # inference thread should exit now
+        self._queue = Scheduler(batch_wait=batch_wait, clock=clock)
+        # Provisional until the model (and so the device) is known; see _load.
+        self._queue.max_batch = int(max_batch or 32)
+        self._queue.prefetch = int(prefetch or 2 * self._queue.max_batch)
+        self._stats_lock = threading.Lock()
         self._stats = EngineStats()
-        self._fill_deadline: float | None = None
 
         self._loaded = threading.Event()
         self._model: LoadedModel | None = None
@@ -223,71 +216,43 @@ class EmbeddingEngine:
         background import). Raises RuntimeError after :meth:`close`.
         """
         future: cf.Future = cf.Future()
-        with self._cond:
-            if self._closing:
+        with self._queue.cond:
+            if self._queue.closing:
                 raise RuntimeError("embedding engine is closed")
             if self._load_error is not None:
                 future.set_exception(self._load_error)
                 return future
-            self._outstanding.add(future)
-            future.add_done_callback(self._on_done)
-            if priority:
-                self._urgent.add(future)
-                self._pending.appendleft((source, future))
-            else:
-                self._pending.append((source, future))
-            self._dispatch()
+            self._queue.add_photo(source, future, priority)
         return future
 
-    def embed_iter(
-        self, sources: Iterable[ImageSource], max_in_flight: int | None = None
-    ) -> Iterator[tuple[ImageSource, cf.Future]]:
-        """Embed many photos in order with a bounded number in flight (the importer's loop).
-
-        Yields ``(source, future)`` with the future already done, in input order; call
-        ``future.result()`` (raises ImageError for a bad file). At most ``max_in_flight``
-        (default ``4 * max_batch``) are submitted ahead. Closing the generator early (an
-        exception, Ctrl-C, ``break``) cancels what it had submitted.
-        """
-        window = max(1, max_in_flight or 4 * self._max_batch)
-        queue: deque[tuple[ImageSource, cf.Future]] = deque()
-        it = iter(sources)
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and len(queue) < window:
-                    try:
-                        src = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    queue.append((src, self.submit(src)))
-                if not queue:
-                    return
-                src, fut = queue.popleft()
-                cf.wait([fut])
-                yield src, fut
-        finally:
-            for _, fut in queue:
-                fut.cancel()
-
-    def encode_text(self, texts: list[str]) -> np.ndarray:
+    def encode_text(self, texts: list[str], *, background: bool = False) -> np.ndarray:
         """Embed texts on the inference thread (the model has one owner); blocks until done.
+
+        Search text (the default) goes before photos. With ``background`` the job waits in the
+        low-priority lane until no photo is queued, decoding or decoded, so work nobody is
+        waiting for (naming the map's groups) never delays a visitor's shot; keep such jobs
+        small (one prompt), a shot arriving meanwhile waits for the one in the model.
 
         Waits for the model if it is still loading; raises the load error if loading failed.
         Returns float32, L2-normalised, shape ``(len(texts), dim)``.
         """
         if threading.current_thread() is self._thread:  # e.g. from a future's done-callback
             return self._require_model().encode_text(list(texts))
+        return self.submit_text(texts, background=background).result()
+
+    def submit_text(self, texts: list[str], *, background: bool = False) -> cf.Future:
+        """:meth:`encode_text` without blocking: the future's result is the text vectors.
+
+        Raises the load error if loading failed, RuntimeError after :meth:`close`.
+        """
         future: cf.Future = cf.Future()
-        with self._cond:
-            if self._closing:
+        with self._queue.cond:
+            if self._queue.closing:
                 raise RuntimeError("embedding engine is closed")
             if self._load_error is not None:
                 raise self._load_error
-            self._text_jobs.append((list(texts), future))
-            self._cond.notify_all()
-        return future.result()
+            self._queue.add_text(TextJob(list(texts), future, background))
+        return future
 
     def wait_ready(self, timeout: float | None = None) -> LoadedModel:
         """Block until the model is loaded and return it; raise its load error if it failed.
@@ -326,20 +291,18 @@ class EmbeddingEngine:
     @property
     def max_batch(self) -> int:
         """The largest batch the model is given (the device default is known once loaded)."""
-        return self._max_batch
+        return self._queue.max_batch
 
     @property
     def queue_length(self) -> int:
         """Photos submitted whose futures are not done yet (never blocks)."""
-        with self._cond:
-            # done() turns true before done-callbacks run: count that, not the callbacks.
-            return sum(1 for f in self._outstanding if not f.done())
+        return self._queue.unfinished_photos()
 
     @property
     def stats(self) -> EngineStats:
         """A snapshot of the engine's counters (never blocks)."""
-        with self._cond:
-            return replace(self._stats)
+        with self._stats_lock:
+            return self._stats
 
     def close(self, cancel_pending: bool = True) -> None:
         """Stop the engine; idempotent.
@@ -349,18 +312,9 @@ class EmbeddingEngine:
         and the (daemon) inference thread exits once it returns. With ``cancel_pending=False``
         everything submitted is embedded first (waiting for the model to load if need be).
         """
-        with self._cond:
-            first = not self._closing
-            self._closing = True
-            to_cancel: list[cf.Future] = []
-            if cancel_pending:
-                to_cancel = [f for _, f in self._pending] + [f for _, f in self._ready]
-                to_cancel += list(self._decoding) + [f for _, f in self._text_jobs]
-                self._pending.clear()
-                self._ready.clear()
-                self._text_jobs.clear()
-                self._stopped = True
-            self._cond.notify_all()
+        with self._queue.cond:
+            first = not self._queue.closing
+            to_cancel = self._queue.close(cancel_pending)
         for fut in to_cancel:
             fut.cancel()
         if not first:
@@ -382,9 +336,10 @@ class EmbeddingEngine:
 
     # ------------------------------------------------------------------ internals
 
-    def _on_done(self, future: cf.Future) -> None:
-        with self._cond:
-            self._outstanding.discard(future)
+    def _count(self, **add: float) -> None:
+        with self._stats_lock:
+            s = self._stats
+            self._stats = replace(s, **{k: getattr(s, k) + v for k, v in add.items()})
 
     def _require_model(self) -> LoadedModel:
         if self._load_error is not None:
@@ -393,42 +348,15 @@ class EmbeddingEngine:
             raise RuntimeError("the embedding engine was closed before its model loaded")
         return self._model
 
-    def _dispatch(self) -> None:
-        """Start decode tasks while the prefetch bound allows (lock held).
-
-        A task picks its photo from the head of the queue only when a decode thread runs it,
-        so a priority photo submitted later still goes next. A priority photo at the head may
-        exceed the bound by one task rather than wait for a slot.
-        """
-        if self._pipeline is None or self._pool is None or self._stopped:
-            return
-        while (
-            len(self._pending) > self._queued
-            and self._queued + len(self._decoding) + len(self._ready) < self._prefetch
-        ):
-            self._queued += 1
-            self._pool.submit(self._decode_next)
-        if self._pending and self._queued == 0 and self._pending[0][1] in self._urgent:
-            self._queued += 1
-            self._pool.submit(self._decode_next)
+    def _spawn_decode(self) -> None:
+        self._pool.submit(self._decode_next)  # type: ignore[union-attr]
 
     def _decode_next(self) -> None:
-        """Decode thread: take the photo at the head of the queue, if any is left."""
-        with self._cond:
-            self._queued -= 1
-            while self._pending and not self._stopped:
-                source, future = self._pending.popleft()
-                if not future.done():
-                    self._decoding.add(future)
-                    break
-                self._urgent.discard(future)  # cancelled while queued
-            else:
-                self._cond.notify_all()  # a closing engine may be waiting for this task
-                return
-        self._decode(source, future)
-
-    def _decode(self, source: ImageSource, future: cf.Future) -> None:
-        """File to pixels; a bad file fails only its own future."""
+        """Decode thread: file to pixels for the photo at the head of the queue, if any is left."""
+        taken = self._queue.take_photo()
+        if taken is None:
+            return
+        source, future = taken
         start = time.perf_counter()
         pixels = None
         error: BaseException | None = None
@@ -441,21 +369,8 @@ class EmbeddingEngine:
                 log.warning("unexpected error decoding %r", source, exc_info=True)
                 error = ImageError(f"cannot decode image ({type(exc).__name__}: {exc})")
                 error.__cause__ = exc
-        elapsed = time.perf_counter() - start
-        with self._cond:
-            self._decoding.discard(future)
-            self._stats = replace(self._stats, decode_seconds=self._stats.decode_seconds + elapsed)
-            if error is None and pixels is not None and not self._stopped:
-                if future in self._urgent:
-                    self._ready.appendleft((pixels, future))  # ahead of a decoded backlog
-                else:
-                    self._ready.append((pixels, future))
-            else:
-                self._urgent.discard(future)
-                self._dispatch()
-                if error is not None:
-                    self._stats = replace(self._stats, failed=self._stats.failed + 1)
-            self._cond.notify_all()  # a batch may be waiting for this photo either way
+        self._count(decode_seconds=time.perf_counter() - start, failed=int(error is not None))
+        self._queue.decoded(future, None if error is not None else pixels)
         if error is not None:
             _settle(future, error=error)
 
@@ -464,24 +379,24 @@ class EmbeddingEngine:
         try:
             self._load()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the futures
-            self._fail_all(exc)
+            with self._queue.cond:  # submit checks the error under this lock, then queues
+                self._load_error = exc
+                futures = self._queue.fail_all()
+            self._loaded.set()
+            for fut in futures:
+                _settle(fut, error=exc)
             return
         try:
-            while True:
-                job = self._next_job()
-                if job is None:
-                    break
-                kind, payload = job
-                if kind == "text":
-                    texts, future = payload
-                    if future.done():
+            while (job := self._queue.next_job()) is not None:
+                if isinstance(job, TextJob):
+                    if job.future.done():
                         continue
                     try:
-                        _settle(future, result=self._model.encode_text(texts))  # type: ignore[union-attr]
+                        _settle(job.future, result=self._model.encode_text(job.texts))  # type: ignore[union-attr]
                     except Exception as exc:
-                        _settle(future, error=exc)
+                        _settle(job.future, error=exc)
                 else:
-                    self._run_batch(payload)
+                    self._run_batch(job.items)
         finally:
             self._loaded.set()
 
@@ -495,72 +410,17 @@ class EmbeddingEngine:
         if not isinstance(model, LoadedModel):
             raise TypeError(f"model loader returned {type(model).__name__}, not LoadedModel")
         workers = self._decode_workers or default_decode_workers(model.device)
-        with self._cond:
-            self._max_batch = int(self._requested_batch or default_max_batch(model.device))
-            self._prefetch = int(self._requested_prefetch or 2 * self._max_batch)
-            self._model = model
-            self._pipeline = _PixelPipeline(model.preprocess, model.image_size)
-            self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_DECODE_THREAD)
-            self._stats = replace(self._stats, load_seconds=time.perf_counter() - start)
-            self._loaded.set()
-            self._dispatch()
-            self._cond.notify_all()
+        max_batch = int(self._requested_batch or default_max_batch(model.device))
+        self._model = model
+        self._pipeline = _PixelPipeline(model.preprocess, model.image_size)
+        self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_DECODE_THREAD)
+        self._count(load_seconds=time.perf_counter() - start)
+        self._loaded.set()
+        self._queue.start(self._spawn_decode, max_batch, int(self._requested_prefetch or 2 * max_batch))
         log.info(
             "embedding model %s ready on %s (%s) in %.1f s, %d decode threads",
             model.model_id, model.device, model.dtype, time.perf_counter() - start, workers,
         )
-
-    def _fail_all(self, exc: BaseException) -> None:
-        with self._cond:
-            self._load_error = exc
-            futures = [f for _, f in self._pending] + [f for _, f in self._text_jobs]
-            self._pending.clear()
-            self._text_jobs.clear()
-            self._loaded.set()
-            self._cond.notify_all()
-        for fut in futures:
-            _settle(fut, error=exc)
-
-    def _next_job(self) -> tuple[str, Any] | None:
-        """Wait for work; None when the engine should stop."""
-        with self._cond:
-            while True:
-                if self._stopped:
-                    return None
-                if self._text_jobs:
-                    return "text", self._text_jobs.popleft()
-                if self._ready and self._batch_is_worth_waiting_for():
-                    continue
-                if self._ready:
-                    batch = []
-                    while self._ready and len(batch) < self._max_batch:
-                        batch.append(self._ready.popleft())
-                        self._urgent.discard(batch[-1][1])
-                    self._dispatch()  # refill the decoders while this batch runs
-                    return "batch", batch
-                if self._closing and not self._pending and not self._decoding and not self._queued:
-                    return None
-                self._cond.wait()
-
-    def _batch_is_worth_waiting_for(self) -> bool:
-        """Wait (lock held) while photos in the decoders could still fill this batch.
-
-        Returns True after a wait, so the caller re-checks everything (stop, text jobs);
-        False when the batch should run now: full, nothing more coming, or waited long enough.
-        """
-        want = min(self._max_batch, len(self._ready) + len(self._decoding) + self._queued)
-        urgent = self._ready[0][1] in self._urgent  # a waiting visitor: run now
-        if len(self._ready) >= want or self._batch_wait <= 0 or urgent:
-            self._fill_deadline = None
-            return False
-        now = time.monotonic()
-        if self._fill_deadline is None:
-            self._fill_deadline = now + self._batch_wait
-        if now >= self._fill_deadline:
-            self._fill_deadline = None
-            return False
-        self._cond.wait(self._fill_deadline - now)
-        return True
 
     def _run_batch(self, batch: list[tuple[Any, cf.Future]]) -> None:
         live = [(pixels, fut) for pixels, fut in batch if not fut.done()]
@@ -574,13 +434,12 @@ class EmbeddingEngine:
             vectors = model.encode_pixels(x)
         except Exception as exc:  # e.g. out of GPU memory: fail this batch, keep serving
             log.error("embedding batch of %d failed: %s", len(live), exc)
-            with self._cond:
-                self._stats = replace(self._stats, failed=self._stats.failed + len(live))
+            self._count(failed=len(live))
             for _, fut in live:
                 _settle(fut, error=exc)
             return
         elapsed = time.perf_counter() - start
-        with self._cond:
+        with self._stats_lock:
             s = self._stats
             self._stats = replace(
                 s,

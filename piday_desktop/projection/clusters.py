@@ -33,8 +33,9 @@ PROMPT_TEMPLATE = "a photo of {}"
 MIN_POINTS = 12
 #: At most this many groups are named (the biggest), so the map stays readable.
 MAX_CLUSTERS = 12
-#: Texts per call to the encoder: the engine's inference thread runs text jobs before photos,
-#: so small jobs keep a visitor's shot from waiting behind the vocabulary. One at a time, as
+#: Texts per call to the encoder: a background text job in the engine's low-priority lane runs
+#: only when no photo waits, but a shot arriving meanwhile waits for the job already in the model,
+#: so small jobs keep that wait short. One at a time, as
 #: measured with ViT-B-32 on a 2-core CPU: 16 ms for one prompt, but ~1 s for any batch of 2 to 8.
 ENCODE_CHUNK = 1
 
