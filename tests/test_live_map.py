@@ -1,8 +1,8 @@
 """The live map's model layer, without a window: points, neighbours, search, tiny sets, restore, probe.
 
 Layout stability under growth is measured in test_projection.py; here the map's own promises are
-checked: what appears when, that neighbours and search agree with ``core.search.rank`` (the
-``piday search`` code path), that tiny maps are well-formed, that a restarted station shows the
+checked: what appears when, that neighbours and search find what a brute-force cosine search
+written here finds, that tiny maps are well-formed, that a restarted station shows the
 stored map at once, and that the live probe never queues frames and goes quiet when told.
 """
 
@@ -11,12 +11,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from piday_desktop.core.search import rank
 from piday_desktop.core.store import Consent, EventStore, Photo
 from piday_desktop.projection import LayoutConfig
 from piday_desktop.projection.live_map import Cluster, LiveMap, search_size
@@ -91,7 +90,15 @@ def test_points_appear_when_laid_out_move_and_go():
     assert "id00001" not in live and live.point("id00002").x == 0.0
 
 
-def test_neighbours_are_the_search_code_path_over_the_whole_event():
+def nearest(matrix: np.ndarray, query: np.ndarray, k: int, exclude: int | None = None) -> list[int]:
+    """The oracle: rows by cosine similarity to ``query``, brute force (unit vectors)."""
+    scores = matrix.astype(np.float64) @ query.astype(np.float64)
+    if exclude is not None:
+        scores[exclude] = -np.inf
+    return [int(r) for r in np.argsort(-scores, kind="stable")[:k]]
+
+
+def test_neighbours_are_the_nearest_photos_over_the_whole_event():
     live = LiveMap(MODEL)
     rng = np.random.default_rng(1)
     v = unit(rng, 40)
@@ -99,12 +106,9 @@ def test_neighbours_are_the_search_code_path_over_the_whole_event():
     live.reset(photos, v, np.zeros((40, 2)))
     target = photos[7].id
     nbs = live.neighbours(target, k=5)
-    expected = rank(v[7], photos, v, k=5, exclude_ids=[target])
-    assert [n.id for n in nbs] == [h.photo.id for h in expected]
+    assert [n.id for n in nbs] == [photos[r].id for r in nearest(v, v[7], 5, exclude=7)]
     assert target not in [n.id for n in nbs]
     assert [n.score for n in nbs] == sorted((n.score for n in nbs), reverse=True)
-    best = int(np.argmax(np.where(np.arange(40) == 7, -2, v @ v[7])))
-    assert nbs[0].id == photos[best].id
     sel = live.select(target)
     assert sel.participant_code == "P-002" and sel.neighbours == nbs
     assert live.select(None) is None and live.selection is None
@@ -119,6 +123,7 @@ def test_search_lights_up_the_best_matches_and_clearing_restores():
     query = v[123] + 0.05 * unit(rng, 1)[0]
     hl = live.highlight_vector("a red hat", query)
     assert hl.ranked[0][0] == "id00123" and len(hl.ids) == search_size(200) == 10
+    assert hl.ids == {f"id{r:05d}" for r in nearest(v, query, 10)}
     assert rec.highlights[-1] is hl
     live.clear_highlight()
     assert live.highlight is None and rec.highlights[-1] is None
@@ -304,13 +309,36 @@ def test_removed_photos_leave_the_map(store):
 # -- the live probe -----------------------------------------------------------------------------------
 
 
-class SlowEngine:
-    """Stands in for EmbeddingEngine's three members the probe uses, with a set latency."""
+class Clock:
+    """A clock the test moves by hand."""
 
-    def __init__(self, latency: float, busy: bool = False) -> None:
-        self.latency, self.busy, self.ready, self.submitted = latency, busy, True, 0
-        self.in_flight = 0
-        self.max_in_flight = 0
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class NoLoop(Executor):
+    """An executor that never runs the probe's loop: the test calls ``tick`` itself."""
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        fut: Future = Future()
+        fut.set_result(None)
+        return fut
+
+
+class FakeEngine:
+    """EmbeddingEngine's three members the probe uses; each frame takes ``latency`` on ``clock``.
+
+    With ``manual`` a frame stays in the "model" until the test calls :meth:`finish_one`.
+    """
+
+    def __init__(self, clock: Clock | None = None, latency: float = 0.01, busy: bool = False,
+                 manual: bool = False) -> None:
+        self.clock, self.latency, self.busy, self.ready, self.submitted = clock, latency, busy, True, 0
+        self.manual, self.in_model = manual, queue.Queue()
+        self.in_flight = self.max_in_flight = 0
 
     @property
     def queue_length(self) -> int:
@@ -322,13 +350,21 @@ class SlowEngine:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         fut: Future = Future()
-
-        def finish() -> None:
-            time.sleep(self.latency)
-            self.in_flight -= 1
-            fut.set_result(np.ones(DIM, np.float32) / np.sqrt(DIM))
-        threading.Thread(target=finish, daemon=True).start()
+        if self.manual:
+            self.in_model.put(fut)
+        else:
+            self._finish(fut)
         return fut
+
+    def finish_one(self) -> None:
+        """Wait for a frame to reach the model, then let it through."""
+        self._finish(self.in_model.get(timeout=20))
+
+    def _finish(self, fut: Future) -> None:
+        if self.clock is not None:
+            self.clock.now += self.latency
+        self.in_flight -= 1
+        fut.set_result(np.ones(DIM, np.float32) / np.sqrt(DIM))
 
 
 def frame() -> np.ndarray:
@@ -336,52 +372,68 @@ def frame() -> np.ndarray:
 
 
 def test_probe_reports_while_someone_is_there_and_goes_quiet_when_they_leave():
-    engine = SlowEngine(0.01)
+    clock = Clock()
+    engine = FakeEngine(clock)
     seen: list = []
     probe = LiveProbe(frame, lambda: engine, lambda v: (0.25, -0.5), lambda s, xy: seen.append((s, xy)),
-                      rate_hz=50)
-    time.sleep(0.2)
+                      rate_hz=50, clock=clock, executor=NoLoop())
+    assert probe.tick() is None
     assert seen == [] and engine.submitted == 0  # nobody there: no work at all
     probe.set_active(True)
-    deadline = time.monotonic() + 5
-    while len(seen) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert seen[0] == (1, (0.25, -0.5)) and engine.max_in_flight == 1  # one frame at a time
+    for _ in range(3):
+        assert probe.tick() is not None
+    assert seen == [(1, (0.25, -0.5))] * 3 and engine.max_in_flight == 1  # one frame at a time
     probe.set_active(False)
-    time.sleep(0.05)
-    count = engine.submitted
-    time.sleep(0.2)
-    assert engine.submitted == count  # stopped
+    assert probe.tick() is None and engine.submitted == 3  # stopped
+    probe.set_active(True)  # the next visitor: a new session
+    probe.tick()
+    assert seen[-1][0] == 2
     probe.close()
 
 
 def test_probe_slows_down_for_a_slow_model_and_steps_aside_for_shots():
-    slow = SlowEngine(0.15)
-    probe = LiveProbe(frame, lambda: slow, lambda v: (0, 0), lambda s, xy: None, rate_hz=20, max_duty=0.3)
+    clock = Clock()
+    slow = FakeEngine(clock, latency=0.15)
+    probe = LiveProbe(frame, lambda: slow, lambda v: (0, 0), lambda s, xy: None, rate_hz=20, max_duty=0.3,
+                      clock=clock, executor=NoLoop())
     probe.set_active(True)
-    deadline = time.monotonic() + 10
-    while probe.stats.embedded < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert probe.stats.interval_s >= 0.15 / 0.3 * 0.9  # the model is busy at most ~30 % of the time
-    probe.close()
+    delays = [probe.tick() for _ in range(3)]
+    # The model is busy at most 30 % of the time: 0.15 s per frame, a frame every 0.5 s.
+    assert probe.stats.interval_s == pytest.approx(0.15 / 0.3)
+    assert delays[-1] == pytest.approx(0.5 - 0.15)
+    fast = FakeEngine(clock, latency=0.01)
+    probe = LiveProbe(frame, lambda: fast, lambda v: (0, 0), lambda s, xy: None, rate_hz=20, max_duty=0.3,
+                      clock=clock, executor=NoLoop())
+    probe.set_active(True)
+    assert probe.tick() == pytest.approx(1 / 20 - 0.01)  # a fast model: rate_hz
 
-    busy = SlowEngine(0.01, busy=True)  # a shot is being embedded
-    probe = LiveProbe(frame, lambda: busy, lambda v: (0, 0), lambda s, xy: None, rate_hz=20)
+    busy = FakeEngine(clock, busy=True)  # a shot is being embedded
+    probe = LiveProbe(frame, lambda: busy, lambda v: (0, 0), lambda s, xy: None, rate_hz=20,
+                      clock=clock, executor=NoLoop())
     probe.set_active(True)
-    deadline = time.monotonic() + 5
-    while probe.stats.skipped_busy < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert busy.submitted == 0 and probe.stats.skipped_busy >= 3
+    for _ in range(3):
+        assert probe.tick() == pytest.approx(0.1)
+    assert busy.submitted == 0 and probe.stats.skipped_busy == 3
     busy.busy = False
     probe.hold(True)  # the shutter is about to fire
-    time.sleep(0.3)
-    assert busy.submitted == 0
+    assert probe.tick() is None and busy.submitted == 0
     probe.hold(False)
-    deadline = time.monotonic() + 5
-    while busy.submitted == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert busy.submitted > 0
+    probe.tick()
+    assert busy.submitted == 1
+
+
+def test_probe_thread_runs_until_closed_on_the_given_executor():
+    engine = FakeEngine()
+    marked = threading.Event()
+    pool = ThreadPoolExecutor(1)  # e.g. the station's own
+    probe = LiveProbe(frame, lambda: engine, lambda v: (0, 0), lambda s, xy: marked.set(), rate_hz=50,
+                      executor=pool)
+    probe.set_active(True)
+    assert marked.wait(20)
     probe.close()
+    done = engine.submitted
+    assert pool.submit(lambda: engine.submitted).result(20) == done  # the loop gave its thread back
+    pool.shutdown()
 
 
 def test_marker_follows_the_probe_and_disappears_when_the_visitor_leaves(store):
@@ -395,18 +447,21 @@ def test_marker_follows_the_probe_and_disappears_when_the_visitor_leaves(store):
     for i, p in enumerate(photos):
         ctl.add_vector(p.id, v[i])
     owner.run_until(lambda: ctl.map.shown_count() == 5)
-    ctl.engine = SlowEngine(0.01)
+    ctl.engine = engine = FakeEngine(manual=True)
     rec = Recorder(ctl.map)
     ctl.start_probe(frame, rate_hz=30)
     ctl.visitor_present(True)
+    engine.finish_one()
     owner.run_until(lambda: ctl.map.marker is not None)
     assert np.all(np.isfinite(ctl.map.marker))
-    ctl.visitor_present(False)
+    fut = engine.in_model.get(timeout=20)  # the next frame is in the model ...
+    ctl.visitor_present(False)  # ... when the visitor leaves
     assert ctl.map.marker is None
-    time.sleep(0.1)
+    engine.in_model.put(fut)
+    engine.finish_one()
+    ctl.close()  # waits for the probe's last frame
     owner.run_until(lambda: owner.q.empty())
-    assert ctl.map.marker is None and rec.markers[-1] is None  # late results were dropped
-    ctl.close()
+    assert ctl.map.marker is None and rec.markers[-1] is None  # the late result was dropped
 
 
 # -- drawing positions -----------------------------------------------------------------------------

@@ -15,7 +15,9 @@ It must never slow a shot. Three rules see to that:
   ``max_duty`` of the time: with ViT-B-32 on a 2-core CPU (~0.15 s a frame) that is about 2 Hz,
   with a GPU it runs at ``rate_hz``.
 
-Plain ``threading``; the caller marshals ``on_marker`` to its own thread.
+Plain ``threading``; the caller marshals ``on_marker`` to its own thread. The loop runs on an
+``executor`` (default: its own thread) and measures time with ``clock``; each look at a frame is
+one :meth:`LiveProbe.tick`, which tests drive directly with their own clock.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,11 +79,19 @@ class LiveProbe:
         rate_hz: float = 4.0,
         max_duty: float = 0.3,
         timeout_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        executor: Executor | None = None,
     ) -> None:
+        """
+        :param clock: what latency and the time between frames are measured with.
+        :param executor: where the loop runs (it holds one worker for the probe's life);
+            default a thread of its own, shut down by :meth:`close`.
+        """
         self._grab = grab
         self._engine = engine
         self._place = place
         self._on_marker = on_marker
+        self._clock = clock
         self.min_interval = 1.0 / rate_hz
         self.max_duty = max_duty
         self.timeout_s = timeout_s
@@ -90,8 +101,10 @@ class LiveProbe:
         self._held = False
         self._closed = False
         self._session = 0
-        self._thread = threading.Thread(target=self._loop, name="piday-live-probe", daemon=True)
-        self._thread.start()
+        self._own_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="piday-live-probe")
+        self._loop_thread: threading.Thread | None = None
+        self._running: Future = self._executor.submit(self._loop)
 
     # -- control (any thread) ----------------------------------------------------------------
 
@@ -120,40 +133,55 @@ class LiveProbe:
             self._cond.notify_all()
 
     def close(self) -> None:
+        """Stop; waits (up to 2 s) for a frame in flight unless called from the probe's loop."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(2.0)
+        if threading.current_thread() is not self._loop_thread:
+            try:
+                self._running.result(2.0)
+            except Exception:  # noqa: BLE001 - timed out or never ran: nothing more to stop
+                pass
+        if self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- probe thread ------------------------------------------------------------------------
 
-    def _wait(self, seconds: float) -> None:
+    def tick(self) -> float | None:
+        """One look at the newest frame if someone is there; seconds until the next look.
+
+        None when there is nothing to do (nobody there, held, closed). After a frame the wait
+        keeps the model busy at most ``max_duty`` of the time (latency * (1 - d) / d); after
+        a skipped look (engine busy or loading, no frame, a failure) it is 0.1 s.
+        """
         with self._cond:
-            self._cond.wait_for(lambda: self._closed, timeout=seconds)
+            if self._closed or not self._active or self._held:
+                return None
+            session = self._session
+        started = self._clock()
+        try:
+            done = self._probe_once(session)
+        except Exception:  # noqa: BLE001 - a probe failure must never reach the station
+            log.exception("live probe failed")
+            self.stats.failed += 1
+            done = False
+        if not done:
+            return 0.1
+        interval = max(self.min_interval, self.stats.latency_s / self.max_duty)
+        self.stats.interval_s = interval
+        return max(0.0, started + interval - self._clock())
 
     def _loop(self) -> None:
+        self._loop_thread = threading.current_thread()
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._closed or (self._active and not self._held))
                 if self._closed:
                     return
-                session = self._session
-            started = time.monotonic()
-            try:
-                done = self._probe_once(session)
-            except Exception:  # noqa: BLE001 - a probe failure must never reach the station
-                log.exception("live probe failed")
-                self.stats.failed += 1
-                done = False
-            if not done:
-                self._wait(0.1)
-                continue
-            # Keep the model busy at most max_duty of the time: wait latency * (1 - d) / d.
-            lat = self.stats.latency_s
-            interval = max(self.min_interval, lat / self.max_duty)
-            self.stats.interval_s = interval
-            self._wait(max(0.0, started + interval - time.monotonic()))
+            delay = self.tick()
+            if delay:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._closed, timeout=delay)
 
     def _probe_once(self, session: int) -> bool:
         engine = self._engine()
@@ -165,7 +193,7 @@ class LiveProbe:
         frame = self._grab()
         if frame is None:
             return False
-        t0 = time.monotonic()
+        t0 = self._clock()
         try:
             future = engine.submit(encode_frame(frame))
         except RuntimeError:  # the engine is closing (the station is shutting down)
@@ -176,7 +204,7 @@ class LiveProbe:
             future.cancel()
             self.stats.failed += 1
             return False
-        latency = time.monotonic() - t0
+        latency = self._clock() - t0
         s = self.stats
         s.latency_s = latency if s.embedded == 0 else 0.7 * s.latency_s + 0.3 * latency
         s.embedded += 1

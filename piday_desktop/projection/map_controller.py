@@ -1,8 +1,12 @@
-"""Keeps the live map fed: store -> layout worker -> map, and back to the store; clusters; search.
+"""Keeps the live map fed: store -> layout worker -> map, and the races of (re)loading it.
 
 Plain Python with a handful of background threads, like ``StationController``: results come back
 through ``post`` (the Qt layer passes "run this on the UI thread"; tests may pass a direct call
 or a queue). The :class:`LiveMap` is only ever touched on that owner thread.
+
+This module holds the loading and the feed; the controller's other jobs each have their own:
+``map_positions`` (saving moved positions), ``map_clusters`` (when and how groups are named),
+``map_search`` (the search box), ``map_probe`` (the live "you are here" marker).
 
 Threads, and why each exists:
 
@@ -19,12 +23,9 @@ Threads, and why each exists:
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,14 @@ from piday_desktop.core.events import Signal
 from piday_desktop.core.store import EventStore, Photo
 from piday_desktop.projection import clusters as clustering
 from piday_desktop.projection.config import LayoutConfig
+from piday_desktop.projection.latest import Latest
 from piday_desktop.projection.layout import LayoutModel
 from piday_desktop.projection.live_map import LiveMap
 from piday_desktop.projection.live_probe import LiveProbe
+from piday_desktop.projection.map_clusters import ClusterNamer
+from piday_desktop.projection.map_positions import PositionSaver, scale_key
+from piday_desktop.projection.map_probe import MapProbe
+from piday_desktop.projection.map_search import MapSearch
 from piday_desktop.projection.warmup import WarmUp
 from piday_desktop.projection.worker import LayoutResult, LayoutWorker
 
@@ -43,44 +49,7 @@ log = logging.getLogger(__name__)
 
 Post = Callable[[Callable[[], None]], None]
 
-
-def scale_key(model_id: str) -> str:
-    """The ``meta`` key under which a model's layout scale (``Layout.umap_scale``) is stored."""
-    return f"map.umap_scale:{model_id}"
-
-
-class _Latest:
-    """Run ``fn(item)`` on an executor for the newest item only; older waiting items are dropped."""
-
-    def __init__(self, executor: ThreadPoolExecutor, fn: Callable[[object], None]) -> None:
-        self._executor, self._fn = executor, fn
-        self._lock = threading.Lock()
-        self._item: object = None
-        self._has = False
-        self._scheduled = False
-
-    def put(self, item: object) -> None:
-        with self._lock:
-            self._item, self._has = item, True
-            if self._scheduled:
-                return
-            self._scheduled = True
-        try:
-            self._executor.submit(self._run)
-        except RuntimeError:  # executor shut down: closing
-            pass
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                if not self._has:
-                    self._scheduled = False
-                    return
-                item, self._item, self._has = self._item, None, False
-            try:
-                self._fn(item)
-            except Exception:  # noqa: BLE001
-                log.exception("map background job failed")
+__all__ = ["MapController", "scale_key"]
 
 
 class MapController:
@@ -103,33 +72,25 @@ class MapController:
         self._post = post
         self._refit = refit
         self._warm = warm
-        self._vocabulary_path = vocabulary
-        self._labels: list[clustering.Label] | None = None
-        self._text_vectors: dict[str, np.ndarray] = {}
         self._worker: LayoutWorker | None = None
         self._generation = 0
         self._photos: dict[str, Photo] = {}  # from photo_saved: no store read when the vector comes
         self._since_open: dict[str, tuple[Photo, np.ndarray]] = {}  # arrived while a store read ran
         self._opening = False
         self._removed_since_open: set[str] = set()
-        self._saves: dict[str, tuple[float, float]] = {}
-        self._save_scale: float | None = None
-        self._save_lock = threading.Lock()
-        self._save_scheduled = False
-        self._clustered_at = 0
-        self._search_seq = 0
         self._closed = False
-        self.probe: LiveProbe | None = None
         self._io = ThreadPoolExecutor(1, thread_name_prefix="piday-map-io")
-        self._feed = _Latest(ThreadPoolExecutor(1, thread_name_prefix="piday-map-feed"), self._feed_one)
-        self._clusters = _Latest(ThreadPoolExecutor(1, thread_name_prefix="piday-map-work"), self._cluster_one)
-        self._search = _Latest(ThreadPoolExecutor(1, thread_name_prefix="piday-map-search"), self._encode_one)
+        self._feed = Latest("piday-map-feed", self._feed_one)
+        self._positions = PositionSaver(store, self._io)
+        self._clusters = ClusterNamer(self.map, post, lambda: self.engine, vocabulary)
+        self._search = MapSearch(self.map, post, lambda: self.engine)
+        self._probe = MapProbe(self.map, post, lambda: self.engine)
         #: (result, change, received_at) after each layout is applied, on the owner thread.
         self.layout_applied = Signal("layout_applied")
         #: (model_id or None) once a map was loaded from the store, on the owner thread.
         self.opened = Signal("opened")
         #: (text, state): "searching", "done", "no model" — for the search box's hint line.
-        self.search_state = Signal("search_state")
+        self.search_state = self._search.state
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -139,6 +100,8 @@ class MapController:
         the model has even loaded."""
         self._generation += 1
         gen = self._generation
+        self._clusters.reset()
+        self._search.reset()
         self._since_open = {}
         self._removed_since_open: set[str] = set()
         self._opening = True
@@ -175,7 +138,7 @@ class MapController:
             self._worker.close(timeout=0)
             self._worker = None
         self.map.reset(photos, matrix, xy, paths, model_id=model_id)
-        self._clustered_at = 0
+        self._clusters.loaded()
         model = None
         if photos and xy is not None:
             ok = np.isfinite(xy).all(axis=1)
@@ -195,7 +158,7 @@ class MapController:
                 stale = True
         if len(self.map) and (stale or model is None or len(model) != len(self.map)):
             self._request_layout()
-        self._maybe_cluster(force=True)
+        self._clusters.maybe(force=True)
         self.opened.emit(model_id)
 
     @property
@@ -209,7 +172,7 @@ class MapController:
         if model_id != self.map.model_id:
             self.open(model_id)
         else:
-            self._maybe_cluster(force=True)
+            self._clusters.maybe(force=True)
 
     # -- photos (owner thread) --------------------------------------------------------------------
 
@@ -279,149 +242,38 @@ class MapController:
         received = time.perf_counter()
         layout = result.layout
         change = self.map.apply_layout(layout.ids, layout.positions, layout.method)
-        self._save(change, layout.umap_scale if layout.method != "pca" else None)
-        self._maybe_cluster(force=layout.method == "umap")
+        self._positions.save(self.map.model_id, change, layout.umap_scale if layout.method != "pca" else None)
+        self._clusters.maybe(force=layout.method == "umap")
         self.layout_applied.emit(result, change, received)
 
-    # -- persistence ------------------------------------------------------------------------------
-
-    def _save(self, change, scale: float | None) -> None:
-        if not change.added and not change.moved and scale is None:
-            return
-        with self._save_lock:
-            for p in change.added:
-                self._saves[p.id] = (p.x, p.y)
-            for i, x, y in change.moved:
-                self._saves[i] = (x, y)
-            if scale is not None:
-                self._save_scale = scale
-            if self._save_scheduled:
-                return
-            self._save_scheduled = True
-        model_id = self.map.model_id
-        self._io.submit(self._flush, model_id)
-
-    def _flush(self, model_id: str | None) -> None:
-        with self._save_lock:
-            rows, self._saves = self._saves, {}
-            scale, self._save_scale = self._save_scale, None
-            self._save_scheduled = False
-        if model_id is None:
-            return
-        try:
-            if rows:
-                self.store.set_layout(model_id, [(i, x, y) for i, (x, y) in rows.items()])
-            if scale is not None and math.isfinite(scale):
-                self.store.set_meta(scale_key(model_id), repr(float(scale)))
-        except Exception:  # noqa: BLE001 - a map position is never worth a failsafe
-            log.exception("saving map positions failed")
+    # -- the other jobs, by delegation --------------------------------------------------------
 
     def flush(self, timeout: float | None = 10.0) -> None:
         """Write pending positions now and wait (shutdown, tests)."""
-        self._io.submit(self._flush, self.map.model_id).result(timeout)
-
-    # -- clusters ---------------------------------------------------------------------------------
+        self._io.submit(self._positions.write, self.map.model_id).result(timeout)
 
     def labels(self) -> list[clustering.Label]:
-        if self._labels is None:
-            self._labels = clustering.load_vocabulary(self._vocabulary_path)
-        return self._labels
-
-    def _maybe_cluster(self, force: bool = False) -> None:
-        """Rename the groups after a UMAP refit, or once the map grew by 5 % (at least 3 photos)."""
-        n = self.map.shown_count()
-        if n < clustering.MIN_POINTS or self.engine is None or self.map.model_id is None:
-            if n < clustering.MIN_POINTS:
-                self.map.set_clusters(())
-            return
-        if not force and n - self._clustered_at < max(3, math.ceil(0.05 * self._clustered_at)):
-            return
-        self._clustered_at = n
-        pos = self.map.positions
-        shown = np.isfinite(pos[:, 0])
-        ids = [i for i, s in zip(self.map.ids, shown) if s]
-        vectors = self.map.matrix[shown] if not shown.all() else self.map.matrix
-        self._clusters.put((self._generation, self.map.model_id, ids, pos[shown], vectors))
-
-    def _cluster_one(self, item) -> None:
-        gen, model_id, ids, positions, vectors = item
-        engine, labels = self.engine, self.labels()
-        if engine is None or not labels or gen != self._generation:
-            return
-        text = self._text_vectors.get(model_id)
-        if text is None:
-            # The engine's low-priority lane: the vocabulary is encoded right after start-up, prompt
-            # by prompt, and no visitor's shot may wait behind it (measured before the lane:
-            # 0.9 s instead of 0.08 s for the first shot on 2 cores with ViT-B-32).
-            text = clustering.encode_labels(partial(engine.encode_text, background=True), labels)
-            self._text_vectors[model_id] = text
-        found = clustering.cluster_map(ids, positions, vectors, labels, text)
-        self._post(lambda: self._set_clusters(gen, found))
-
-    def _set_clusters(self, gen: int, found) -> None:
-        if gen == self._generation and not self._closed:
-            present = set(self.map.ids)
-            self.map.set_clusters([c for c in found if all(i in present for i in c.ids[:1])])
-
-    # -- search -----------------------------------------------------------------------------------
+        """The cluster vocabulary."""
+        return self._clusters.labels()
 
     def search(self, text: str) -> None:
         """The search box: a participant code or cluster name at once, else a CLIP text search."""
-        self._search_seq += 1
-        text = text.strip()
-        if not text:
-            self.map.clear_highlight()
-            self.search_state.emit("", "done")
-            return
-        if self.map.search_text(text) is not None:
-            self.search_state.emit(text, "done")
-            return
-        if self.engine is None:
-            self.search_state.emit(text, "no model")
-            return
-        self.search_state.emit(text, "searching")
-        self._search.put((self._search_seq, self._generation, text, self.engine))
+        self._search.search(text)
 
-    def _encode_one(self, item) -> None:
-        seq, gen, text, engine = item
-        if seq != self._search_seq:
-            return
-        vec = engine.encode_text([text])[0]
-        self._post(lambda: self._searched(seq, gen, text, vec))
-
-    def _searched(self, seq: int, gen: int, text: str, vec: np.ndarray) -> None:
-        if seq != self._search_seq or gen != self._generation or self._closed:
-            return  # a newer query (or a cleared box) won
-        if self.map.matrix.shape[1:] != vec.shape:
-            return
-        self.map.highlight_vector(text, vec)
-        self.search_state.emit(text, "done")
-
-    # -- live "you are here" ------------------------------------------------------------------------
+    @property
+    def probe(self) -> LiveProbe | None:
+        return self._probe.probe
 
     def start_probe(self, grab: Callable[[], np.ndarray | None], **options) -> LiveProbe:
         """Create the live probe (idle until ``visitor_present(True)``)."""
-        if self.probe is None:
-            self.probe = LiveProbe(grab, lambda: self.engine, self.map.place,
-                                   lambda session, xy: self._post(lambda: self._probe_marker(session, xy)),
-                                   **options)
-        return self.probe
+        return self._probe.start(grab, **options)
 
     def visitor_present(self, present: bool) -> None:
         """Someone is in front of the camera (a visit's preview/countdown/review) or not."""
-        if self.probe is not None:
-            self.probe.set_active(present)
-        if not present:
-            self.map.set_marker(None)
+        self._probe.visitor_present(present)
 
     def hold_probe(self, held: bool) -> None:
-        if self.probe is not None:
-            self.probe.hold(held)
-
-    def _probe_marker(self, session: int, xy) -> None:
-        probe = self.probe
-        if probe is not None and probe.active and probe.session == session and not self._closed:
-            self.map.set_marker(xy)
+        self._probe.hold(held)
 
     # -- shutting down ------------------------------------------------------------------------------
 
@@ -443,14 +295,13 @@ class MapController:
         if self._closed:
             return
         self._closed = True
-        if self.probe is not None:
-            self.probe.close()
+        self._probe.close()
         if self._worker is not None:
             self._worker.close(timeout=1.0)
         try:
-            self._io.submit(self._flush, self.map.model_id).result(10)
+            self.flush(10)
         except Exception:  # noqa: BLE001
             log.exception("final save of map positions failed")
         self._io.shutdown(wait=True)
-        for latest in (self._feed, self._clusters, self._search):
-            latest._executor.shutdown(wait=False, cancel_futures=True)
+        for part in (self._feed, self._clusters, self._search):
+            part.close()
