@@ -1,4 +1,4 @@
-"""The map view's camera: eased zoom and pan to a target, wheel zoom about the cursor.
+"""The map view's camera: eased zoom and pan to a target (Qt's InOutCubic), wheel zoom about the cursor.
 
 A kiosk camera: it frames the whole map (or the clicked photo and its look-alikes) and glides
 there whenever that changes; once a visitor pans or zooms it stays put, and ``IDLE_S`` seconds
@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPointF, QRectF
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractAnimation, QPointF, QRectF, QVariantAnimation
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsView
 
 from .map_items import THUMB
+from .map_motion import GLIDE, animation
 
-DURATION_S = 0.7
+DURATION_MS = 700
 IDLE_S = 40.0
 
 
-def ease_in_out(t: float) -> float:
-    return 4 * t * t * t if t < 0.5 else 1 - (-2 * t + 2) ** 3 / 2
-
-
 class Camera:
-    def __init__(self, view: QGraphicsView) -> None:
+    """``on_arrived`` is called when an eased move ends (the view re-checks its labels then)."""
+
+    def __init__(self, view: QGraphicsView, on_arrived: Callable[[], None] | None = None) -> None:
         self.view = view
         self.following = True
         self.last_touch = 0.0
-        self._move: tuple[float, QPointF, float, QPointF, float] | None = None
+        self._on_arrived = on_arrived
+        self._anim: QVariantAnimation | None = None
+        self._move: tuple[QPointF, float, QPointF, float] | None = None  # from, to
 
     @property
     def moving(self) -> bool:
@@ -51,37 +54,45 @@ class Camera:
         scale = min(vw / max(rect.width(), 1e-6), vh / max(rect.height(), 1e-6))
         scale = min(scale, min(vw, vh) * max_thumb_share / THUMB)
         centre = rect.center() + QPointF(right_margin / 2 / scale, 0)
-        target = self._move[3:] if self._move is not None else (self.centre(), self.scale)
+        target = self._move[2:] if self._move is not None else (self.centre(), self.scale)
         if abs(scale / target[1] - 1) < 0.02 and (centre - target[0]).manhattanLength() * scale < 4:
             return  # already there (or on the way): a repaint of a big map is not free
+        self.stop()
         if not animate or not self.view.isVisible():
-            self._move = None
             self.apply(scale, centre)
             return
-        self._move = (time.perf_counter(), self.centre(), self.scale, centre, scale)
+        self._move = (self.centre(), self.scale, centre, scale)
+        self._anim = anim = animation(self.view, 0.0, 1.0, DURATION_MS, GLIDE, self._step)
+        anim.finished.connect(lambda: self._arrived(anim))
+
+    def stop(self) -> None:
+        """Stop an eased move where it is."""
+        anim, self._anim, self._move = self._anim, None, None
+        if anim is not None and anim.state() != QAbstractAnimation.State.Stopped:
+            anim.stop()
 
     def apply(self, scale: float, centre: QPointF) -> None:
         self.view.setTransform(QTransform.fromScale(scale, scale))
         self.view.centerOn(centre)
 
-    def step(self, now: float) -> bool:
-        """Advance an eased move; False once there is none."""
+    def _step(self, e: float) -> None:
         if self._move is None:
-            return False
-        t0, c0, s0, c1, s1 = self._move
-        t = min(1.0, (now - t0) / DURATION_S)
-        e = ease_in_out(t)
+            return
+        c0, s0, c1, s1 = self._move
         # Zoom geometrically: equal time, equal zoom factor, which reads as steady motion.
         scale = s0 * (s1 / s0) ** e if s0 > 0 and s1 > 0 else s1
         self.apply(scale, c0 + (c1 - c0) * e)
-        if t >= 1.0:
-            self._move = None
-        return True
+
+    def _arrived(self, anim: QVariantAnimation) -> None:
+        if anim is self._anim:
+            self._anim = self._move = None
+            if self._on_arrived is not None:
+                self._on_arrived()
 
     def touched(self) -> None:
         """The visitor panned or zoomed: stop following for now."""
         self.following = False
-        self._move = None
+        self.stop()
         self.last_touch = time.monotonic()
 
     def idle(self) -> bool:

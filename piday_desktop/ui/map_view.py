@@ -8,33 +8,37 @@ It never calls the CLIP model, UMAP or a decoder: thumbnails come from :class:`T
 
 Where a thumbnail is drawn is the layout nudged apart (``projection.declutter.DisplayMap``), so
 a tight group of look-alikes is a tidy cluster of faces, not one stack; a new photo takes the
-nearest free spot and nobody else moves. A big map is decluttered on a background thread. The
-map turns a quarter turn when that lets a tall map fill a wide screen (and back).
+nearest free spot and nobody else moves. A big map is decluttered on a background thread (the
+newest request wins; an older one is cancelled or its result dropped). The map turns a quarter
+turn when that lets a tall map fill a wide screen (and back).
+
+Its parts live beside it: ``map_items`` (what a photo, the marker, a name look like),
+``map_motion`` (Qt animations with Qt's easing curves), ``map_labels`` (group names and their
+collisions), ``map_camera`` (framing, following, the kiosk's idle return). This module holds the
+model subscription, the items' state and the pointer.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractAnimation, QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QRadialGradient
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
 from ..projection.declutter import DisplayMap, display_positions
 from ..projection.live_map import Cluster, Highlight, LiveMap, MapPoint, Selection
-from .map_camera import Camera, ease_in_out
-from .map_items import THUMB, ClusterLabelItem, LinksItem, MarkerItem, PhotoItem
+from .map_camera import Camera
+from .map_items import THUMB, LinksItem, MarkerItem, PhotoItem
+from .map_labels import ClusterLabels
+from .map_motion import GLIDE, Motion, animation
 from .map_thumbs import Post, ThumbnailCache, thumbnail_side
 
 #: Up to this many photos the whole map is decluttered on the UI thread (about 15 ms).
 SYNC_DECLUTTER = 400
-APPEAR_S = 0.45
-MOVE_S = 0.8
-HOVER_S = 0.14
-MARKER_S = 0.35
+MARKER_MS = 350
 HOVER_SCALE = 2.6
 SELECT_SCALE = 2.0
 DIM = 0.16
@@ -45,22 +49,6 @@ MAX_ANIMATED = 4000
 #: Above this many photos the live marker neither pulses nor glides: each repaint under it
 #: redraws thousands of tiny photos (the event loop lagged ~60 ms a frame at 20,000).
 CALM_MARKER = 5000
-
-
-def ease_out_back(t: float) -> float:
-    c1 = 1.70158
-    return 1 + (c1 + 1) * (t - 1) ** 3 + c1 * (t - 1) ** 2
-
-
-@dataclass
-class _Tween:
-    t0: float
-    duration: float
-    p0: QPointF | None = None
-    p1: QPointF | None = None
-    s0: float | None = None
-    s1: float | None = None
-    appear: bool = False
 
 
 def _q(p) -> QPointF:
@@ -89,25 +77,26 @@ class MapView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space / Enter stay with the station window
         self.setMouseTracking(True)
         self.setMinimumSize(240, 200)
-        self.camera = Camera(self)
         self.display = DisplayMap()
         self.items_: dict[str, PhotoItem] = {}
         self.reserved_right = 0  # pixels on the right covered by the pane's card
-        self._declutter_gen = 0
-        self._tweens: dict[object, _Tween] = {}
+        self.motion = Motion(self)
+        self._labels = ClusterLabels(self.scene_, self, self._shown_at)
+        self.camera = Camera(self, on_arrived=self._labels.declutter)
+        self._declutter_pool = ThreadPoolExecutor(1, thread_name_prefix="piday-map-declutter")
+        self._declutter_job: object = None  # the newest request; older results are dropped
         self._hover: PhotoItem | None = None
         self._press: QPointF | None = None
         self._marker = MarkerItem()
         self._marker.hide()
         self._pulsed = 0.0
         self.scene_.addItem(self._marker)
-        self._marker_tween: tuple[float, QPointF, QPointF] | None = None
+        self._marker_anim: QVariantAnimation | None = None
         self._links = LinksItem()
         self.scene_.addItem(self._links)
-        self._labels: list[ClusterLabelItem] = []
-        self._timer = QTimer(self)
-        self._timer.setInterval(16)
-        self._timer.timeout.connect(self._tick)
+        self._pulse = QTimer(self)  # the marker's pulse, while it is shown on a map that is not huge
+        self._pulse.setInterval(33)
+        self._pulse.timeout.connect(self._pulse_marker)
         self._idle = QTimer(self)
         self._idle.setInterval(2000)
         self._idle.timeout.connect(self._check_idle)
@@ -132,9 +121,10 @@ class MapView(QGraphicsView):
         for signal, slot in self._connections:
             signal.disconnect(slot)
         self.thumbs.unlisten(self._thumbnail)
-        self._timer.stop()
+        self._pulse.stop()
         self._idle.stop()
-        self._declutter_gen += 1
+        self._declutter_job = None
+        self._declutter_pool.shutdown(wait=False, cancel_futures=True)
 
     # -- photos arriving, moving, leaving -----------------------------------------------------------
 
@@ -142,7 +132,6 @@ class MapView(QGraphicsView):
         new = [p for p in points if p.id not in self.items_]
         if not new:
             return
-        now = time.perf_counter()
         newest = self.live.newest_participant
         spread = self.display.spread
         for p in new:
@@ -168,8 +157,7 @@ class MapView(QGraphicsView):
             item.setPos(_q(spot))
             self._style(item)
             if len(new) <= 50:  # new shots grow into place; a restored map is simply there
-                item.setScale(0.25)
-                self._tweens[item] = _Tween(now, APPEAR_S, s0=0.25, s1=1.0, appear=True)
+                self.motion.appear(item)
             self.scene_.addItem(item)
         self.thumbs.side = thumbnail_side(len(self.items_))
         if incremental:
@@ -191,7 +179,7 @@ class MapView(QGraphicsView):
             self.display.remove(pid)
             if item is None:
                 continue
-            self._tweens.pop(item, None)
+            self.motion.stop(item)
             if item is self._hover:
                 self._hover = None
             self.scene_.removeItem(item)
@@ -204,50 +192,57 @@ class MapView(QGraphicsView):
         self.viewport().update()
 
     def _declutter(self) -> None:
-        """Recompute every drawing position from the layout; glide there when known."""
-        self._declutter_gen += 1
-        gen = self._declutter_gen
+        """Recompute every drawing position from the layout; glide there when known.
+
+        Up to ``SYNC_DECLUTTER`` photos on the UI thread (about 15 ms); a bigger map on the
+        declutter thread, where a newer request cancels one still waiting and drops the result
+        of one already running.
+        """
         vp = self.viewport()
         self.display.choose_rotation(vp.width() / max(1, vp.height()))
         ids, layout, rotated = self.display.snapshot()
+        previous = self._declutter_job
+        if isinstance(previous, Future):
+            previous.cancel()
+        job = self._declutter_job = object()
         if not ids:
             self._after_layout()
             return
         if len(ids) <= SYNC_DECLUTTER:
-            self._glide_to(gen, ids, display_positions(layout, rotate=rotated))
+            self._glide_to(job, ids, display_positions(layout, rotate=rotated))
             return
 
         def work() -> None:
             out = display_positions(layout, rotate=rotated)
-            self._post(lambda: self._glide_to(gen, ids, out))
-        threading.Thread(target=work, name="piday-map-declutter", daemon=True).start()
+            # Runs on the UI thread, after ``future`` below was assigned there.
+            self._post(lambda: self._glide_to(future, ids, out))
+        try:
+            future = self._declutter_job = self._declutter_pool.submit(work)
+        except RuntimeError:  # detached: the view is going away
+            pass
 
-    def _glide_to(self, gen: int, ids: list[str], shown: np.ndarray) -> None:
-        if gen != self._declutter_gen:
+    def _glide_to(self, job: object, ids: list[str], shown: np.ndarray) -> None:
+        if job is not self._declutter_job:
             return  # a newer layout is on its way
         self.display.apply(ids, shown)
-        now = time.perf_counter()
         animate = len(ids) <= MAX_ANIMATED
         for pid in ids:
             item = self.items_.get(pid)
             if item is None or pid not in self.display.shown:
                 continue
             target = _q(self.display.shown[pid])
-            tw = self._tweens.get(item)
-            if not animate or item.shown_at is None or (tw is not None and tw.appear):
+            if not animate or item.shown_at is None or self.motion.appearing(item):
+                self.motion.stop_move(item)
                 item.setPos(target)  # not on screen yet, still growing in, or too many to animate
             elif (item.pos() - target).manhattanLength() > 0.5:
-                self._tweens[item] = _Tween(now, MOVE_S, p0=item.pos(), p1=target,
-                                            s0=tw.s0 if tw else None, s1=tw.s1 if tw else None)
+                self.motion.move(item, target)
         if self.live.marker is not None:
             self._marker_moved(self.live.marker)
         self._after_layout()
 
     def _after_layout(self) -> None:
-        self._place_labels()
+        self._labels.place()
         self._refresh_links()
-        if self._tweens:
-            self._timer.start()
         if self.camera.following:
             self.fit()
 
@@ -293,14 +288,10 @@ class MapView(QGraphicsView):
 
     def _selected(self, sel: Selection | None) -> None:
         self._restyle_all()
-        now = time.perf_counter()
         for item in self.items_.values():
             want = SELECT_SCALE if item.selected_ else (HOVER_SCALE if item is self._hover else 1.0)
             if abs(item.scale() - want) > 1e-3:
-                tw = self._tweens.get(item)
-                self._tweens[item] = _Tween(now, HOVER_S, p0=tw.p0 if tw else None, p1=tw.p1 if tw else None,
-                                            s0=item.scale(), s1=want)
-        self._timer.start()
+                self.motion.resize(item, want)
         self._refresh_links()
         if self.camera.following or sel is not None:
             self.camera.following = True
@@ -320,20 +311,39 @@ class MapView(QGraphicsView):
     def _marker_moved(self, xy: tuple[float, float] | None) -> None:
         if xy is None:
             self._marker.hide()
-            self._marker_tween = None
+            self._stop_marker()
+            self._pulse.stop()
             return
         target = _q(self.display.to_display(xy))
         if not self._marker.isVisible():
+            self._stop_marker()
             self._marker.setPos(target)
             self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
             self._marker.show()
-            self._marker_tween = None
         elif len(self.items_) > CALM_MARKER:
             self._marker.setPos(target)  # a huge map: every repaint under the marker costs, so jump
             return
         elif (self._marker.pos() - target).manhattanLength() > 0.5:
-            self._marker_tween = (time.perf_counter(), self._marker.pos(), target)
-        self._timer.start()
+            self._stop_marker()
+            self._marker_anim = animation(self, self._marker.pos(), target, MARKER_MS, GLIDE, self._marker.setPos)
+        if len(self.items_) <= CALM_MARKER:
+            self._pulse.start()
+
+    def _stop_marker(self) -> None:
+        anim, self._marker_anim = self._marker_anim, None
+        try:
+            if anim is not None and anim.state() != QAbstractAnimation.State.Stopped:
+                anim.stop()
+        except RuntimeError:  # already finished and deleted by Qt
+            pass
+
+    def _pulse_marker(self) -> None:
+        if not self._marker.isVisible() or len(self.items_) > CALM_MARKER:
+            self._pulse.stop()
+            return
+        self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
+        self._marker.phase = (time.perf_counter() * 4.0) % 6.283185307
+        self._marker.update()
 
     @property
     def marker_visible(self) -> bool:
@@ -343,80 +353,20 @@ class MapView(QGraphicsView):
         return self._marker.pos()
 
     def _clusters(self, clusters: tuple[Cluster, ...]) -> None:
-        for label in self._labels:
-            self.scene_.removeItem(label)
-        self._labels = []
-        for c in clusters:
-            label = ClusterLabelItem(c.name)
-            label.cluster = c
-            self.scene_.addItem(label)
-            self._labels.append(label)
-        self._place_labels()
-
-    def _place_labels(self) -> None:
-        """Each group's name just above its top row of photos (not on faces)."""
-        for label in self._labels:
-            pts = [p for p in (self._shown_at(i) for i in label.cluster.ids) if p is not None]
-            if not pts:
-                label.setVisible(False)
-                continue
-            xs = sorted(p.x() for p in pts)
-            label.setPos(QPointF(xs[len(xs) // 2], min(p.y() for p in pts) - THUMB * 0.95))
-        self._hide_colliding_labels()
+        self._labels.set(clusters)
 
     def _hide_colliding_labels(self) -> None:
-        """Where names would overlap at this zoom, the bigger group keeps its name (zoom in for the rest)."""
-        taken: list[QRectF] = []
-        for label in sorted(self._labels, key=lambda lb: -len(lb.cluster.ids)):
-            if not any(i in self.display.shown for i in label.cluster.ids):
-                continue
-            box = label.boundingRect().translated(self.mapFromScene(label.pos()).toPointF())
-            free = not any(box.intersects(t) for t in taken)
-            label.setVisible(free)
-            if free:
-                taken.append(box)
+        self._labels.declutter()
 
     @property
     def cluster_names(self) -> list[str]:
-        return [label.name for label in self._labels if label.isVisible()]
+        return self._labels.visible_names
 
     # -- animation ----------------------------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        done = []
-        for item, tw in self._tweens.items():
-            t = min(1.0, (now - tw.t0) / tw.duration)
-            if tw.p1 is not None:
-                item.setPos(tw.p0 + (tw.p1 - tw.p0) * ease_in_out(t))
-            if tw.s1 is not None:
-                e = ease_out_back(t) if tw.appear else ease_in_out(t)
-                item.setScale(tw.s0 + (tw.s1 - tw.s0) * e)
-            if t >= 1.0:
-                done.append(item)
-        for item in done:
-            del self._tweens[item]
-        if self.camera.step(now) and not self.camera.moving:
-            self._hide_colliding_labels()
-        if self._marker.isVisible():
-            if self._marker_tween is not None:
-                t0, a, b = self._marker_tween
-                t = min(1.0, (now - t0) / MARKER_S)
-                self._marker.setPos(a + (b - a) * ease_in_out(t))
-                if t >= 1.0:
-                    self._marker_tween = None
-            if now - self._pulsed > 1 / 30 and len(self.items_) <= CALM_MARKER:
-                self._pulsed = now
-                self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
-                self._marker.phase = (now * 4.0) % 6.283185307
-                self._marker.update()
-        pulsing = self._marker.isVisible() and len(self.items_) <= CALM_MARKER
-        if not self._tweens and not self.camera.moving and not pulsing and self._marker_tween is None:
-            self._timer.stop()
-
     @property
     def animating(self) -> bool:
-        return bool(self._tweens) or self.camera.moving
+        return self.motion.active or self.camera.moving
 
     # -- camera -----------------------------------------------------------------------------------------------
 
@@ -454,7 +404,6 @@ class MapView(QGraphicsView):
             self.camera.frame(focus, animate=animate, right_margin=self.reserved_right, max_thumb_share=0.1)
         else:
             self.camera.frame(self.map_rect(), animate=animate)
-        self._timer.start()
 
     def follow(self) -> None:
         """Go back to the whole map and keep following it."""
@@ -524,19 +473,14 @@ class MapView(QGraphicsView):
     def _set_hover(self, item: PhotoItem | None) -> None:
         if item is self._hover:
             return
-        now = time.perf_counter()
         for it, hovered in ((self._hover, False), (item, True)):
             if it is None:
                 continue
             it.prepareGeometryChange()
             it.hovered = hovered
             it.restyle()
-            want = HOVER_SCALE if hovered else (SELECT_SCALE if it.selected_ else 1.0)
-            tw = self._tweens.get(it)
-            self._tweens[it] = _Tween(now, HOVER_S, p0=tw.p0 if tw else None, p1=tw.p1 if tw else None,
-                                      s0=it.scale(), s1=want)
+            self.motion.resize(it, HOVER_SCALE if hovered else (SELECT_SCALE if it.selected_ else 1.0))
         self._hover = item
-        self._timer.start()
 
     def _first_paint(self, item: PhotoItem) -> None:
         item.shown_at = time.perf_counter()
