@@ -129,6 +129,25 @@ def test_search_lights_up_the_best_matches_and_clearing_restores():
     assert live.highlight is None and rec.highlights[-1] is None
 
 
+def test_view_state_emits_once_per_change_and_a_broken_view_does_not_stop_the_others():
+    live = LiveMap(MODEL)
+    rec = Recorder(live)
+
+    def broken(_xy) -> None:
+        raise RuntimeError("a view with a bug")
+
+    live.marker_changed.connect(broken)
+    live.marker_changed.connect(rec.markers.append)  # subscribed after the broken one
+    live.set_marker((0.5, 0.25))
+    live.set_marker(np.array([0.5, 0.25]))  # the same place: nothing to redraw
+    live.set_marker(None)
+    assert rec.markers == [(0.5, 0.25), None] and live.marker is None
+    live.set_clusters([Cluster("hats", 0, 0, ("a",))])
+    live.set_clusters((Cluster("hats", 0, 0, ("a",)),))
+    live.clear_highlight()  # already clear
+    assert rec.highlights == [] and live.clusters == (Cluster("hats", 0, 0, ("a",)),)
+
+
 def test_participant_codes_and_cluster_names_search_without_clip():
     live = LiveMap(MODEL)
     rng = np.random.default_rng(3)
