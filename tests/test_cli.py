@@ -155,6 +155,9 @@ def test_ctrl_c_keeps_finished_work_and_rerun_continues(tmp_path, qtbot):
     assert "run the same command again" in err
     before = db(data, "ev").execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
     assert 0 < before < 80
+    # the summary and the run log count what was done before Ctrl-C, not 0
+    assert db(data, "ev").execute("SELECT imported, embedded FROM runs").fetchall() == [(80, before)]
+    assert f"embedded {before} photo(s)" in err
 
     proc = _piday(*args)
     _, err = proc.communicate(timeout=300)

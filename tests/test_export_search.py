@@ -99,3 +99,42 @@ def test_where_rejects_unknown_fields():
         parse_where(["colour=red"])
     with pytest.raises(ValueError, match="FIELD=VALUE"):
         parse_where(["participant"])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "npy", "jsonl", "csv"])
+def test_an_event_with_no_photos_exports_an_empty_file_with_the_columns(tmp_path, fmt):
+    with EventStore.open(tmp_path / "data", "empty") as store:
+        out = tmp_path / f"x.{fmt}"
+        summary = export_event(store, model_id=MODEL, fmt=fmt, out=out)
+    assert (summary.rows, summary.with_vectors) == (0, 0)
+    if fmt == "parquet":
+        table = pq.read_table(out)
+        assert table.num_rows == 0
+        assert {"id", "participant", "x", "y", "embedding"} <= set(table.column_names)
+    elif fmt == "npy":
+        assert np.load(out).shape[0] == 0
+        assert next(csv.reader(open(tmp_path / "x.ids.csv")))[:2] == ["id", "participant"]
+    elif fmt == "csv":
+        assert next(csv.reader(open(out)))[:2] == ["id", "participant"]
+    else:
+        assert out.read_text() == ""
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "npy", "jsonl", "csv"])
+def test_original_file_names_leave_only_with_include_names(tmp_path, fmt):
+    """A file name like Alice_Smith_birthday.jpg names a person, as a nickname does."""
+    with EventStore.open(tmp_path / "data", "ev") as store:
+        who = store.create_participant(consent=Consent())
+        photo = store.add_photo(who, b"x", sha256="a" * 64, fmt="JPEG", width=4, height=4,
+                                original_name="Alice_Smith_birthday.jpg")
+        store.put_embeddings([(photo.id, np.ones(4, np.float32))], model_id=MODEL, device="cpu")
+        out, named = tmp_path / f"x.{fmt}", tmp_path / f"named.{fmt}"
+        export_event(store, model_id=MODEL, fmt=fmt, out=out)
+        export_event(store, model_id=MODEL, fmt=fmt, out=named, include_names=True)
+
+    def written(path):
+        extra = path.with_suffix(".ids.csv")
+        return path.read_bytes() + (extra.read_bytes() if extra.exists() else b"")
+
+    assert b"Alice_Smith" not in written(out)
+    assert b"Alice_Smith_birthday.jpg" in written(named)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import threading
 
 from rich.markup import escape
 
@@ -162,7 +164,26 @@ def _dispatch(args: argparse.Namespace) -> int:
     return handlers[args.command](args)
 
 
+def _model_still_loading() -> bool:
+    """An engine closed while its model was loading leaves the (daemon) loader running."""
+    return any(t.name == "piday-inference" and t.is_alive() for t in threading.enumerate())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; ``argv`` None means this is the program itself (the `piday` script)."""
+    code = _main(argv)
+    if argv is None and _model_still_loading():
+        # Interpreter shutdown with torch still initialising on the loader thread aborts the
+        # process ("terminate called without an active exception", exit 134), hiding the real
+        # exit code (6 for a full disk, 130 for Ctrl-C). Everything is saved and closed by now.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

@@ -33,7 +33,7 @@ exit codes:
   0    everything asked for was done
   1    unexpected internal error (a bug: please report it with the log)
   2    bad command line
-  3    the run finished but skipped some files (each is listed with its reason)
+  3    the run finished but skipped some files (each is listed with its reason), or found no images
   4    not found: no such folder, event, participant or photo
   5    the model cannot be loaded (e.g. weights not on this machine and no network)
   6    storage problem: disk full or data folder not writable (nothing saved was lost)

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 
 from ..core import paths
+from ..core.durable import DiskFull, StorageError
 from ..core.store import EventNotFound, EventStore
-from .common import EXIT_MODEL, EXIT_NOT_FOUND, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
+from .common import EXIT_MODEL, EXIT_NOT_FOUND, EXIT_STORAGE, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
 
 
 def data_root(args: argparse.Namespace) -> Path:
@@ -34,6 +35,13 @@ def model_spec(args: argparse.Namespace):
         raise UserError(str(exc), EXIT_USAGE) from None
 
 
+def event_exists(args: argparse.Namespace) -> bool:
+    try:
+        return (paths.event_dir(data_root(args), args.event) / "event.sqlite").exists()
+    except paths.InvalidEventName:
+        return False
+
+
 def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
     try:
         return EventStore.open(data_root(args), args.event, create=create)
@@ -41,6 +49,12 @@ def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
         raise UserError(str(exc), EXIT_NOT_FOUND) from None
     except paths.InvalidEventName as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
+    except DiskFull as exc:
+        raise UserError(f"disk full ({exc.strerror}): cannot open event {args.event!r}; free space and "
+                        "run again (nothing saved was lost)", EXIT_STORAGE) from None
+    except StorageError as exc:
+        raise UserError(f"{exc.strerror}: cannot open event {args.event!r} (nothing saved was lost)",
+                        EXIT_STORAGE) from None
 
 
 def make_engine(args: argparse.Namespace):

@@ -22,13 +22,13 @@ from .common import (
 )
 
 
-def _embed_phase(store: EventStore, engine, progress) -> EmbedResult:
+def _embed_phase(store: EventStore, engine, progress, result: EmbedResult) -> EmbedResult:
     """Embed what is missing; a model that cannot load becomes a one-line UserError (exit 5)."""
     task = progress.add_task("Embedding", total=None)
     if not engine.ready and not progress.disable:
         err.print("[dim]loading the model…[/]")
     try:
-        return embed_missing(store, engine,
+        return embed_missing(store, engine, result=result,
                              progress=lambda done, total: progress.update(task, completed=done, total=total))
     except (KeyboardInterrupt, StorageError):
         raise
@@ -105,30 +105,42 @@ def run_import(args: argparse.Namespace) -> int:
     except ScanError as exc:
         raise UserError(str(exc), EXIT_NOT_FOUND) from None
     consent = Consent.parse(args.consent)
+    if not scan.items:
+        # Nothing to import: no event is created (a typo in the folder must not leave an empty
+        # event behind) and no run is logged. Exit 3: finished, but nothing was imported.
+        _print_list("skipped", scan.skipped)
+        err.print(f"[yellow]no images found in {escape(str(args.folder))}: nothing imported"
+                  f"{'' if context.event_exists(args) else ', no event created'}[/]")
+        return EXIT_SKIPPED
     store = context.open_event(args, create=True)
     engine = None if args.no_embed else context.make_engine(args)
-    run_id = store.start_run("import")
     intake, embedded = IntakeResult(), EmbedResult()
+    run_id: int | None = None
     started = time.perf_counter()
     try:
-        with _job() as outcome, progress_bar() as progress:
-            task = progress.add_task("Importing", total=len(scan.items))
-            intake = ingest(store, scan, consent=consent,
-                            progress=lambda done, total: progress.update(task, completed=done))
-            if engine is not None:
-                embedded = _embed_phase(store, engine, progress)
+        # Everything that can fail (the run log's first row included: a full disk can refuse
+        # it) is inside the job, and the engine is closed whatever happens.
+        with _job() as outcome:
+            run_id = store.start_run("import")
+            with progress_bar() as progress:
+                task = progress.add_task("Importing", total=len(scan.items))
+                ingest(store, scan, consent=consent, result=intake,
+                       progress=lambda done, total: progress.update(task, completed=done))
+                if engine is not None:
+                    _embed_phase(store, engine, progress, embedded)
     finally:
         if engine is not None:
             engine.close()
     skipped = intake.skipped + embedded.failed
     outcome.settle(skipped)
-    _record_run(
-        store, run_id, status=outcome.status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
-        imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
-        skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
-        images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
-        **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
-    )
+    if run_id is not None:
+        _record_run(
+            store, run_id, status=outcome.status, failures=skipped, files_seen=len(scan.items) + len(scan.skipped),
+            imported=intake.imported, duplicates=len(intake.duplicates), embedded=embedded.embedded,
+            skipped=len(skipped), seconds=time.perf_counter() - started, embed_seconds=embedded.seconds,
+            images_per_s=embedded.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
+            **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
+        )
     store.close()
     _summarise_import(args, intake, embedded, engine)
     outcome.report()
@@ -155,20 +167,23 @@ def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine)
 def run_embed(args: argparse.Namespace) -> int:
     store = context.open_event(args)
     engine = context.make_engine(args)
-    run_id = store.start_run("embed")
     result = EmbedResult()
+    run_id: int | None = None
     try:
-        with _job() as outcome, progress_bar() as progress:
-            result = _embed_phase(store, engine, progress)
+        with _job() as outcome:
+            run_id = store.start_run("embed")
+            with progress_bar() as progress:
+                _embed_phase(store, engine, progress, result)
     finally:
         engine.close()
     outcome.settle(result.failed)
-    _record_run(
-        store, run_id, status=outcome.status, failures=result.failed, embedded=result.embedded,
-        skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
-        images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
-        **(_model_fields(engine) if result.embedded else {}),
-    )
+    if run_id is not None:
+        _record_run(
+            store, run_id, status=outcome.status, failures=result.failed, embedded=result.embedded,
+            skipped=len(result.failed), seconds=result.seconds, embed_seconds=result.seconds,
+            images_per_s=result.images_per_s, peak_rss_mb=peak_rss_mb(), message=outcome.message,
+            **(_model_fields(engine) if result.embedded else {}),
+        )
     store.close()
     if result.embedded or outcome.status == "ok":
         fields = _model_fields(engine) if result.embedded else {}

@@ -178,7 +178,8 @@ class EventStore:
                     if "full" in text:
                         raise DiskFull(errno.ENOSPC, f"disk full while saving to the event database ({exc})") from exc
                     if "disk i/o error" in text or "readonly" in text:
-                        raise StorageError(errno.EIO, f"cannot write the event database ({exc})") from exc
+                        raise StorageError(errno.EIO, f"cannot write the event database ({exc}): the disk may be "
+                                                      "full, failing or removed") from exc
                 raise
 
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:

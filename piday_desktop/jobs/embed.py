@@ -40,15 +40,17 @@ def _describe(photo: Photo) -> str:
 
 def embed_missing(
     store: EventStore, engine, *, progress: ProgressFn | None = None, in_flight: int | None = None,
+    result: EmbedResult | None = None,
 ) -> EmbedResult:
     """Embed what is missing for ``engine.model_id``; KeyboardInterrupt keeps what finished.
 
     ``engine`` is an :class:`~piday_desktop.embedding.engine.EmbeddingEngine`; asking it for
-    ``model_id`` waits for the model to load (and raises if it cannot).
+    ``model_id`` waits for the model to load (and raises if it cannot). ``result``, when given,
+    holds the counts of what was committed even if this raises (Ctrl-C, a full disk).
     """
     model_id, device = engine.model_id, engine.device
     todo = store.photos_missing_embedding(model_id)
-    result = EmbedResult()
+    result = result if result is not None else EmbedResult()
     total = len(todo)
     if progress:
         progress(0, total)

@@ -46,9 +46,9 @@ def _records(store: EventStore, model_id: str, include_names: bool) -> tuple[lis
         rec = _metadata(photo, model_id if i is not None else None)
         rec["x"] = None if i is None or np.isnan(xy[i, 0]) else float(xy[i, 0])
         rec["y"] = None if i is None or np.isnan(xy[i, 1]) else float(xy[i, 1])
-        if include_names:
+        if include_names:  # original file names are personal too ("Alice_Smith_birthday.jpg")
             p = participants[photo.participant_id]
-            rec["nickname"], rec["label"] = p.nickname, p.label
+            rec["nickname"], rec["label"], rec["photo_name"] = p.nickname, p.label, photo.original_name
         records.append(rec)
         vectors.append(matrix[i] if i is not None else None)
     dim = matrix.shape[1] if len(embedded) else 0
@@ -59,7 +59,6 @@ def _metadata(photo: Photo, model_id: str | None) -> dict:
     return {
         "id": photo.id,
         "participant": photo.participant_code,
-        "photo_name": photo.original_name,
         "shot": photo.shot,
         "taken_at": photo.taken_at,
         "imported_at": photo.imported_at,
@@ -81,34 +80,48 @@ def export_event(store: EventStore, *, model_id: str, fmt: str, out: Path, inclu
     with_vectors = sum(v is not None for v in vectors)
     files = [out]
     if fmt == "parquet":
-        _replace_into(out, lambda tmp: _write_parquet(tmp, records, vectors, dim))
+        _replace_into(out, lambda tmp: _write_parquet(tmp, records, vectors, dim, include_names))
     elif fmt == "jsonl":
         _replace_into(out, lambda tmp: _write_jsonl(tmp, records, vectors))
     elif fmt == "csv":
-        _replace_into(out, lambda tmp: _write_csv(tmp, records))
+        _replace_into(out, lambda tmp: _write_csv(tmp, records, columns=_metadata_columns(True, include_names)))
     else:
         ids_path = out.with_suffix(".ids.csv")
         rows = [(r, v) for r, v in zip(records, vectors) if v is not None]
         matrix = np.stack([v for _, v in rows]).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
         _replace_into(out, lambda tmp: _write_npy(tmp, matrix))
-        _replace_into(ids_path, lambda tmp: _write_csv(tmp, [r for r, _ in rows],
-                                                       columns=["id", "participant", "photo_name"]))
+        id_columns = ["id", "participant", "shot"] + (["photo_name"] if include_names else [])
+        _replace_into(ids_path, lambda tmp: _write_csv(tmp, [r for r, _ in rows], columns=id_columns))
         files.append(ids_path)
     return ExportSummary(rows=len(records), with_vectors=with_vectors, files=files)
 
 
-def _write_parquet(path: Path, records: list[dict], vectors: list, dim: int) -> None:
+def _metadata_columns(include_xy: bool = False, include_names: bool = False) -> list[str]:
+    """The export's columns in order, also for an event with no photos yet."""
+    columns = ["id", "participant", "shot", "taken_at", "imported_at", "width", "height", "sha256", "model"]
+    if include_xy:
+        columns += ["x", "y"]
+    if include_names:
+        columns += ["nickname", "label", "photo_name"]
+    return columns
+
+
+def _write_parquet(path: Path, records: list[dict], vectors: list, dim: int, include_names: bool) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(records)
+    # An explicit schema: column types must not depend on the data (an all-null column would be
+    # typed 'null', and an event with no photos has no columns at all to infer from).
+    types = {"id": pa.string(), "participant": pa.string(), "shot": pa.int64(), "taken_at": pa.string(),
+             "imported_at": pa.string(), "width": pa.int64(), "height": pa.int64(), "sha256": pa.string(),
+             "model": pa.string(), "x": pa.float32(), "y": pa.float32(), "nickname": pa.string(),
+             "label": pa.string(), "photo_name": pa.string()}
+    names = _metadata_columns(include_xy=True, include_names=include_names)
     emb_type = pa.list_(pa.float32(), dim) if dim else pa.list_(pa.float32())
-    embedding = pa.array([None if v is None else v.tolist() for v in vectors], type=emb_type)
-    table = table.append_column("embedding", embedding)
-    for name in ("x", "y"):  # all-null columns would otherwise be typed 'null'
-        idx = table.schema.get_field_index(name)
-        table = table.set_column(idx, name, table.column(name).cast(pa.float32()))
-    pq.write_table(table, path)
+    schema = pa.schema([pa.field(n, types[n]) for n in names] + [pa.field("embedding", emb_type)])
+    columns = {n: [r[n] for r in records] for n in names}
+    columns["embedding"] = [None if v is None else v.tolist() for v in vectors]
+    pq.write_table(pa.Table.from_pydict(columns, schema=schema), path)
 
 
 def _write_jsonl(path: Path, records: list[dict], vectors: list) -> None:
@@ -119,7 +132,7 @@ def _write_jsonl(path: Path, records: list[dict], vectors: list) -> None:
 
 
 def _write_csv(path: Path, records: list[dict], columns: list[str] | None = None) -> None:
-    columns = columns or (list(records[0]) if records else ["id", "participant", "photo_name"])
+    columns = columns or (list(records[0]) if records else list(_metadata_columns(include_xy=True)))
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()

@@ -9,10 +9,13 @@ the event is recognised and not stored twice.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..core.images import ImageError, ImageInfo, probe
 from .scan import ScanItem, ScanResult
@@ -38,9 +41,39 @@ class _Checked:
     info: ImageInfo
 
 
+# Larger than any photo a camera writes; a bigger "photo" would only be read into memory whole.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; refuses pipes, sockets and devices without blocking on them.
+
+    The scan already skips those, but a file can be swapped for a pipe after the scan, and a
+    read of a pipe with no writer never returns (nor lets Ctrl-C end the run): the file is
+    opened non-blocking and checked with ``fstat`` on the very descriptor that is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "named pipe" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) \
+                else "device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special file"
+            raise ImageError(f"not a regular file ({kind}): skipped without reading")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ImageError(f"file is {st.st_size / 2**20:.0f} MB, larger than any photo "
+                             f"({MAX_FILE_BYTES // 2**20} MB at most)")
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            return fh.read(MAX_FILE_BYTES + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _check(item: ScanItem) -> _Checked:
     try:
-        data = item.path.read_bytes()
+        data = read_regular_file(item.path)
     except FileNotFoundError:
         raise ImageError("file not found (broken link or removed during import)") from None
     except IsADirectoryError:
@@ -87,13 +120,17 @@ def ingest(
     consent: Consent = Consent(),
     progress: ProgressFn | None = None,
     workers: int = 4,
+    result: IntakeResult | None = None,
 ) -> IntakeResult:
     """Store every valid, new photo of ``scan``; nothing here raises for a bad file.
 
-    Raises only when the run itself cannot go on (e.g. :class:`~piday_desktop.core.durable.DiskFull`);
-    everything stored before that point is committed and stays.
+    Raises only when the run itself cannot go on (e.g. :class:`~piday_desktop.core.durable.DiskFull`
+    or Ctrl-C); everything stored before that point is committed and stays. Pass ``result`` to
+    keep the counts of what was done when it raises: the summary and the run log must say
+    "imported 142", not "imported 0", after a full disk.
     """
-    result = IntakeResult(skipped=list(scan.skipped))
+    result = result if result is not None else IntakeResult()
+    result.skipped.extend(scan.skipped)
     participants: dict[str, Participant] = {}
     seen_this_run: dict[str, str] = {}
     total = len(scan.items)

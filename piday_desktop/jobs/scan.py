@@ -9,6 +9,7 @@ participant folder is searched recursively; hidden files and folders are skipped
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,31 @@ def _hidden(name: str) -> bool:
     return name.startswith(".") or name.lower() in SYSTEM_FILES
 
 
+def special_kind(path: Path) -> str | None:
+    """What a non-regular file is ("named pipe", "socket", "device"), None for a regular file.
+
+    Reading a named pipe blocks until something writes to it, and a device can be endless:
+    only regular files are ever opened by an import.
+    """
+    try:
+        mode = path.stat().st_mode  # follows links: a link to a pipe is a pipe
+    except OSError:
+        return None  # broken link or vanished: reported when it is read
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _not_regular(kind: str) -> str:
+    return f"not a regular file ({kind}): skipped without reading"
+
+
 def _walk(folder: Path, root: Path, label: str, result: ScanResult) -> None:
     def on_error(exc: OSError) -> None:
         where = Path(exc.filename or folder)
@@ -57,7 +83,10 @@ def _walk(folder: Path, root: Path, label: str, result: ScanResult) -> None:
                 continue
             path = Path(dirpath) / name
             display = path.relative_to(root).as_posix()
-            if is_candidate(path):
+            kind = special_kind(path)
+            if kind is not None:
+                result.skipped.append((display, _not_regular(kind)))
+            elif is_candidate(path):
                 result.items.append(ScanItem(path, display, label))
             else:
                 suffix = path.suffix.lower() or "no extension"
@@ -102,8 +131,11 @@ def scan_folder(root: Path) -> ScanResult:
     for entry in entries:
         if _hidden(entry.name):
             continue
+        kind = special_kind(entry)
         if entry.is_dir() and not entry.is_symlink():
             _walk(entry, root, entry.name, result)
+        elif kind is not None:
+            result.skipped.append((entry.name, _not_regular(kind)))
         elif is_candidate(entry):
             result.items.append(ScanItem(entry, entry.name, loose_label))
         elif entry.is_file():
