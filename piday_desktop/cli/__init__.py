@@ -32,6 +32,7 @@ With no command, opens the station window. The commands work without a window:
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
   piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
   piday watch HOTFOLDER/ --event pi-day-2026      import + embed photos as a tethered camera drops them
+  piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
@@ -124,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import watch as watch_cli
 
     watch_cli.add_parser(subs, _subparser)
+    from . import backup as backup_cli
+
+    backup_cli.add_parsers(subs, _subparser)
     parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
                         "random-weights model, event 'demo'; the saved settings are not touched")
     atlas_cli.add_parsers(subs, _subparser)
@@ -149,6 +153,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .mapcmd import run_map
 
         return run_map(args)
+    if args.command in ("backup", "restore"):
+        from . import backup as backup_cli
+
+        return backup_cli.run_backup(args) if args.command == "backup" else backup_cli.run_restore(args)
     if args.command == "watch":
         from .watch import run_watch
 

@@ -39,6 +39,7 @@ class StationConfig:
     device: str = "auto"
     framing_guide: bool = True
     key_debounce_s: float = 0.3  # presses closer together count once (bouncing pedals, double presses)
+    backup_dir: str = ""  # live backup folder (USB stick, network share); empty: none (jobs/backup_job.py)
 
     def validated(self) -> "StationConfig":
         fixes = {}

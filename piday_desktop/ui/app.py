@@ -75,14 +75,27 @@ def run_station(args: argparse.Namespace) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     uploader = None if getattr(args, "demo", False) else _start_uploader(window, store)
+    backup = None if getattr(args, "demo", False) or not config.backup_dir else _start_backup(window, store, config)
     closed = asyncio.Event()
     window.closing.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
         if uploader is not None:
             loop.run_until_complete(uploader.stop())
+    if backup is not None:
+        backup.stop()
     store.close()
     return 0
+
+
+def _start_backup(window, store, config):
+    """The live backup to the configured folder: a thread of its own; capture never waits for it."""
+    from ..jobs.backup_job import BackupJob
+    from .backup_status import attach_backup
+
+    job = BackupJob(store, config.backup_dir)
+    attach_backup(window, job)
+    return job.start()
 
 
 def _start_uploader(window, store):

@@ -19,7 +19,7 @@ from ..core.config import StationConfig
 from ..core.paths import InvalidEventName, validate_event_name
 from .doctor_dialog import open_log_folder
 
-RESTART_FIELDS = ("event", "model", "device")
+RESTART_FIELDS = ("event", "model", "device", "backup_dir")
 
 
 class SettingsDialog(QDialog):
@@ -79,6 +79,9 @@ class SettingsDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Device", self.device)
         form.addRow("", self.guide)
+        self.backup = QLineEdit(config.backup_dir)
+        self.backup.setPlaceholderText("a USB stick or network folder; empty: no live backup")
+        form.addRow("Backup folder", self.backup)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ff6b6b")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -86,7 +89,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Event, model and device take effect at the next start."))
+        layout.addWidget(QLabel("Event, model, device and backup folder take effect at the next start."))
         self.one_off = QLabel("")
         self.one_off.setWordWrap(True)
         self.one_off.setStyleSheet("color: #ffd866")
@@ -134,6 +137,7 @@ class SettingsDialog(QDialog):
             shots_per_visitor=self.shots.value(), countdown_s=self.countdown.value(),
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
+            backup_dir=self.backup.text().strip(),
         )
 
     def needs_restart(self) -> bool:
