@@ -34,6 +34,7 @@ With no command, opens the station window. The commands work without a window:
   piday watch HOTFOLDER/ --event pi-day-2026      import + embed photos as a tethered camera drops them
   piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
   piday report --event pi-day-2026                counts, failures, timings, model and device
+  piday report --event pi-day-2026 --html r.html  the final report as one offline page
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
@@ -104,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_event_option(p)
     p.add_argument("--runs", type=int, default=10, help="how many recent runs to list")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", metavar="FILE", default=None,
+                   help="write the final event report as one offline HTML page (visitors, consent, photos per "
+                   "quarter hour, failures, storage, backup, Atlas sync)")
+    p.add_argument("--include-names", action="store_true", help="with --html: also show nicknames and folder names")
+    p.add_argument("--backup", metavar="DIR", default=None,
+                   help="with --html: the backup folder to check (default: the station's backup folder setting)")
 
     _subparser(subs, "events", "List the events in the data folder.", "piday events")
 
@@ -143,6 +150,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     }
     if args.command in atlas_cli.COMMANDS:
         return atlas_cli.run(args)
+    if args.command == "report" and args.html:
+        from .report_cmd import run_html_report
+
+        return run_html_report(args)
     if args.command == "models":
         if args.models_command in ("export", "import"):
             from . import model_transfer
