@@ -16,8 +16,9 @@ from rich.markup import escape
 
 from .. import __version__
 from . import atlas as atlas_cli
+from ..core.opening import EventDatabaseUnusable
 from .common import (
-    EXIT_BUG, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, Formatter, UserError,
+    EXIT_BUG, EXIT_DAMAGED, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, Formatter, UserError,
     add_common_options, add_event_option, err,
 )
 
@@ -35,6 +36,7 @@ With no command, opens the station window. The commands work without a window:
   piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday report --event pi-day-2026 --html r.html  the final report as one offline page
+  piday check --event pi-day-2026 [--repair]      every photo file against its SHA-256, vectors, temp files
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
@@ -129,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import mapcmd
 
     mapcmd.add_parser(subs, _subparser)
+    from . import check
+
+    check.add_parser(subs, _subparser)
     from . import watch as watch_cli
 
     watch_cli.add_parser(subs, _subparser)
@@ -160,6 +165,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return (model_transfer.run_export if args.models_command == "export" else model_transfer.run_import)(args)
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
+    if args.command == "check":
+        from .check import run_check
+
+        return run_check(args)
     if args.command == "map":
         from .mapcmd import run_map
 
@@ -219,6 +228,9 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
+    except EventDatabaseUnusable as exc:  # the station opening a damaged event
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_DAMAGED
     except OSError as exc:
         if args.debug:
             raise

@@ -26,6 +26,7 @@ EXIT_SKIPPED = 3
 EXIT_NOT_FOUND = 4
 EXIT_MODEL = 5
 EXIT_STORAGE = 6
+EXIT_DAMAGED = 8
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\
@@ -37,6 +38,8 @@ exit codes:
   4    not found: no such folder, event, participant or photo
   5    the model cannot be loaded (e.g. weights not on this machine and no network)
   6    storage problem: disk full or data folder not writable (nothing saved was lost)
+  8    the event's database cannot be used: empty, truncated, not a database, or from a newer
+       piday (the message says what to do; nothing was changed)
   130  interrupted with Ctrl-C: what finished is kept; run the command again to continue
 """
 

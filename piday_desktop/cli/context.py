@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.durable import DiskFull, StorageError
+from ..core.opening import EventDatabaseUnusable
 from ..core.store import EventNotFound, EventStore
-from .common import EXIT_MODEL, EXIT_NOT_FOUND, EXIT_STORAGE, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
+from .common import EXIT_DAMAGED, EXIT_MODEL, EXIT_NOT_FOUND, EXIT_STORAGE, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
 
 
 def data_root(args: argparse.Namespace) -> Path:
@@ -49,6 +50,8 @@ def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
         raise UserError(str(exc), EXIT_NOT_FOUND) from None
     except paths.InvalidEventName as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
+    except EventDatabaseUnusable as exc:
+        raise UserError(str(exc), EXIT_DAMAGED) from None
     except DiskFull as exc:
         raise UserError(f"disk full ({exc.strerror}): cannot open event {args.event!r}; free space and "
                         "run again (nothing saved was lost)", EXIT_STORAGE) from None

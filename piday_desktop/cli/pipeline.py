@@ -29,6 +29,8 @@ def _embed_phase(store: EventStore, engine, progress, result: EmbedResult) -> Em
         err.print("[dim]loading the model…[/]")
     try:
         return embed_missing(store, engine, result=result,
+                             on_wait=lambda: err.print("[dim]another piday is embedding this event; "
+                                                       "waiting for it…[/]"),
                              progress=lambda done, total: progress.update(task, completed=done, total=total))
     except (KeyboardInterrupt, StorageError):
         raise
@@ -160,6 +162,7 @@ def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine)
             f"embedded {embedded.embedded} photo(s) in {embedded.seconds:.1f} s "
             f"({embedded.images_per_s:.1f} img/s) with {escape(fields.get('model_id', '?'))} on {fields.get('device', '?')}"
         )
+    _print_list("restored", intake.restored)
     _print_list("duplicates", intake.duplicates, limit=20)
     _print_list("skipped", intake.skipped + embedded.failed)
 

@@ -9,6 +9,8 @@ takes a short lock around one connection rather than each thread opening its own
 from __future__ import annotations
 
 import errno
+import hashlib
+import logging
 import sqlite3
 import threading
 import uuid
@@ -19,9 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
-from . import paths, schema
+from . import opening, paths, schema
 from .durable import DiskFull, StorageError, write_durably
+from .locks import lock as file_lock, release_and_remove
+
+log = logging.getLogger(__name__)
 
 PHOTO_STATES = ("review", "kept")
 EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
@@ -33,6 +39,15 @@ class EventNotFound(LookupError):
 
 class ParticipantNotFound(LookupError):
     """No participant with that code in this event."""
+
+
+class AlreadyStored(Exception):
+    """A photo with these bytes (SHA-256) is already in the event: stored by another process
+    a moment ago, or earlier. Not an error for an import: it is simply there."""
+
+    def __init__(self, photo: "Photo") -> None:
+        super().__init__(f"already stored as {photo.participant_code} {photo.id}")
+        self.photo = photo
 
 
 def utcnow() -> str:
@@ -130,32 +145,38 @@ class EventStore:
         self.event = event
         self._conn = conn
         self._lock = threading.RLock()
+        self._opener: FileLock | None = None  # proof of life for other openers (see opening.py)
+        self._run_locks: dict[int, FileLock] = {}
+        self.leftovers = opening.Leftovers()  # what opening cleaned up
 
     # --- opening -----------------------------------------------------------------------
 
     @classmethod
     def open(cls, root: Path, event: str, *, create: bool = True) -> "EventStore":
+        """Open (or create) an event; safe when several processes do it at the same moment.
+
+        Raises :class:`EventNotFound`, :class:`~.opening.EventDatabaseUnusable` (empty,
+        truncated, foreign or too-new database: the message says what to do) or
+        :class:`DiskFull` / :class:`StorageError`. See :mod:`.opening` for why each step.
+        """
         directory = paths.event_dir(root, event)
-        db = directory / "event.sqlite"
-        if not db.exists():
-            if not create:
-                known = ", ".join(paths.list_events(root)) or "none yet"
-                raise EventNotFound(f"no event named {event!r} in {root} (events: {known})")
-            directory.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(db, check_same_thread=False, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        schema.migrate(conn)
+        if not (directory / opening.DB_NAME).exists() and not create:
+            known = ", ".join(paths.list_events(root)) or "none yet"
+            raise EventNotFound(f"no event named {event!r} in {root} (events: {known})")
+        conn, opener, leftovers = opening.open_database(directory, event, utcnow())
         store = cls(directory, conn, event)
-        with store._tx() as c:
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('event', ?)", (event,))
-            c.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('created_at', ?)", (utcnow(),))
+        store._opener, store.leftovers = opener, leftovers
         return store
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            for lock in self._run_locks.values():
+                release_and_remove(lock)
+            self._run_locks.clear()
+            if self._opener is not None:
+                release_and_remove(self._opener)
+                self._opener = None
 
     def __enter__(self) -> "EventStore":
         return self
@@ -221,7 +242,14 @@ class EventStore:
         )
         if rows:
             return _participant(rows[0])
-        return self.create_participant(source="import", consent=consent, label=label)
+        try:
+            return self.create_participant(source="import", consent=consent, label=label)
+        except sqlite3.IntegrityError:  # another import created it a moment ago
+            rows = self._query(
+                f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE source='import' AND label=?", (label,))
+            if rows:
+                return _participant(rows[0])
+            raise
 
     def participant(self, code: str) -> Participant:
         rows = self._query(
@@ -293,10 +321,21 @@ class EventStore:
                     (photo_id, participant.id, shot, sha256, original_name, ext, size, width, height,
                      taken_at, utcnow(), state),
                 )
-        except BaseException:
+        except BaseException as exc:
             dest.unlink(missing_ok=True)  # no row points at it; leave nothing half-recorded
+            if isinstance(exc, sqlite3.IntegrityError) and "photos.sha256" in str(exc):
+                existing = self.photo_by_sha256(sha256)
+                if existing is not None:  # another process stored the same bytes meanwhile
+                    raise AlreadyStored(existing) from None
             raise
         return self.photo(photo_id)
+
+    def restore_photo_file(self, photo: Photo, data: bytes | Path) -> None:
+        """Put back a photo's file from the same bytes (a re-import, a backup); checked first."""
+        raw = data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != photo.sha256:
+            raise ValueError(f"these bytes are not photo {photo.id} (SHA-256 differs)")
+        write_durably(self.photo_path(photo), bytes(raw))
 
     def photo(self, photo_id: str) -> Photo:
         rows = self._query(f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.id=?", (photo_id,))
@@ -381,6 +420,35 @@ class EventStore:
                 [(float(x), float(y), pid, model_id) for pid, x, y in positions],
             )
 
+    # --- integrity (piday check) ---------------------------------------------------------
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own integrity check of the database; empty when it is sound."""
+        rows = [r[0] for r in self._query("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+    def embedding_blobs(self) -> list[tuple[str, str, int, bytes]]:
+        """Every stored vector as (photo id, model id, dim, raw bytes), for checking."""
+        return self._query("SELECT photo_id, model_id, dim, vector FROM embeddings ORDER BY model_id, photo_id")
+
+    def delete_embeddings(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Forget (photo id, model id) vectors, e.g. damaged ones; `piday embed` makes them anew."""
+        with self._tx() as c:
+            c.executemany("DELETE FROM embeddings WHERE photo_id=? AND model_id=?", list(pairs))
+
+    def find_leftovers(self) -> opening.Leftovers:
+        """Temp files and photo files without a row (nothing is changed)."""
+        with self._lock:
+            return opening.find_leftovers(self._conn, self.directory)
+
+    def clean_leftovers(self) -> opening.Leftovers | None:
+        """Remove temp files, move orphans aside, settle dead runs; None (nothing touched) while
+        another store has the event open, since its writes may be in flight."""
+        with self._lock:
+            if self._opener is None:
+                return None
+            return opening.clean_if_alone(self._conn, self.directory, self._opener, utcnow())
+
     # --- small settings kept with the event ----------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -401,7 +469,13 @@ class EventStore:
                 "INSERT INTO runs(command, started_at, model_id, device) VALUES (?,?,?,?)",
                 (command, utcnow(), model_id, device),
             )
-            return int(cur.lastrowid)
+            run_id = int(cur.lastrowid)
+            # Held before the row is visible, released when the run is finished: a run whose
+            # lock is free while it says 'running' belongs to a dead process (SIGKILL, power cut).
+            lock = file_lock(opening.run_lock_path(self.directory, run_id))
+            lock.acquire()
+            self._run_locks[run_id] = lock
+        return run_id
 
     def finish_run(self, run_id: int, *, status: str, failures: Iterable[tuple[str, str]] = (), **fields) -> None:
         allowed = {"model_id", "device", "files_seen", "imported", "duplicates", "embedded", "skipped",
@@ -417,9 +491,17 @@ class EventStore:
             )
             c.executemany("INSERT INTO run_failures(run_id, item, reason) VALUES (?,?,?)",
                           [(run_id, item, reason) for item, reason in failures])
+        lock = self._run_locks.pop(run_id, None)
+        if lock is not None:
+            release_and_remove(lock)
 
     def runs(self, limit: int = 20) -> list[dict]:
+        """Newest first; runs whose process died are shown (and recorded) as interrupted."""
         with self._lock:
+            try:
+                opening.settle_dead_runs(self._conn, self.directory, utcnow())
+            except sqlite3.Error as exc:  # a read-only medium: show them as they are
+                log.warning("cannot mark dead runs: %s", exc)
             cur = self._conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.images import ImageError
+from ..core.locks import lock as file_lock, try_acquire
+from ..core.opening import embed_lock_path
 from ..core.store import EventStore, Photo
 
 ProgressFn = Callable[[int, int], None]
@@ -40,17 +42,34 @@ def _describe(photo: Photo) -> str:
 
 def embed_missing(
     store: EventStore, engine, *, progress: ProgressFn | None = None, in_flight: int | None = None,
-    result: EmbedResult | None = None,
+    result: EmbedResult | None = None, on_wait: Callable[[], None] | None = None,
 ) -> EmbedResult:
     """Embed what is missing for ``engine.model_id``; KeyboardInterrupt keeps what finished.
 
     ``engine`` is an :class:`~piday_desktop.embedding.engine.EmbeddingEngine`; asking it for
     ``model_id`` waits for the model to load (and raises if it cannot). ``result``, when given,
     holds the counts of what was committed even if this raises (Ctrl-C, a full disk).
+    ``on_wait`` is called once if another process is embedding this event with this model:
+    this one waits for it (Ctrl-C-able), then embeds only what is still missing.
     """
     model_id, device = engine.model_id, engine.device
-    todo = store.photos_missing_embedding(model_id)
     result = result if result is not None else EmbedResult()
+    # One embedder per event and model at a time, across processes: two imports side by side
+    # would otherwise both embed the photos that were missing when each began.
+    lock = file_lock(embed_lock_path(store.directory, model_id))
+    if not try_acquire(lock):
+        if on_wait is not None:
+            on_wait()
+        lock.acquire()
+    try:
+        return _embed_locked(store, engine, model_id, device, progress, in_flight, result)
+    finally:
+        lock.release()
+
+
+def _embed_locked(store: EventStore, engine, model_id: str, device: str, progress: ProgressFn | None,
+                  in_flight: int | None, result: EmbedResult) -> EmbedResult:
+    todo = store.photos_missing_embedding(model_id)
     total = len(todo)
     if progress:
         progress(0, total)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core.images import ImageError, ImageInfo, probe
 from .scan import ScanItem, ScanResult
-from ..core.store import Consent, EventStore, Participant
+from ..core.store import AlreadyStored, Consent, EventStore, Participant
 
 ProgressFn = Callable[[int, int], None]
 
@@ -31,6 +31,7 @@ class IntakeResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (display, "same as P-003 x.jpg")
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (display, reason)
     participants: set[str] = field(default_factory=set)  # codes touched
+    restored: list[tuple[str, str]] = field(default_factory=list)  # (display, what): lost files put back
 
 
 @dataclass(frozen=True)
@@ -156,18 +157,27 @@ def _store_one(
     participant = participants.get(item.participant)
     if participant is None:
         participant = participants[item.participant] = store.import_participant(item.participant, consent)
-    if existing is not None:
-        if existing.participant_id == participant.id and existing.original_name == item.path.name:
-            result.already += 1  # a re-run of the same import: resume silently
-        else:
-            result.duplicates.append(
-                (item.display, f"same file as {existing.participant_code} {existing.original_name or existing.id}")
+    if existing is None:
+        try:
+            store.add_photo(
+                participant, checked.data, sha256=checked.sha256, fmt=checked.info.format,
+                width=checked.info.width, height=checked.info.height, original_name=item.path.name,
+                taken_at=checked.info.taken_at,
             )
-        return
-    store.add_photo(
-        participant, checked.data, sha256=checked.sha256, fmt=checked.info.format,
-        width=checked.info.width, height=checked.info.height, original_name=item.path.name,
-        taken_at=checked.info.taken_at,
-    )
-    result.imported += 1
-    result.participants.add(participant.code)
+        except AlreadyStored as exc:  # a concurrent import of the same files stored it first
+            existing = exc.photo
+        else:
+            result.imported += 1
+            result.participants.add(participant.code)
+            return
+    if not store.photo_path(existing).exists():
+        # The file was lost behind its row (deleted by hand, a bad disk): these are its bytes.
+        store.restore_photo_file(existing, checked.data)
+        result.restored.append((item.display, f"restored the missing file of {existing.participant_code} "
+                                              f"photo {existing.shot}"))
+    if existing.participant_id == participant.id and existing.original_name == item.path.name:
+        result.already += 1  # a re-run of the same import: resume silently
+    else:
+        result.duplicates.append(
+            (item.display, f"same file as {existing.participant_code} {existing.original_name or existing.id}")
+        )

@@ -1,0 +1,157 @@
+"""`piday check`: is every photo of an event really there, byte for byte, and every vector sane?
+
+Why a separate check: a photo file deleted or damaged behind its row used to stay broken
+forever (a re-import said "already in the event", embed said "file not found" every run).
+The check reads every file against its SHA-256, rows against files, vectors against their
+model, and the database against itself. ``repair`` then puts back what it can from the same
+bytes (the event's own ``orphans/`` folder, or any folder given: a backup, the original import
+folder), re-queues bad vectors for ``piday embed``, cleans temp files, and drops rows that
+cannot be restored only when asked to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.store import EventStore, Photo
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class CheckReport:
+    photos: int = 0
+    missing: list[Photo] = field(default_factory=list)  # row, no file
+    damaged: list[Photo] = field(default_factory=list)  # file whose bytes are not the row's SHA-256
+    bad_vectors: list[tuple[str, str, str]] = field(default_factory=list)  # (photo id, model, why)
+    temp_files: list[Path] = field(default_factory=list)
+    orphans: list[Path] = field(default_factory=list)  # photo files without a row, in photos/
+    kept_orphans: int = 0  # files already moved aside to orphans/
+    database: list[str] = field(default_factory=list)  # PRAGMA integrity_check, empty when ok
+    restored: list[Photo] = field(default_factory=list)
+    dropped: list[Photo] = field(default_factory=list)
+    vectors_dropped: int = 0
+    busy: bool = False  # another piday has the event open: temp files were left alone
+
+    @property
+    def unresolved(self) -> list[Photo]:
+        done = {p.id for p in self.restored} | {p.id for p in self.dropped}
+        return [p for p in self.missing + self.damaged if p.id not in done]
+
+    @property
+    def ok(self) -> bool:
+        remaining_vectors = len(self.bad_vectors) - self.vectors_dropped
+        return not (self.unresolved or remaining_vectors or self.database or self.temp_files or self.orphans)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _vector_problem(dim: int, blob: bytes, expected_dim: int) -> str | None:
+    if len(blob) != dim * 4:
+        return f"vector has {len(blob)} bytes for {dim} dimensions"
+    if dim != expected_dim:
+        return f"{dim} dimensions where this model's other vectors have {expected_dim}"
+    vec = np.frombuffer(blob, dtype="<f4")
+    if not np.all(np.isfinite(vec)):
+        return "vector holds NaN or infinity"
+    norm = float(np.linalg.norm(vec))
+    if abs(norm - 1.0) > 1e-2:
+        return f"vector is not unit length (norm {norm:.3f})"
+    return None
+
+
+def _find_by_content(wanted: dict[str, list[Photo]], sources: Iterable[Path]) -> dict[str, Path]:
+    """Files under ``sources`` whose SHA-256 is wanted; only files of a wanted size are hashed."""
+    sizes = {p.size_bytes for photos in wanted.values() for p in photos}
+    found: dict[str, Path] = {}
+    for source in sources:
+        for dirpath, _, names in os.walk(source):
+            for name in names:
+                path = Path(dirpath) / name
+                try:
+                    if not path.is_file() or path.stat().st_size not in sizes:
+                        continue
+                    digest = _sha256(path)
+                except OSError:
+                    continue
+                if digest in wanted and digest not in found:
+                    found[digest] = path
+    return found
+
+
+def check_event(
+    store: EventStore, *, repair: bool = False, sources: Iterable[Path] = (), drop_unrestorable: bool = False,
+    progress: ProgressFn | None = None,
+) -> CheckReport:
+    """Verify the event; with ``repair``, fix what can be fixed without losing anything."""
+    report = CheckReport(database=store.integrity_problems())
+    photos = store.photos(include_review=True)
+    report.photos = len(photos)
+    for done, photo in enumerate(photos, start=1):
+        path = store.photo_path(photo)
+        try:
+            if _sha256(path) != photo.sha256:
+                report.damaged.append(photo)
+        except FileNotFoundError:
+            report.missing.append(photo)
+        except OSError:
+            report.damaged.append(photo)
+        if progress:
+            progress(done, len(photos))
+    by_model: dict[str, list[tuple[str, int, bytes]]] = defaultdict(list)
+    for photo_id, model_id, dim, blob in store.embedding_blobs():
+        by_model[model_id].append((photo_id, dim, blob))
+    for model_id, rows in by_model.items():
+        dims = [dim for _, dim, _ in rows]
+        expected = max(set(dims), key=dims.count)
+        for photo_id, dim, blob in rows:
+            why = _vector_problem(dim, blob, expected)
+            if why:
+                report.bad_vectors.append((photo_id, model_id, why))
+    leftovers = store.find_leftovers()
+    report.temp_files, report.orphans = leftovers.temp_files, leftovers.orphans
+    orphans_dir = store.directory / "orphans"
+    report.kept_orphans = sum(1 for p in orphans_dir.rglob("*") if p.is_file()) if orphans_dir.is_dir() else 0
+    if repair:
+        _repair(store, report, list(sources), drop_unrestorable)
+    return report
+
+
+def _repair(store: EventStore, report: CheckReport, sources: list[Path], drop_unrestorable: bool) -> None:
+    cleaned = store.clean_leftovers()
+    if cleaned is None:
+        report.busy = True
+    else:
+        report.temp_files, report.orphans = [], []
+        report.kept_orphans += len(cleaned.orphans)
+    broken = report.missing + report.damaged
+    if broken:
+        wanted: dict[str, list[Photo]] = defaultdict(list)
+        for photo in broken:
+            wanted[photo.sha256].append(photo)
+        found = _find_by_content(wanted, [store.directory / "orphans", *sources])
+        for digest, path in found.items():
+            for photo in wanted[digest]:
+                store.restore_photo_file(photo, path)
+                report.restored.append(photo)
+        if drop_unrestorable:
+            for photo in report.unresolved:
+                store.delete_photo(photo.id)
+                report.dropped.append(photo)
+    if report.bad_vectors:
+        # Dropped vectors are simply missing again: `piday embed` makes them anew.
+        store.delete_embeddings([(photo_id, model_id) for photo_id, model_id, _ in report.bad_vectors])
+        report.vectors_dropped = len(report.bad_vectors)
