@@ -69,7 +69,8 @@ class Leftovers:
 def _damaged(db: Path, what: str) -> EventDatabaseDamaged:
     return EventDatabaseDamaged(
         f"the event database {db} {what}. Nothing was changed. Restore event.sqlite from a backup "
-        f"of this event, or move it aside to start the event again (the photo files in "
+        f"of this event (`piday restore BACKUP_FOLDER --as NEW-NAME`, or copy the file back), or move "
+        f"it aside to start the event again (the photo files in "
         f"{db.parent / 'photos'} stay and can be imported again)"
     )
 
