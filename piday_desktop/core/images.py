@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -20,16 +22,36 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # Larger than any camera we expect (a 200 MP phone sensor), small enough to refuse a
-# decompression bomb before it eats the laptop's memory.
+# decompression bomb before it eats the laptop's memory. JPEGs that large are still cheap:
+# they are decoded at a reduced DCT scale.
 MAX_PIXELS = 200_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Every other format is decoded whole (4 bytes a pixel or more while converting): a 24 KB PNG
+# of 196 megapixels would take ~900 MB. 50 MP (~200 MB) is more than any camera's PNG/TIFF.
+MAX_FULL_DECODE_PIXELS = 50_000_000
+# Decodes above this many pixels take turns (one at a time across the intake and embedding
+# threads), so four large PNGs in a folder never peak together.
+BIG_DECODE_PIXELS = 16_000_000
+_BIG_DECODE = threading.BoundedSemaphore(1)
 # A truncated JPEG must be reported, not silently padded with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
+try:  # HEIC/HEIF, the iPhone's default (AVIF is Pillow's own)
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_READABLE = True
+except ImportError:  # pragma: no cover (pillow-heif is a dependency; a broken install still runs)
+    HEIF_READABLE = False
+
 SUPPORTED_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib", ".tif", ".tiff"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".webp", ".gif", ".bmp", ".dib", ".tif", ".tiff",
+     ".heic", ".heif", ".hif", ".avif"}
 )
-SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF"})
+# Camera RAW files: read through their embedded JPEG preview (rawpy), or skipped with "RAW: ...".
+RAW_SUFFIXES = frozenset({".cr2", ".cr3", ".nef", ".nrw", ".arw", ".dng", ".raf", ".orf", ".rw2", ".pef", ".srw"})
+SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF", "AVIF"})
+DRAFT_FORMATS = frozenset({"JPEG", "MPO"})  # decodable at a reduced scale
 
 ImageSource = Union[str, os.PathLike, bytes, BinaryIO]
 
@@ -50,14 +72,54 @@ class ImageInfo:
 
 def is_candidate(path: Path) -> bool:
     """Whether a directory entry looks like a photo by name (content is checked on open)."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+    suffix = path.suffix.lower()
+    return suffix in SUPPORTED_SUFFIXES or suffix in RAW_SUFFIXES
+
+
+def is_raw(path: Path) -> bool:
+    return path.suffix.lower() in RAW_SUFFIXES
+
+
+def raw_preview(data: bytes) -> bytes:
+    """The camera's own JPEG rendering embedded in a RAW file: what the photographer saw.
+
+    Demosaicing a 24 MP RAW costs seconds and ~300 MB; the preview is already there, upright
+    information and all. Raises :class:`ImageError` "RAW: ..." when it cannot be had.
+    """
+    try:
+        import rawpy
+    except ImportError:  # pragma: no cover
+        raise ImageError("RAW: reading RAW files needs the rawpy package") from None
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            thumb = raw.extract_thumb()
+    except rawpy.LibRawNoThumbnailError:
+        raise ImageError("RAW: the file has no embedded preview to read") from None
+    except (rawpy.LibRawError, OSError, ValueError) as exc:
+        raise ImageError(f"RAW: not a RAW file this version of LibRaw can read ({type(exc).__name__})") from None
+    if thumb.format != rawpy.ThumbFormat.JPEG:
+        raise ImageError("RAW: the embedded preview is not a JPEG (convert the file to JPEG first)")
+    return bytes(thumb.data)
+
+
+def _decode_slot(img: Image.Image):
+    """Take a turn for a decode big enough to matter for memory (call after any draft())."""
+    return _BIG_DECODE if img.width * img.height > BIG_DECODE_PIXELS else nullcontext()
 
 
 def _open(source: ImageSource) -> Image.Image:
+    if isinstance(source, (str, os.PathLike)) and is_raw(Path(source)):
+        try:
+            source = raw_preview(Path(source).read_bytes())
+        except OSError as exc:
+            raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
     if isinstance(source, bytes):
         source = io.BytesIO(source)
     try:
         with warnings.catch_warnings():
+            # Pillow's warnings about odd files (EXIF, TIFF tags of RAW files) are not for the
+            # terminal: a file is either read or skipped with a reason.
+            warnings.filterwarnings("ignore", module=r"PIL\.")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(source)
     except UnidentifiedImageError:
@@ -74,6 +136,14 @@ def _open(source: ImageSource) -> Image.Image:
         fmt = img.format
         img.close()
         raise ImageError(f"unsupported image format {fmt}")
+    pixels = img.width * img.height
+    if img.format not in DRAFT_FORMATS and pixels > MAX_FULL_DECODE_PIXELS:
+        fmt = img.format
+        img.close()
+        raise ImageError(
+            f"image is {pixels / 1e6:.0f} megapixels: a {fmt} is read whole, which would take "
+            f"~{pixels * 4 / 2**30:.1f} GB; at most {MAX_FULL_DECODE_PIXELS // 1_000_000} megapixels unless "
+            "it is a JPEG (scale it down or save it as JPEG)")
     return img
 
 
@@ -138,9 +208,10 @@ def probe(source: ImageSource) -> ImageInfo:
         fmt = "JPEG" if img.format == "MPO" else img.format
         width, height = _oriented_size(img)
         taken_at = _exif_taken_at(img)
-        if img.format in ("JPEG", "MPO"):
+        if img.format in DRAFT_FORMATS:
             img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
-        img.load()
+        with _decode_slot(img):
+            img.load()
         return ImageInfo(format=fmt, width=width, height=height, taken_at=taken_at)
     except ImageError:
         raise
@@ -159,17 +230,30 @@ def load_rgb(source: ImageSource, min_side: int | None = None) -> Image.Image:
     """
     img = _open(source)
     try:
-        if min_side and img.format in ("JPEG", "MPO"):
+        if min_side and img.format in DRAFT_FORMATS:
             short = min(img.size)
             if short > min_side:
                 factor = short / min_side
                 img.draft("RGB", (int(img.width / factor) + 1, int(img.height / factor) + 1))
-        img.load()
-        # in place: no full-size copy of an upright 6000x4000 PNG just to apply nothing
-        ImageOps.exif_transpose(img, in_place=True)
-        rgb = _to_rgb(img)
-        if rgb is not img:
-            img.close()
+        with _decode_slot(img):
+            img.load()
+            if min_side and img.format not in DRAFT_FORMATS:
+                # A big PNG/TIFF cannot be decoded small, but it can be made small at once,
+                # still inside its turn: the caller needs only min_side, not 45 MP in RGB.
+                factor = min(img.size) // (2 * min_side)
+                if factor >= 2 and img.mode not in ("P", "1", "I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+                    reduced = img.reduce(factor)
+                    reduced.info, reduced.format = img.info, img.format
+                    exif = img.getexif()
+                    img.close()
+                    img = reduced
+                    if exif:
+                        img.info["exif"] = exif.tobytes()
+            # in place: no full-size copy of an upright 6000x4000 PNG just to apply nothing
+            ImageOps.exif_transpose(img, in_place=True)
+            rgb = _to_rgb(img)
+            if rgb is not img:
+                img.close()
         return rgb
     except ImageError:
         raise

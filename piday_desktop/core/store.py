@@ -30,7 +30,8 @@ from .locks import lock as file_lock, release_and_remove
 log = logging.getLogger(__name__)
 
 PHOTO_STATES = ("review", "kept")
-EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif"}
+EXT_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "DIB": "bmp", "TIFF": "tif",
+                 "HEIF": "heic", "AVIF": "avif"}
 
 
 class EventNotFound(LookupError):

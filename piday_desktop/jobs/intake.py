@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.images import ImageError, ImageInfo, probe
+from ..core.images import ImageError, ImageInfo, is_raw, probe, raw_preview
 from .scan import ScanItem, ScanResult
 from ..core.store import AlreadyStored, Consent, EventStore, Participant
 
@@ -85,6 +85,10 @@ def _check(item: ScanItem) -> _Checked:
         raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
     if not data:
         raise ImageError("empty file (0 bytes)")
+    if is_raw(item.path):
+        # Stored as the camera's embedded JPEG preview (what every viewer of the event shows),
+        # so its SHA-256 is the preview's: a re-import of the same RAW finds it again.
+        data = raw_preview(data)
     info = probe(data)
     return _Checked(item, data, hashlib.sha256(data).hexdigest(), info)
 
