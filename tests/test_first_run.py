@@ -152,6 +152,7 @@ def test_demo_runs_without_setup_and_leaves_the_settings_alone(qtbot, exit_after
 
     assert run_station(station_args(demo=True, data_dir=str(tmp_path / "data"))) == 0
     assert len(station_windows) == 1
+    assert "rehearsal" in station_windows[0].windowTitle() and "Rehearsal" in station_windows[0].idle_page.rehearsal.text()
     _wait_engine_threads(qtbot)
     assert not config_path().exists()
     assert (tmp_path / "data" / "events" / "demo" / "event.sqlite").is_file()

@@ -79,7 +79,7 @@ def test_escape_mid_flow_drops_nothing_kept(station):
     take(flow, controller, clock)
     flow.press(Key.CANCEL)
     controller.wait_idle()
-    assert flow.stage is Stage.IDLE
+    assert flow.stage is Stage.DONE and store.participant("P-001").state == "finished"
     assert len(store.photos("P-001")) == 1
     assert len(list(store.photos_dir.rglob("*.jpg"))) == 1
 

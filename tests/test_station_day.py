@@ -40,6 +40,14 @@ def window(qtbot, tmp_path, tiny_model):
     store.close()
 
 
+def settle() -> None:
+    """Run the layout requests already posted (they are what would move the splitter)."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+
+
 def visit(qtbot, win, shots: int = 2) -> None:
     qtbot.keyClick(win, Qt.Key.Key_Space)
     qtbot.keyClick(win, Qt.Key.Key_Return)
@@ -86,3 +94,46 @@ def test_the_search_box_never_traps_the_station_keys_during_a_visit(qtbot, windo
     qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
     qtbot.keyClick(search, Qt.Key.Key_Return)  # even if the search box still had the focus
     assert win.flow.stage is Stage.PREVIEW and len(win.flow.visit.kept) == 1
+
+
+def test_no_layout_jump_when_a_shot_appears(qtbot, window):
+    """The review page's buttons must not push the splitter: the map keeps its width and place."""
+    win = window
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW and win.flow.visit.code is not None, timeout=5_000)
+    settle()
+    before = win.splitter.sizes()
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    settle()
+    assert win.splitter.sizes() == before
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
+    settle()
+    assert win.splitter.sizes() == before
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720), (1920, 1080)])
+def test_the_window_fits_the_screen_it_opens_on(qtbot, window, size):
+    """Every button and the status bar inside the screen, on the common laptop screens; a big
+    screen gets a centred window, not one in a corner (issue 11)."""
+    from PySide6.QtCore import QRect
+
+    from piday_desktop.ui.screen_fit import fitted_geometry, widgets_outside
+
+    available = QRect(0, 0, size[0], size[1] - 40)  # a taskbar
+    geometry, maximise = fitted_geometry(available)
+    assert available.contains(geometry)
+    assert maximise or abs(geometry.center().x() - available.center().x()) <= 1
+    win = window
+    win.setGeometry(geometry)
+    settle()
+    assert win.width() <= available.width() and win.height() <= available.height()
+    for show in (lambda: None, lambda: qtbot.keyClick(win, Qt.Key.Key_Space), lambda: qtbot.keyClick(win, Qt.Key.Key_Return)):
+        show()
+        settle()
+        assert widgets_outside(win) == [], win.flow.stage

@@ -392,3 +392,42 @@ def test_a_bad_model_file_is_explained_on_the_start_page(qtbot, window, tmp_path
     window.import_model_file(bad)
     qtbot.waitUntil(lambda: "not imported" in window.idle_page.model_state.text(), timeout=10_000)
     assert str(bad) in window.idle_page.model_state.text() and window.idle_page.import_model.isVisible()
+
+
+def test_an_interrupted_visit_can_be_resumed_and_closing_mid_visit_asks(qtbot, tmp_path, monkeypatch):
+    """A visit left open (a crash, a close) is resumed on the photo the visitor had not decided
+    on; the volunteer's close mid-visit asks first (issue 11)."""
+    import numpy as np
+    from PySide6.QtWidgets import QMessageBox
+
+    import imagefactory as f
+    from piday_desktop.core.store import Consent
+    from piday_desktop.station.controller import encode_jpeg
+
+    store = EventStore.open(tmp_path, "ev")
+    p = store.create_participant(consent=Consent())
+    for i, state in enumerate(("kept", "review")):
+        data = encode_jpeg(np.asarray(f.picture((320, 240), seed=i)), str(i))
+        store.add_photo(p, data, sha256=str(i) * 64, fmt="JPEG", width=320, height=240, state=state)
+    win = StationWindow(store, StationConfig(event="ev", shots_per_visitor=3, countdown_s=0.1, key_debounce_s=0),
+                        map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.camera.start(TestPatternSource((320, 240), fps=30))
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    assert win.idle_page.resume_open.isVisible() and "P-001" in win.idle_page.resume_open.text()
+    qtbot.mouseClick(win.idle_page.resume_open, Qt.MouseButton.LeftButton)
+    assert win.flow.stage is Stage.REVIEW and win.flow.visit.code == "P-001"
+    assert "keep this photo" in win.capture_page.caption.text() and not win.idle_page.resume_open.isVisible()
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.No)
+    assert not win.confirm_close() and asked == ["A visit is in progress"]
+    key(qtbot, win, Qt.Key.Key_Return)  # keep the undecided photo
+    shoot_and_wait_review(qtbot, win)
+    key(qtbot, win, Qt.Key.Key_Return)
+    assert win.flow.stage is Stage.DONE and "3 photos kept" in win.done_page.detail.text()
+    assert win.confirm_close()  # nobody mid-visit: no question
+    win.controller.wait_idle()
+    assert store.participant("P-001").state == "finished" and len(store.photos("P-001")) == 3
+    win.close()
+    store.close()

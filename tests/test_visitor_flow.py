@@ -85,7 +85,7 @@ def test_escape_drops_only_the_photo_under_review():
     shoot(flow, clock, "b")
     assert flow.would_drop_photo
     flow.press(Key.CANCEL)
-    assert flow.stage is Stage.IDLE
+    assert flow.stage is Stage.DONE  # a photo was kept: the thank-you page, not straight to the start
     assert ("keep", "a") in log and ("discard", "b") in log and log[-1] == ("finish", ("a",))
 
 
@@ -155,3 +155,16 @@ def test_keys_that_mean_nothing_in_a_stage_are_ignored():
     for key in (Key.RETAKE, Key.DELETE, Key.CANCEL):
         flow.press(key)
         assert flow.stage is Stage.IDLE
+
+
+def test_a_visit_left_open_is_resumed_where_it_stopped():
+    clock = Clock()
+    flow = VisitorFlow(FlowSettings(shots_per_visitor=3, debounce_s=0), clock=clock)
+    log = recorder(flow)
+    flow.resume("u", "P-004", Consent(), kept=["a"], under_review="b")
+    assert flow.stage is Stage.REVIEW and flow.visit.code == "P-004" and flow.shots_left == 2
+    flow.press(Key.ACCEPT)  # the visitor keeps the photo they had not decided on
+    assert flow.stage is Stage.PREVIEW and log == [("keep", "b")]
+    shoot(flow, clock, "c")
+    flow.press(Key.ACCEPT)
+    assert flow.stage is Stage.DONE and log[-1] == ("finish", ("a", "b", "c"))

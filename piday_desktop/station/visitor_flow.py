@@ -142,6 +142,23 @@ class VisitorFlow:
         self.requests.create_participant.emit(self.visit)
         self._go(Stage.PREVIEW)
 
+    def resume(self, participant_id: str, code: str, consent: Consent, kept: list[str],
+               under_review: str | None, nickname: str | None = None) -> None:
+        """Go on with a visit a crash or a close left open: back to the photo under review, or
+        to the preview for the shots still to take (done if none are left)."""
+        if self.stage is not Stage.IDLE:
+            return
+        self.visit = Visit(consent=consent, nickname=nickname, participant_id=participant_id, code=code,
+                           kept=list(kept), under_review=under_review)
+        self.notice = None
+        if under_review is not None:
+            self._go(Stage.REVIEW)
+        elif self.shots_left > 0:
+            self._go(Stage.PREVIEW)
+        else:
+            self.requests.finish.emit(self.visit)
+            self._go(Stage.DONE)
+
     def participant_ready(self, participant_id: str, code: str) -> None:
         if self.visit is not None:
             self.visit.participant_id, self.visit.code = participant_id, code
@@ -203,6 +220,11 @@ class VisitorFlow:
             self.dismiss_failure()
             return
         self._discard_review()
+        if self.visit is not None and self.visit.kept and self.stage in (Stage.PREVIEW, Stage.REVIEW):
+            self.requests.finish.emit(self.visit)  # photos were kept: they get their thank-you page
+            self._countdown_started = None
+            self._go(Stage.DONE)
+            return
         if self.visit is not None:
             # Always: the controller closes the row in write order, even if it is not created yet.
             self.requests.finish.emit(self.visit)

@@ -28,6 +28,7 @@ def run_station(args: argparse.Namespace) -> int:
     from .main_window import StationWindow
     from ..core.logs import setup_logging
     from .first_run import demo_config, run_first_run
+    from .screen_fit import show_fitted
     from .startup_probe import watch_first_paint
 
     started = time.perf_counter()
@@ -57,9 +58,10 @@ def run_station(args: argparse.Namespace) -> int:
              config.model or "default", config.device, " (demo)" if getattr(args, "demo", False) else "")
     store = EventStore.open(paths.data_dir(args.data_dir), config.event)
     window = StationWindow(store, config, saved_config=saved)
-    window.resize(1280, 800)
+    if getattr(args, "demo", False):
+        window.mark_rehearsal()
     watch_first_paint(window, started)
-    window.show()
+    show_fitted(window)  # the screen it is on: maximised on laptops, 90 % centred on big screens
     previous_hook = sys.excepthook
 
     def to_failsafe(exc_type, exc, tb):  # exceptions in Qt slots land here: never exit

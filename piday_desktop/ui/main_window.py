@@ -122,6 +122,7 @@ class StationWindow(QMainWindow):
         self.thumbs = ThumbnailCache(self.invoker.post)
         self.map_window = None
         self._probe_held = False
+        self._split_pinned = False
         self._build()
         self._wire()
         self._tick = QTimer(self)
@@ -164,6 +165,7 @@ class StationWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 11)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
+        self._pin_page_width()
         self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
@@ -178,6 +180,26 @@ class StationWindow(QMainWindow):
                            "QCheckBox::indicator:checked { background: #4caf50; border-color: #4caf50; }"
                            "QCheckBox:disabled { color: #777; }"
                            "QCheckBox::indicator:disabled { border-color: #555; }")
+
+    def _pin_page_width(self) -> None:
+        """The pages' column is as wide as its widest page in any mode, from the start, so a
+        page or button row appearing (the review buttons) never pushes the map aside."""
+        cp = self.capture_page
+        widths = []
+        for reviewing in (False, True):
+            cp.set_mode(reviewing, counting=False)
+            widths.append(cp.minimumSizeHint().width())
+        cp.set_mode(False, counting=False)
+        pages = (self.idle_page, self.consent_page, self.done_page, self.failsafe_page)
+        self.stack.setMinimumWidth(max(widths + [p.minimumSizeHint().width() for p in pages]))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._split_pinned:  # fixed proportions from now on, not re-derived from size hints
+            self._split_pinned = True
+            total = sum(self.splitter.sizes()) or self.width()
+            left = max(self.stack.minimumWidth(), int(total * 0.45))
+            self.splitter.setSizes([left, max(1, total - left)])
 
     def _wire(self) -> None:
         f, c = self.flow, self.controller
@@ -196,6 +218,7 @@ class StationWindow(QMainWindow):
         self.idle_page.choose_camera.clicked.connect(self.open_settings)
         self.idle_page.use_pattern.clicked.connect(lambda: self.camera.start("pattern"))
         self.idle_page.finish_open_clicked.connect(self.finish_interrupted)
+        self.idle_page.resume_open.clicked.connect(self.resume_interrupted)
         self.idle_page.import_model.clicked.connect(lambda: self.import_model_file())
         self.consent_page.accepted.connect(lambda consent, nick: f.give_consent(consent, nick))
         self.consent_page.declined.connect(f.cancel)
@@ -218,12 +241,33 @@ class StationWindow(QMainWindow):
         """Offer the visits a crash left open; one with no photo is no visit and is closed quietly."""
         summaries = []
         for p in self.store.open_participants():
+            if self.flow.visit is not None and self.flow.visit.participant_id == p.id:
+                continue  # the visit going on now
             photos = self.store.photos(p.code, include_review=True)
             if not photos:
                 self.controller.close_visit(p.id, "cancelled")
                 continue
             summaries.append(f"{p.code} ({plural(len(photos), 'photo')})")
         self.idle_page.show_interrupted(summaries)
+
+    def resume_interrupted(self) -> None:
+        """Go on with the newest visit a crash left open: its kept photos count, and a photo it
+        had under review is shown again for the visitor to decide on."""
+        open_visits = [p for p in self.store.open_participants()
+                       if self.store.photos(p.code, include_review=True)]
+        if not open_visits or self.flow.stage is not Stage.IDLE:
+            return
+        p = open_visits[-1]
+        photos = self.store.photos(p.code, include_review=True)
+        kept = [ph.id for ph in photos if ph.state == "kept"]
+        review = [ph for ph in photos if ph.state == "review"]
+        for extra in review[:-1]:  # only one photo can be on screen: older undecided ones are kept
+            self.store.set_photo_state(extra.id, "kept")
+            kept.append(extra.id)
+        self.flow.resume(p.id, p.code, p.consent, kept, review[-1].id if review else None, p.nickname)
+        if review:
+            self._show_review(review[-1])
+        self._show_interrupted()
 
     def finish_interrupted(self) -> None:
         """Close visits left open by a crash: every stored photo is kept (the visitor saw it taken)."""
@@ -283,6 +327,13 @@ class StationWindow(QMainWindow):
         self.config = new
         if restart:
             self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")
+
+    def mark_rehearsal(self) -> None:
+        """`piday --demo`: say so on the window, so nobody mistakes it for the event."""
+        self.setWindowTitle(f"piday — {self.store.event} (rehearsal: demo mode)")
+        self.idle_page.rehearsal.setText("Rehearsal (demo mode): test pattern camera, random-weights model; "
+                                         "nothing here changes the saved settings.")
+        self.idle_page.rehearsal.show()
 
     def one_off_settings(self) -> dict[str, str]:
         """Settings this start runs with that the config file does not hold (command-line flags)."""
@@ -562,7 +613,25 @@ class StationWindow(QMainWindow):
         labels["camera"].setText(f"Camera: {self.camera.state}")
         labels["disk"].setText(f"Disk: {free_bytes(self.store.directory) / 1e9:.1f} GB free")
 
+    def visit_in_progress(self) -> bool:
+        """Someone is between Start and the thank-you page."""
+        return self.flow.stage in (Stage.CONSENT, *VISITOR_STAGES)
+
+    def confirm_close(self) -> bool:
+        """Closing mid-visit asks first (the visit can be resumed at the next start)."""
+        if not self.visit_in_progress():
+            return True
+        answer = QMessageBox.question(
+            self, "A visit is in progress",
+            "A visitor is in the middle of their visit. Close piday anyway? Their kept photos are safe, "
+            "and the visit can be resumed at the next start.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if event.spontaneous() and not self.confirm_close():  # the volunteer's close, not the program's
+            event.ignore()
+            return
         self._tick.stop()
         self._status_timer.stop()
         self.camera.stop()

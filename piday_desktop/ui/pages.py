@@ -45,6 +45,10 @@ class IdlePage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
+        self.rehearsal = big_label("", 14)
+        self.rehearsal.setStyleSheet("color: #1b1d23; background: #ffd866; border-radius: 6px; padding: 4px;")
+        self.rehearsal.hide()
+        layout.addWidget(self.rehearsal)
         layout.addStretch(2)
         layout.addWidget(big_label("Where do you land?", 44, bold=True))
         layout.addWidget(big_label("Get your photo taken and see it join everyone's map.", 24))
@@ -84,8 +88,14 @@ class IdlePage(QWidget):
         self.recovery.setStyleSheet("color: #ffd866")
         self.finish_open = button("Finish interrupted visits", 14)
         self.finish_open.clicked.connect(self.finish_open_clicked)
+        self.resume_open = button("Resume the last one", 14)
         layout.addWidget(self.recovery)
-        layout.addWidget(self.finish_open, alignment=Qt.AlignmentFlag.AlignHCenter)
+        recovery_row = QHBoxLayout()
+        recovery_row.addStretch()
+        recovery_row.addWidget(self.resume_open)
+        recovery_row.addWidget(self.finish_open)
+        recovery_row.addStretch()
+        layout.addLayout(recovery_row)
         self.show_interrupted([])
         self.settings = button("Settings…", 12)
         self.settings.clicked.connect(self.settings_clicked)
@@ -107,6 +117,9 @@ class IdlePage(QWidget):
                               + ". Their photos are safe." if summaries else "")
         self.recovery.setVisible(bool(summaries))
         self.finish_open.setVisible(bool(summaries))
+        self.resume_open.setVisible(bool(summaries))
+        if summaries:
+            self.resume_open.setText(f"Resume {summaries[-1].split(' ')[0]}")
 
 
 class ConsentPage(QWidget):
