@@ -137,3 +137,26 @@ def test_the_window_fits_the_screen_it_opens_on(qtbot, window, size):
         show()
         settle()
         assert widgets_outside(win) == [], win.flow.stage
+
+
+def test_the_photo_under_review_is_shown_as_the_preview_was(qtbot):
+    """The preview is a mirror; the review showed the photo un-mirrored, so visitors saw
+    themselves flip. Both show the same side now (the saved file is untouched)."""
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage, QPixmap
+
+    from piday_desktop.ui.preview import PreviewWidget
+
+    frame = np.zeros((240, 320, 3), np.uint8)
+    frame[:, :160] = (255, 0, 0)  # the camera's left half is red
+    frame[:, 160:] = (0, 0, 255)
+    preview = PreviewWidget()
+    preview.framing_guide = False
+    qtbot.addWidget(preview)
+    preview.resize(320, 240)
+    preview.show_frame(frame)
+    live = preview.grab().toImage().pixelColor(40, 120)
+    still = QPixmap.fromImage(QImage(frame.data, 320, 240, 960, QImage.Format.Format_RGB888).copy())
+    preview.show_still(still)
+    review = preview.grab().toImage().pixelColor(40, 120)
+    assert live == review == QColor(0, 0, 255)

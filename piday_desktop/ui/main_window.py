@@ -75,12 +75,13 @@ class CapturePage(QWidget):
         self.caption = big_label("", 20)
         layout.addWidget(self.caption)
         row = QHBoxLayout()
-        self.cancel = button("Cancel  (Esc)")
-        self.retake = button("Retake  (Backspace)")
-        self.delete = button("Delete  (Del)")
-        self.keep = button("Keep  (Enter)")
-        self.shoot = button("Take photo  (Space)")
-        self.finish = button("Finish  (Enter)")
+        # Two-line labels: four of them fit the page's column on a 1366 px screen, uncut.
+        self.cancel = button("Cancel\nEsc", 16)
+        self.retake = button("Retake\nBackspace", 16)
+        self.delete = button("Delete\nDel", 16)
+        self.keep = button("Keep\nEnter", 16)
+        self.shoot = button("Take photo\nSpace", 16)
+        self.finish = button("Finish\nEnter", 16)
         for b in (self.cancel, self.retake, self.delete, self.keep, self.shoot, self.finish):
             row.addWidget(b)
         layout.addLayout(row)
@@ -165,7 +166,6 @@ class StationWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 11)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
-        self._pin_page_width()
         self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
@@ -197,6 +197,7 @@ class StationWindow(QMainWindow):
         super().showEvent(event)
         if not self._split_pinned:  # fixed proportions from now on, not re-derived from size hints
             self._split_pinned = True
+            self._pin_page_width()  # now: the style sheet (button padding) is applied
             total = sum(self.splitter.sizes()) or self.width()
             left = max(self.stack.minimumWidth(), int(total * 0.45))
             self.splitter.setSizes([left, max(1, total - left)])

@@ -57,7 +57,7 @@ class MapPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(int(10 * scale), int(8 * scale), int(10 * scale), int(4 * scale))
         self.search = SearchBox()
-        self.search.setPlaceholderText("Search the map: glasses, a red hat, smiling, P-017…")
+        self.search.setPlaceholderText("Search: glasses, a red hat, P-017")  # whole at 1366 px wide
         self.search.setClearButtonEnabled(True)
         self.search.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.search.setStyleSheet(

@@ -136,7 +136,7 @@ class ConsentPage(QWidget):
         self.text = big_label(consent_text, 18)
         layout.addWidget(self.text)
         self.local = QCheckBox("Keep my photos for this event's map here")
-        self.map = QCheckBox("Put my photos' position (not the photos) on the public online map")
+        self.map = QCheckBox("Put my photos' position (not the photos)\non the public online map")
         self.photo = QCheckBox("Also show my photos on the public online map")
         for box in (self.local, self.map, self.photo):
             font = QFont(box.font())

@@ -87,8 +87,15 @@ class PreviewWidget(QWidget):
         p.fillRect(self.rect(), QColor("#111"))
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if self._still is not None:
-            p.drawPixmap(self._target(self._still.width(), self._still.height()), self._still,
-                         QRectF(self._still.rect()))
+            # Shown as the preview was (mirrored), so visitors do not see themselves flip; the
+            # saved photo stays as the camera sees it.
+            target = self._target(self._still.width(), self._still.height())
+            p.save()
+            if self.mirror:
+                p.translate(target.center().x() * 2, 0)
+                p.scale(-1, 1)
+            p.drawPixmap(target, self._still, QRectF(self._still.rect()))
+            p.restore()
         elif self._frame is not None:
             h, w, _ = self._frame.shape
             img = QImage(self._frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
