@@ -87,3 +87,96 @@ def test_a_disk_full_import_counts_what_it_stored_and_the_next_run_completes(tmp
     proc = piday(*args)  # space is back
     assert proc.returncode == EXIT_OK, proc.stderr
     assert "imported 1 photo(s), 3 already in the event" in proc.stderr
+
+
+def test_a_disk_full_export_exits_6_leaves_no_half_file_and_the_next_export_completes(tmp_path):
+    data = tmp_path / "data"
+    event_with_photos(data, tmp_path / "in", n=3)
+    out = tmp_path / "x.csv"
+    reader = sqlite3.connect(data / "events" / "ev" / "event.sqlite")  # keeps its shared-memory file
+    reader.execute("SELECT COUNT(*) FROM photos").fetchone()
+    try:
+        proc = piday("export", "--event", "ev", "--out", str(out), "--data-dir", str(data), limit=200)
+    finally:
+        reader.close()
+    assert proc.returncode == EXIT_STORAGE, proc.stderr
+    assert "disk full" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists() and not list(tmp_path.glob(".*.part"))
+    proc = piday("export", "--event", "ev", "--out", str(out), "--data-dir", str(data))
+    assert proc.returncode == EXIT_OK and len(out.read_text().splitlines()) == 4, proc.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 3 MB filesystem (tmpfs); skipped only where this user may not mount one."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True)
+    except OSError:
+        done = None
+    if done is None or done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root); RLIMIT_FSIZE tests above cover a full disk")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def grow(mnt: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
+
+
+def test_import_on_a_really_full_disk_exits_6_and_completes_once_space_is_back(tmp_path, small_disk):
+    from PIL import Image
+    import numpy as np
+
+    folder, data = tmp_path / "in", small_disk / "data"
+    for i in range(3):
+        f.jpeg(folder / "p" / f"a{i}.jpg", seed=i, size=(64, 48))
+    noise = np.random.default_rng(0).integers(0, 256, (1200, 1200, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(folder / "p" / "z-big.png")  # ~4.3 MB: more than the disk holds
+    args = ("import", str(folder), "--event", "ev", "--no-embed", "--data-dir", str(data))
+    proc = piday(*args)
+    assert proc.returncode == EXIT_STORAGE and "disk full" in proc.stderr, proc.stderr
+    assert "imported 3 photo(s)" in proc.stderr
+    grow(small_disk)
+    proc = piday(*args)
+    assert proc.returncode == EXIT_OK and "imported 1 photo(s), 3 already in the event" in proc.stderr, proc.stderr
+    assert not list(data.rglob("*.part"))
+
+
+def test_the_station_on_a_full_disk_goes_to_failsafe_keeps_photos_and_shoots_again_after(small_disk):
+    import numpy as np
+
+    from piday_desktop.core.store import Consent
+    from piday_desktop.station.controller import StationController
+    from piday_desktop.station.visitor_flow import FlowSettings, Key, Stage, VisitorFlow
+
+    rng = np.random.default_rng(0)
+    with EventStore.open(small_disk / "data", "ev") as store:
+        flow = VisitorFlow(FlowSettings(countdown_s=0, debounce_s=0))
+        controller = StationController(store, flow, grab_frame=lambda: rng.integers(0, 256, (240, 320, 3),
+                                                                                  dtype=np.uint8))
+        flow.start()
+        flow.give_consent(Consent())
+        controller.wait_idle()
+        flow.shoot(); flow.tick(); controller.wait_idle(); flow.keep(); controller.wait_idle()
+        filler = small_disk / "filler"
+        with open(filler, "wb") as fh:  # everything that is left
+            try:
+                while True:
+                    fh.write(bytes(64 * 1024))
+                    fh.flush()
+            except OSError:
+                pass
+        flow.shoot(); flow.tick(); controller.wait_idle()
+        assert flow.stage is Stage.FAILSAFE and "disk is full" in flow.failure.what
+        assert len(store.photos(include_review=True)) == 1
+        filler.unlink()  # the volunteer frees space and presses Enter
+        flow.press(Key.ACCEPT)
+        assert flow.stage is Stage.IDLE
+        flow.start()
+        flow.give_consent(Consent())
+        controller.wait_idle()
+        flow.shoot(); flow.tick(); controller.wait_idle(); flow.keep(); controller.wait_idle()
+        assert len(store.photos()) == 2
+        controller.close()
