@@ -48,6 +48,7 @@ def make_event(data: Path, tiny, participants: int = 5, each: int = 3, consents=
 
             photos.append(store.add_photo(part, data_, sha256=hashlib.sha256(data_).hexdigest(), fmt="JPEG",
                                           width=320, height=240))
+        store.set_participant_state(part.code, "finished")  # the visitor left the stand
     with EmbeddingEngine(tiny) as engine:
         vectors = [fut.result() for fut in [engine.submit(store.photo_path(ph)) for ph in photos]]
     store.put_embeddings(zip([ph.id for ph in photos], vectors), model_id=MODEL, device="cpu")

@@ -4,7 +4,7 @@ Modules, each with one job:
 
 - ``outbox``    the durable per-photo queue in the event database (states, backoff, sweep)
 - ``state``     the uploader's small durable memory (our dataset, the map, pending rebuilds)
-- ``payload``   the consent gate: the only place that decides what of a visitor may leave
+- ``payload``   what of a visitor may leave, built by the one consent rule (``core.consent``)
 - ``client``    the only module importing ``nomic``: deadlines, honest errors, read-back
 - ``deadline``  bounded waits for calls that have none
 - ``engine``    one unit of upload work per ``step()``; shared by the station and the CLI

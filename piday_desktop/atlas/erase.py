@@ -14,7 +14,8 @@ import logging
 import shutil
 from dataclasses import dataclass
 
-from ..core.store import Consent, EventStore
+from ..core.consent import Audience, Consent, Visibility, shown
+from ..core.store import EventStore
 from . import outbox, state
 from .outbox import MAY_HAVE_LEFT_SQL
 
@@ -99,7 +100,10 @@ def change_consent(store: EventStore, code: str, consent: Consent, share_nicknam
                 rebuild = state.schedule_rebuild(conn, f"{before.code} took back their nickname") or True
     swept = outbox.sweep(store)
     note = None
-    if consent.photo and not before.consent.photo and _may_have_left(store, before.id):
+    after = store.participant(before.id)
+    widened = (shown(after, "kept", Audience.PUBLIC) is Visibility.PICTURE
+               and shown(before, "kept", Audience.PUBLIC) is not Visibility.PICTURE)
+    if widened and _may_have_left(store, before.id):
         note = (f"{before.code}'s photos are already on the map without a thumbnail; "
                 "`piday upload --rebuild` adds them")
     return ConsentChange(before.code, before.consent, consent, rebuild or swept.rebuild, note)

@@ -11,9 +11,9 @@ A photo is "uploaded" only once the service has been asked for its id and answer
 the client's word (``add_data`` returns nothing and logs "Upload succeeded" over dropped shards)
 counts for nothing.
 
-What is eligible is derived from the database every time (:func:`sweep`): kept photos of
-visitors who agreed to the public map, once their visit is finished (or, for imports, not
-cancelled). Finishing a visit therefore needs no separate "enqueue" write to be lost in a
+What is eligible is derived from the database every time (:func:`sweep`), by the one consent
+rule (``core.consent.PUBLIC_SQL``): kept photos of visitors who agreed to the public map, once
+their visit is finished (or, for imports, not cancelled). Finishing a visit therefore needs no separate "enqueue" write to be lost in a
 crash, and a consent withdrawn later takes the photos back out (and, if they may already have
 left, flags a rebuild: see ``state.schedule_rebuild``).
 """
@@ -25,15 +25,14 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..core import consent
 from ..core.store import EventStore, utcnow
 from . import state
 
 STATES = ("queued", "sending", "failing", "uploaded")
 
-ELIGIBLE_SQL = (
-    "p.state='kept' AND pt.consent_map=1 AND "
-    "(pt.state='finished' OR (pt.source='import' AND pt.state<>'cancelled'))"
-)
+#: What may be on the public map: the one rule, from core.consent (aliases p, pt).
+ELIGIBLE_SQL = consent.PUBLIC_SQL
 # Something of this row may be on the service: it was sent to a dataset, or its thumbnail was.
 MAY_HAVE_LEFT_SQL = "(o.dataset_id IS NOT NULL OR o.blob_hash IS NOT NULL)"
 _FROM = "atlas_outbox o JOIN photos p ON p.id=o.photo_id JOIN participants pt ON pt.id=p.participant_id"
@@ -73,7 +72,7 @@ def sweep(store: EventStore) -> SweepResult:
             (now,),
         ).rowcount
         blob_withdrawn = conn.execute(
-            f"SELECT COUNT(*) FROM {_FROM} WHERE o.blob_hash IS NOT NULL AND pt.consent_photo=0"
+            f"SELECT COUNT(*) FROM {_FROM} WHERE o.blob_hash IS NOT NULL AND NOT {consent.PUBLIC_PICTURE_SQL}"
         ).fetchone()[0]
         # Deleting a row that may have left fires the atlas_outbox_erased trigger.
         withdrawn = conn.execute(

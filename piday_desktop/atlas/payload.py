@@ -1,4 +1,4 @@
-"""The consent gate: the one place that decides what of a visitor may leave this laptop.
+"""What of a visitor leaves this laptop for Atlas, built by the one consent rule (``core.consent``).
 
 Everything the uploader sends (rows, vectors, thumbnails) is built here, from the database as it
 is *now*, so a consent changed a second ago is honoured even for photos queued long before.
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..core import images
 from ..core.store import _PHOTO_COLUMNS, _PHOTO_FROM, EventStore, Photo, _photo
-from .outbox import ELIGIBLE_SQL
+from ..core.consent import PUBLIC_PICTURE_SQL, PUBLIC_SQL
 
 ID_FIELD = "id"
 NO_BLOB = "null"  # what the client itself stores for a missing value (ATLAS_PROTOCOL.md §6)
@@ -114,10 +114,10 @@ def gather(
     wanted = list(dict.fromkeys(photo_ids))
     marks = ",".join("?" * len(wanted)) or "NULL"
     rows = store._query(
-        f"SELECT p.id, pt.consent_photo, pt.nickname, "
+        f"SELECT p.id, {PUBLIC_PICTURE_SQL}, pt.nickname, "
         f"EXISTS (SELECT 1 FROM atlas_nickname_ok n WHERE n.participant_id=pt.id) "
         f"FROM photos p JOIN participants pt ON pt.id=p.participant_id "
-        f"WHERE p.id IN ({marks}) AND {ELIGIBLE_SQL}", wanted)
+        f"WHERE p.id IN ({marks}) AND {PUBLIC_SQL}", wanted)
     cleared = {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
     refused = {p: "no public-map consent (or visit not finished)" for p in wanted if p not in cleared}
     vectors = _vectors(store, model_id, list(cleared))

@@ -21,6 +21,7 @@ from ..atlas.engine import UploadEngine
 from ..atlas.lock import UploaderLock
 from ..atlas.settings import AtlasSettings
 from ..atlas.status import UploadStatus
+from ..core.consent import PUBLIC_SQL
 from ..core.store import Consent, EventStore, ParticipantNotFound
 from . import context
 from .common import (
@@ -145,7 +146,7 @@ def _drive(engine: UploadEngine, max_wait: float, on_status: Callable[[UploadSta
 def _kept_not_eligible(store: EventStore) -> int:
     return store._query(
         f"SELECT COUNT(*) FROM photos p JOIN participants pt ON pt.id=p.participant_id "
-        f"WHERE p.state='kept' AND NOT ({outbox.ELIGIBLE_SQL})")[0][0]
+        f"WHERE p.state='kept' AND NOT {PUBLIC_SQL}")[0][0]
 
 
 def _print_map(link: str | None) -> None:

@@ -26,7 +26,8 @@ def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
     add_event_option(p)
     p.add_argument("--out", "-o", required=True, metavar="FILE", help="the HTML file to write")
     p.add_argument("--public", action="store_true",
-                   help="only visitors who agreed to the shared map, pictures only where they agreed "
+                   help="what the Atlas map may show: finished visits that agreed to the shared map, pictures "
+                        "only where they agreed "
                         "(default: every kept photo, as on the station's screen)")
     p.add_argument("--no-names", action="store_true",
                    help="skip group names and label search (no model is loaded: faster)")
@@ -85,5 +86,5 @@ def run_map(args: argparse.Namespace) -> int:
     err.print(f"[green]wrote[/] {escape(str(out))}: {info.photos} photo(s), {info.with_thumbnail} with pictures, "
               f"{info.clusters} named group(s), {size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s")
     if info.photos == 0:
-        err.print("[yellow]no photos to show" + (" (nobody agreed to the shared map yet)" if args.public else "") + "[/]")
+        err.print("[yellow]no photos to show" + (" (no finished visit agreed to the shared map yet)" if args.public else "") + "[/]")
     return EXIT_OK

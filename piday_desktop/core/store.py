@@ -24,6 +24,7 @@ import numpy as np
 from filelock import FileLock
 
 from . import opening, paths, schema
+from .consent import Consent, may_keep
 from .durable import DiskFull, StorageError, write_durably
 from .locks import lock as file_lock, release_and_remove
 
@@ -53,36 +54,6 @@ class AlreadyStored(Exception):
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Consent:
-    """What a visitor agreed to. Without ``local`` nothing of theirs is kept at all."""
-
-    local: bool = True
-    map: bool = False
-    photo: bool = False
-
-    def __post_init__(self) -> None:
-        # Each level implies the ones below it: a photo on the public map is meaningless
-        # without the public map, and anything public requires keeping it locally.
-        if self.photo and not self.map:
-            raise ValueError("consent to show the photo requires consent to the public map")
-        if self.map and not self.local:
-            raise ValueError("consent to the public map requires consent to keep the photos")
-
-    @classmethod
-    def parse(cls, text: str) -> "Consent":
-        """``none`` (local only), ``map``, ``map+photo``: the CLI's spelling of the three levels."""
-        levels = {"none": cls(), "local": cls(), "map": cls(map=True), "map+photo": cls(map=True, photo=True)}
-        try:
-            return levels[text.strip().lower()]
-        except KeyError:
-            raise ValueError(f"unknown consent {text!r}: use none, map or map+photo") from None
-
-    @property
-    def label(self) -> str:
-        return "map+photo" if self.photo else "map" if self.map else "none"
 
 
 @dataclass(frozen=True)
@@ -304,7 +275,7 @@ class EventStore:
         """
         if state not in PHOTO_STATES:
             raise ValueError(f"unknown photo state {state!r}")
-        if not participant.consent.local:
+        if not may_keep(participant.consent):
             raise PermissionError(f"{participant.code} did not agree to keep photos")
         photo_id = str(uuid.uuid4())
         ext = EXT_BY_FORMAT.get(fmt, "bin")

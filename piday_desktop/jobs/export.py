@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.consent import Audience, Visibility, shown
 from ..core.store import EventStore, Participant, Photo
 
 FORMATS = ("parquet", "npy", "jsonl", "csv")
@@ -42,12 +43,14 @@ def _records(store: EventStore, model_id: str, include_names: bool) -> tuple[lis
     by_id = {p.id: i for i, p in enumerate(embedded)}
     records, vectors = [], []
     for photo in store.photos():
+        p = participants[photo.participant_id]
+        if shown(p, photo.state, Audience.LOCAL) is Visibility.HIDDEN:
+            continue
         i = by_id.get(photo.id)
         rec = _metadata(photo, model_id if i is not None else None)
         rec["x"] = None if i is None or np.isnan(xy[i, 0]) else float(xy[i, 0])
         rec["y"] = None if i is None or np.isnan(xy[i, 1]) else float(xy[i, 1])
         if include_names:  # original file names are personal too ("Alice_Smith_birthday.jpg")
-            p = participants[photo.participant_id]
             rec["nickname"], rec["label"], rec["photo_name"] = p.nickname, p.label, photo.original_name
         records.append(rec)
         vectors.append(matrix[i] if i is not None else None)
@@ -70,7 +73,8 @@ def _metadata(photo: Photo, model_id: str | None) -> dict:
 
 
 def export_event(store: EventStore, *, model_id: str, fmt: str, out: Path, include_names: bool = False) -> ExportSummary:
-    """Write ``out`` (and, for npy, its aligned id list) for every kept photo of the event."""
+    """Write ``out`` (and, for npy, its aligned id list) for every photo the organiser's view shows
+    (``core.consent``, ``Audience.LOCAL``: every kept photo)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (use {', '.join(FORMATS)})")
     out = Path(out)

@@ -17,6 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from ..projection.map_html import HtmlCluster, HtmlMap, HtmlPhoto
+from ..core.consent import Audience, Visibility, shown
 from ..core.search import rank
 from ..core.store import EventStore, Photo
 from ..projection import clusters as clustering
@@ -42,21 +43,22 @@ class MapExportInfo:
 
 
 def visible_photos(store: EventStore, photos: Sequence[Photo], public: bool) -> tuple[list[int], list[bool]]:
-    """Rows to show and whether each may show its picture.
+    """Rows to show and whether each may show its picture, by the one consent rule (``core.consent``).
 
-    Default: every kept photo, as on the station's screen. ``public``: the Atlas rules — only
-    visitors who agreed to the public map, and a picture only for those who agreed to show it.
+    Default: the organiser's view (every kept photo). ``public``: what the Atlas map may show:
+    visitors who agreed to the public map, once their visit is finished; a picture only for those
+    who agreed to show it.
     """
-    consent = {p.id: p.consent for p in store.participants()}
+    audience = Audience.PUBLIC if public else Audience.LOCAL
+    visits = {p.id: p for p in store.participants()}
     rows, pictures = [], []
     for r, ph in enumerate(photos):
-        if ph.state != "kept":
-            continue
-        c = consent.get(ph.participant_id)
-        if public and (c is None or not c.map):
+        visit = visits.get(ph.participant_id)
+        seen = Visibility.HIDDEN if visit is None else shown(visit, ph.state, audience)
+        if seen is Visibility.HIDDEN:
             continue
         rows.append(r)
-        pictures.append(not public or bool(c and c.photo))
+        pictures.append(seen is Visibility.PICTURE)
     return rows, pictures
 
 
@@ -126,7 +128,7 @@ def event_map(
                   store.photo_path(p) if pictures[i] else None, nbs[i])
         for i, p in enumerate(photos)
     ]
-    note = "public view: only visitors who agreed to the shared map" if public else ""
+    note = "public view: only visitors who agreed to the shared map, once their visit finished" if public else ""
     doc = HtmlMap(title or f"{store.event}", store.event, model_id,
                   datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), items, found, label_hits, note)
     info = MapExportInfo(n, sum(1 for i in items if i.path is not None), computed, len(found), len(label_hits))

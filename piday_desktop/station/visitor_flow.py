@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..core.events import Signal
-from ..core.store import Consent
+from ..core.consent import Consent, may_keep
 
 
 NO_PICTURE = "The camera gives no picture, so no visit can start. Choose another camera or the test pattern below."
@@ -133,7 +133,7 @@ class VisitorFlow:
     def give_consent(self, consent: Consent, nickname: str | None = None) -> None:
         if self.stage is not Stage.CONSENT:
             return
-        if not consent.local:
+        if not may_keep(consent):
             self.visit = None
             self.notice = "No photos were taken or saved. Thank you for visiting!"
             self._go(Stage.IDLE)

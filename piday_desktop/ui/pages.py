@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from ..core.store import Consent
+from ..core.consent import Consent
 
 
 def big_label(text: str = "", size: float = 28, bold: bool = False) -> QLabel:
