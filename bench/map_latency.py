@@ -83,7 +83,7 @@ def seed_event(root: Path, n: int, engine) -> "EventStore":  # noqa: F821
                 os.link(sources[i % len(sources)], dest)
                 rows.append((photo_id, pid, s + 1, f"{i:064x}", "jpg", dest.stat().st_size, 640, 480, now, "kept"))
                 embs.append((photo_id, MODEL, 512, vectors[i].astype("<f4").tobytes(), "cpu", now))
-        with store._tx() as c:  # one transaction for the lot: seeding only
+        with store.transaction() as c:  # one transaction for the lot: seeding only
             c.executemany("INSERT INTO participants(id, code, consent_local, consent_map, consent_photo, source, "
                           "state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", parts)
             c.executemany("INSERT INTO photos(id, participant_id, shot, sha256, ext, size_bytes, width, height, "

@@ -104,7 +104,7 @@ def run(label: str, photos: int, batch: int, fault_rate: float, seed: int, sourc
         emu.faults.release_hangs()
         (dataset,) = emu.datasets()
         stored = dataset.ids
-        expected = {r[0] for r in store._query("SELECT id FROM photos")}
+        expected = {r[0] for r in store.query("SELECT id FROM photos")}
         assert len(stored) == len(set(stored)) == photos and set(stored) == expected, "not exactly once"
         entries = emu.log.entries()
         by_endpoint = collections.Counter(e.endpoint for e in entries)

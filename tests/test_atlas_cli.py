@@ -117,7 +117,7 @@ def test_forget_rebuilds_the_dataset_without_the_visitor_and_says_how_long(setup
     assert not folder.exists()
     with pytest.raises(LookupError):
         ev.store.participant("P-003")
-    assert ev.store._query("SELECT COUNT(*) FROM embeddings WHERE photo_id IN (%s)" % ",".join("?" * 4), list(gone))[0][0] == 0
+    assert ev.store.query("SELECT COUNT(*) FROM embeddings WHERE photo_id IN (%s)" % ",".join("?" * 4), list(gone))[0][0] == 0
 
     code, _, err = run(capsys, "forget", "P-099", "--yes", *opts)
     assert code == EXIT_NOT_FOUND

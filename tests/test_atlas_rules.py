@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -23,7 +22,6 @@ from piday_desktop.atlas.engine import UploadEngine
 from piday_desktop.atlas.lock import UploaderLock
 from piday_desktop.atlas.settings import AtlasSettings
 from piday_desktop.atlas.status import UploadStatus
-from piday_desktop.core import schema
 from piday_desktop.core.store import Consent, EventStore
 from test_atlas_upload import FAST, drain
 
@@ -37,17 +35,6 @@ def as_sent(store: EventStore, photo_ids, dataset_id: str = "ds-1", blob: str | 
         outbox.set_blob_hashes(store, {p: blob for p in photo_ids})
 
 
-def test_migration_2_upgrades_a_first_release_database(tmp_path: Path) -> None:
-    db = tmp_path / "events" / "ev" / "event.sqlite"
-    db.parent.mkdir(parents=True)
-    conn = sqlite3.connect(db)
-    conn.executescript("BEGIN;" + schema.MIGRATIONS[0] + "PRAGMA user_version = 1; COMMIT;")
-    conn.close()
-    with EventStore.open(tmp_path, "ev") as store:
-        assert store._query("PRAGMA user_version")[0][0] == 2
-        assert outbox.counts(store) == {"queued": 0, "sending": 0, "failing": 0, "uploaded": 0}
-
-
 def test_what_is_eligible(tmp_path: Path) -> None:
     store = EventStore.open(tmp_path, "ev")
     ev = make_event(tmp_path, participants=4, finished=False)  # P-001..P-004, station, open
@@ -59,7 +46,7 @@ def test_what_is_eligible(tmp_path: Path) -> None:
     review = store.add_photo(store.participant("P-002"), jpeg(6), sha256="cd" * 32,
                              fmt="JPEG", width=24, height=24, state="review")
     assert outbox.sweep(store).enqueued == 5  # P-002's 4 kept photos + the open import's one
-    queued = {r[0] for r in store._query("SELECT photo_id FROM atlas_outbox")}
+    queued = {r[0] for r in store.query("SELECT photo_id FROM atlas_outbox")}
     assert review.id not in queued and not (queued & ev.private)
     assert {store.photo(p).participant_code for p in queued} == {"P-002", imported.code}
 
@@ -115,7 +102,7 @@ def test_withdrawing_map_consent_after_upload_schedules_a_rebuild(tmp_path: Path
     values = state.get_all(store)
     assert state.json_list(values, "remove_datasets") == ["ds-1"] and "dataset_id" not in values
     assert outbox.counts(store)["sending"] == 0, "every remaining row goes up again to the new dataset"
-    assert not store._query("SELECT 1 FROM atlas_outbox WHERE photo_id IN (?,?,?,?)", p2)
+    assert not store.query("SELECT 1 FROM atlas_outbox WHERE photo_id IN (?,?,?,?)", p2)
 
 
 def test_withdrawing_before_anything_left_needs_no_rebuild(tmp_path: Path) -> None:

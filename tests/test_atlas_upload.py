@@ -242,7 +242,7 @@ def test_photos_without_a_vector_wait_without_counting_as_failures(atlas_env: Cl
     ev.store.put_embeddings([(p.id, np.ones(8, np.float32) / np.sqrt(8)) for p in photos], model_id=MODEL, device="cpu")
     drain(engine)
     assert_exactly_the_consented(emu, ev)
-    assert ev.store._query("SELECT MAX(attempts) FROM atlas_outbox")[0][0] == 1
+    assert ev.store.query("SELECT MAX(attempts) FROM atlas_outbox")[0][0] == 1
 
 
 def test_a_duplicate_dataset_made_by_a_failed_lookup_is_removed(atlas_env: ClientEnv, tmp_path: Path) -> None:

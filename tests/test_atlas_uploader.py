@@ -226,4 +226,4 @@ def test_closing_the_station_never_waits_for_a_hung_request(emulator: AtlasEmula
         took = asyncio.run(main())
         emulator.faults.release_hangs()
     assert took < 1.0
-    assert ev.store._query("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('sending','uploaded')")[0][0] == 4
+    assert ev.store.query("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('sending','uploaded')")[0][0] == 4

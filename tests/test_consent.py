@@ -138,7 +138,7 @@ def test_the_rule_itself_predicate_and_sql_agree_with_the_table(tmp_path: Path) 
 def test_atlas_sends_only_what_the_rule_allows(event) -> None:
     store, ids, _ = event
     outbox.sweep(store)
-    queued = {r[0] for r in store._query("SELECT photo_id FROM atlas_outbox")}
+    queued = {r[0] for r in store.query("SELECT photo_id FROM atlas_outbox")}
     batch = payload.gather(store, list(ids.values()), model_id=MODEL, share_nicknames=False, blob_hashes={})
     sent = {i.photo_id: (P if i.wants_thumbnail else D) for i in batch.items}
     check("the Atlas payload", Audience.PUBLIC, ids, sent)

@@ -82,11 +82,6 @@ def test_no_import_cycles(graph):
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atlas/{engine,erase,outbox,payload,state}.py and cli/atlas.py still use EventStore._tx/_query/"
-           "_lock/_conn; the public store seam (issue 10 item 2) removes them: then drop this mark",
-)
 def test_store_private_members_stay_in_the_store():
     members = rules.private_members(STORE, "EventStore")
     assert {"_tx", "_query", "_conn", "_lock"} <= members  # the rule still looks at what matters

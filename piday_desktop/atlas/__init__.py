@@ -2,6 +2,7 @@
 
 Modules, each with one job:
 
+- ``schema``    the Atlas tables' migrations, registered with core's schema runner on import
 - ``outbox``    the durable per-photo queue in the event database (states, backoff, sweep)
 - ``state``     the uploader's small durable memory (our dataset, the map, pending rebuilds)
 - ``payload``   what of a visitor may leave, built by the one consent rule (``core.consent``)
@@ -15,3 +16,5 @@ Modules, each with one job:
 
 Nothing here imports Qt; ``piday_desktop.ui.atlas_panel`` shows the status and the QR code.
 """
+
+from . import schema  # noqa: E402,F401  registers the Atlas tables before any store is used

@@ -170,8 +170,7 @@ class UploadEngine:
                 info = client.open_dataset(name, dataset_id)
             except AtlasError as exc:
                 if exc.kind == "gone":  # deleted on the website: everything goes up again
-                    with self.store._tx() as conn:
-                        state.schedule_rebuild(conn, "the dataset was deleted on Atlas")
+                    state.rebuild(self.store, "the dataset was deleted on Atlas")
                 raise
         else:
             info = client.open_dataset(name, None, is_public=self.settings.is_public)
@@ -281,9 +280,7 @@ class UploadEngine:
                                cap=s.backoff_cap_s, rng=self._rng, dataset_id=info.id)
         stale = [p for p, d in unsure if d != info.id]
         if stale:  # sent to a dataset that is no longer ours: send again
-            with self.store._tx() as conn:
-                conn.executemany("UPDATE atlas_outbox SET state='queued', dataset_id=NULL, next_attempt_at=0 "
-                                 "WHERE photo_id=? AND state='sending'", [(p,) for p in stale])
+            outbox.requeue(self.store, stale)
 
     def _remove_old(self, values: dict[str, str]) -> None:
         pending = state.json_list(values, "remove_datasets")

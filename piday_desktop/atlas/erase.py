@@ -31,9 +31,9 @@ class ForgetResult:
 
 def _may_have_left(store: EventStore, participant_id: str, blobs_only: bool = False) -> int:
     condition = "o.blob_hash IS NOT NULL" if blobs_only else MAY_HAVE_LEFT_SQL
-    return store._query(
+    return store.scalar(
         f"SELECT COUNT(*) FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
-        f"WHERE p.participant_id=? AND {condition}", (participant_id,))[0][0]
+        f"WHERE p.participant_id=? AND {condition}", (participant_id,))
 
 
 def forget_participant(store: EventStore, code: str) -> ForgetResult:
@@ -44,9 +44,8 @@ def forget_participant(store: EventStore, code: str) -> ForgetResult:
     """
     participant = store.participant(code)
     photo_count = len(store.photos(participant.code, include_review=True))
-    with store._lock:
-        store._conn.execute("PRAGMA secure_delete=ON")
-    with store._tx() as conn:
+    store.enable_secure_delete()
+    with store.transaction() as conn:
         left = conn.execute(
             f"SELECT COUNT(*) FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
             f"WHERE p.participant_id=? AND {MAY_HAVE_LEFT_SQL}", (participant.id,)).fetchone()[0]
@@ -57,8 +56,7 @@ def forget_participant(store: EventStore, code: str) -> ForgetResult:
             conn.execute("DELETE FROM run_failures WHERE item LIKE ? ESCAPE '\\'", (pattern,))
         if left:
             state.schedule_rebuild(conn, f"{participant.code} asked to be forgotten")
-    with store._lock:
-        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.checkpoint()
     folder = store.photos_dir / participant.id
     shutil.rmtree(folder, ignore_errors=True)
     if folder.exists():
@@ -86,7 +84,7 @@ def change_consent(store: EventStore, code: str, consent: Consent, share_nicknam
     store.set_consent(before.code, consent)
     rebuild = False
     if share_nickname is not None:
-        with store._tx() as conn:
+        with store.transaction() as conn:
             had = conn.execute("SELECT 1 FROM atlas_nickname_ok WHERE participant_id=?", (before.id,)).fetchone()
             if share_nickname:
                 conn.execute("INSERT OR IGNORE INTO atlas_nickname_ok(participant_id) VALUES (?)", (before.id,))
@@ -111,5 +109,4 @@ def change_consent(store: EventStore, code: str, consent: Consent, share_nicknam
 
 def request_rebuild(store: EventStore, reason: str) -> bool:
     """Rebuild the dataset from scratch (e.g. to apply widened consents); False if nothing is on Atlas."""
-    with store._tx() as conn:
-        return state.schedule_rebuild(conn, reason)
+    return state.rebuild(store, reason)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..core import consent
-from ..core.store import EventStore, utcnow
+from ..core.store import PHOTO_FROM, EventStore, utcnow
 from . import state
 
 STATES = ("queued", "sending", "failing", "uploaded")
@@ -64,7 +64,7 @@ def sweep(store: EventStore) -> SweepResult:
     taken back after its thumbnail left) makes the trigger or this function flag a rebuild.
     """
     now = utcnow()
-    with store._tx() as conn:
+    with store.transaction() as conn:
         enqueued = conn.execute(
             "INSERT OR IGNORE INTO atlas_outbox(photo_id, state, enqueued_at, next_attempt_at) "
             f"SELECT p.id, 'queued', ?, 0 FROM photos p JOIN participants pt ON pt.id=p.participant_id "
@@ -88,7 +88,7 @@ def sweep(store: EventStore) -> SweepResult:
 
 def due(store: EventStore, now: float, limit: int) -> list[str]:
     """Photo ids waiting to be sent whose retry time has come, oldest first."""
-    rows = store._query(
+    rows = store.query(
         "SELECT photo_id FROM atlas_outbox WHERE state IN ('queued','failing') AND next_attempt_at<=? "
         "ORDER BY next_attempt_at, enqueued_at, photo_id LIMIT ?", (now, limit))
     return [r[0] for r in rows]
@@ -96,28 +96,34 @@ def due(store: EventStore, now: float, limit: int) -> list[str]:
 
 def unsure(store: EventStore, limit: int) -> list[tuple[str, str]]:
     """(photo id, dataset id) of rows sent whose outcome is not known yet (timeout, crash)."""
-    return [(r[0], r[1]) for r in store._query(
+    return [(r[0], r[1]) for r in store.query(
         "SELECT photo_id, dataset_id FROM atlas_outbox WHERE state='sending' ORDER BY photo_id LIMIT ?", (limit,))]
 
 
 def next_due(store: EventStore) -> float | None:
     """The earliest retry time of anything still to send, or None when nothing is."""
-    row = store._query("SELECT MIN(next_attempt_at) FROM atlas_outbox WHERE state IN ('queued','failing')")
-    return row[0][0] if row and row[0][0] is not None else None
+    return store.scalar("SELECT MIN(next_attempt_at) FROM atlas_outbox WHERE state IN ('queued','failing')")
 
 
 def mark_sending(store: EventStore, photo_ids: Sequence[str], dataset_id: str) -> None:
     """Committed *before* the request: after a crash these rows are verified, not blindly resent."""
-    with store._tx() as conn:
+    with store.transaction() as conn:
         conn.executemany(
             "UPDATE atlas_outbox SET state='sending', attempts=attempts+1, dataset_id=? "
             "WHERE photo_id=? AND state IN ('queued','failing')", [(dataset_id, p) for p in photo_ids])
 
 
+def requeue(store: EventStore, photo_ids: Iterable[str]) -> None:
+    """Rows sent to a dataset that is no longer ours: queue them again for the current one."""
+    with store.transaction() as conn:
+        conn.executemany("UPDATE atlas_outbox SET state='queued', dataset_id=NULL, next_attempt_at=0 "
+                         "WHERE photo_id=? AND state='sending'", [(p,) for p in photo_ids])
+
+
 def mark_uploaded(store: EventStore, photo_ids: Iterable[str], dataset_id: str) -> int:
     """The service showed these ids in ``dataset_id``; a row reset by a rebuild meanwhile is left alone."""
     now = utcnow()
-    with store._tx() as conn:
+    with store.transaction() as conn:
         return sum(conn.execute(
             "UPDATE atlas_outbox SET state='uploaded', last_error=NULL, uploaded_at=? "
             "WHERE photo_id=? AND state='sending' AND dataset_id=?", (now, p, dataset_id)).rowcount
@@ -135,7 +141,7 @@ def mark_failed(
     """
     now = time.time()
     draw = (rng or random).random()
-    with store._tx() as conn:
+    with store.transaction() as conn:
         for photo_id in photo_ids:
             row = conn.execute("SELECT attempts, state, dataset_id FROM atlas_outbox WHERE photo_id=?",
                                (photo_id,)).fetchone()
@@ -149,7 +155,7 @@ def mark_failed(
 
 def postpone(store: EventStore, photo_ids: Iterable[str], until: float, reason: str) -> None:
     """Not a failure (e.g. the photo has no vector yet): look again later, attempts unchanged."""
-    with store._tx() as conn:
+    with store.transaction() as conn:
         conn.executemany(
             "UPDATE atlas_outbox SET next_attempt_at=?, last_error=? WHERE photo_id=? AND state IN ('queued','failing')",
             [(until, reason, p) for p in photo_ids])
@@ -157,7 +163,7 @@ def postpone(store: EventStore, photo_ids: Iterable[str], until: float, reason: 
 
 def set_blob_hashes(store: EventStore, hashes: dict[str, str]) -> None:
     """Remember thumbnails already on the service, so a retry never sends them twice."""
-    with store._tx() as conn:
+    with store.transaction() as conn:
         conn.executemany("UPDATE atlas_outbox SET blob_hash=? WHERE photo_id=?",
                          [(h, p) for p, h in hashes.items()])
 
@@ -165,26 +171,26 @@ def set_blob_hashes(store: EventStore, hashes: dict[str, str]) -> None:
 def blob_hashes(store: EventStore, photo_ids: Sequence[str]) -> dict[str, str]:
     """Known thumbnail hashes of these photos."""
     wanted = set(photo_ids)
-    return {p: h for p, h in store._query(
+    return {p: h for p, h in store.query(
         "SELECT photo_id, blob_hash FROM atlas_outbox WHERE blob_hash IS NOT NULL") if p in wanted}
 
 
 def retry_now(store: EventStore) -> int:
     """Make everything waiting due at once (the "Retry now" button); returns how many rows."""
-    with store._tx() as conn:
+    with store.transaction() as conn:
         return conn.execute(
             "UPDATE atlas_outbox SET next_attempt_at=0 WHERE state IN ('queued','failing')").rowcount
 
 
 def counts(store: EventStore) -> dict[str, int]:
     """Rows per state (every state present, zero when empty)."""
-    found = dict(store._query("SELECT state, COUNT(*) FROM atlas_outbox GROUP BY state"))
+    found = dict(store.query("SELECT state, COUNT(*) FROM atlas_outbox GROUP BY state"))
     return {s: int(found.get(s, 0)) for s in STATES}
 
 
 def last_error(store: EventStore) -> str | None:
     """The most recent failure reason among rows still waiting."""
-    rows = store._query(
+    rows = store.query(
         "SELECT last_error FROM atlas_outbox WHERE state='failing' AND last_error IS NOT NULL "
         "ORDER BY next_attempt_at DESC LIMIT 1")
     return rows[0][0] if rows else None
@@ -192,4 +198,16 @@ def last_error(store: EventStore) -> str | None:
 
 def waiting_for_vectors(store: EventStore) -> int:
     """Rows postponed because their photo has no vector for the dataset's model yet."""
-    return store._query("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('queued','failing') AND last_error LIKE 'waiting for%'")[0][0]
+    return store.scalar("SELECT COUNT(*) FROM atlas_outbox WHERE state IN ('queued','failing') "
+                        "AND last_error LIKE 'waiting for%'")
+
+
+def kept_not_public(store: EventStore) -> int:
+    """Kept photos the consent rule keeps on this laptop (no public-map consent, or visit open)."""
+    return store.scalar(f"SELECT COUNT(*) FROM {PHOTO_FROM} WHERE p.state='kept' AND NOT {consent.PUBLIC_SQL}")
+
+
+def uploaded_visitors(store: EventStore) -> int:
+    """Visitors with at least one photo seen on Atlas."""
+    return store.scalar("SELECT COUNT(DISTINCT p.participant_id) FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
+                        "WHERE o.state='uploaded'")

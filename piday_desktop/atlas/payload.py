@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..core import images
-from ..core.store import _PHOTO_COLUMNS, _PHOTO_FROM, EventStore, Photo, _photo
+from ..core.store import EventStore, Photo
 from ..core.consent import PUBLIC_PICTURE_SQL, PUBLIC_SQL
 
 ID_FIELD = "id"
@@ -95,17 +95,6 @@ def thumbnail(store: EventStore, photo: Photo, max_px: int) -> bytes:
         img.close()
 
 
-def _vectors(store: EventStore, model_id: str, photo_ids: list[str]) -> dict[str, tuple[Photo, np.ndarray]]:
-    """Photos and their vectors for ``model_id``, only those asked for (one query, no full scan)."""
-    if not photo_ids:
-        return {}
-    marks = ",".join("?" * len(photo_ids))
-    rows = store._query(
-        f"SELECT {_PHOTO_COLUMNS}, e.vector FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
-        f"WHERE e.model_id=? AND p.id IN ({marks})", [model_id, *photo_ids])
-    return {r[0]: (_photo(r[:13]), np.frombuffer(r[13], dtype="<f4").astype(np.float32)) for r in rows}
-
-
 def gather(
     store: EventStore, photo_ids: Sequence[str], *, model_id: str, share_nicknames: bool,
     blob_hashes: dict[str, str], thumbnail_px: int = 384,
@@ -113,14 +102,14 @@ def gather(
     """Build what may be sent for ``photo_ids`` right now, checking consent photo by photo."""
     wanted = list(dict.fromkeys(photo_ids))
     marks = ",".join("?" * len(wanted)) or "NULL"
-    rows = store._query(
+    rows = store.query(
         f"SELECT p.id, {PUBLIC_PICTURE_SQL}, pt.nickname, "
         f"EXISTS (SELECT 1 FROM atlas_nickname_ok n WHERE n.participant_id=pt.id) "
         f"FROM photos p JOIN participants pt ON pt.id=p.participant_id "
         f"WHERE p.id IN ({marks}) AND {PUBLIC_SQL}", wanted)
     cleared = {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
     refused = {p: "no public-map consent (or visit not finished)" for p in wanted if p not in cleared}
-    vectors = _vectors(store, model_id, list(cleared))
+    vectors = store.photo_vectors(model_id, list(cleared)) if cleared else {}
     items, thumbs, waiting, broken = [], {}, {}, {}
     for photo_id in wanted:
         if photo_id in refused:
@@ -128,7 +117,7 @@ def gather(
         if photo_id not in vectors:
             waiting[photo_id] = f"waiting for its embedding ({model_id})"
             continue
-        photo, vector = vectors[photo_id]
+        photo, vector = vectors[photo_id].photo, vectors[photo_id].vector
         show_photo, nickname, nickname_ok = cleared[photo_id]
         if not np.all(np.isfinite(vector)):
             broken[photo_id] = "its embedding is not finite"

@@ -29,17 +29,17 @@ _RESET_KEYS = ("map_count", "map_built_at", "share_nicknames")  # the new datase
 
 def get_all(store: EventStore) -> dict[str, str]:
     """Every key at once (one query; the uploader reads this at each step)."""
-    return {k: v for k, v in store._query("SELECT key, value FROM atlas_state") if v is not None}
+    return {k: v for k, v in store.query("SELECT key, value FROM atlas_state") if v is not None}
 
 
 def get(store: EventStore, key: str, default: str | None = None) -> str | None:
     """One value, or ``default``."""
-    rows = store._query("SELECT value FROM atlas_state WHERE key=?", (key,))
+    rows = store.query("SELECT value FROM atlas_state WHERE key=?", (key,))
     return rows[0][0] if rows and rows[0][0] is not None else default
 
 
 def put(conn: sqlite3.Connection, key: str, value: object | None) -> None:
-    """Set (or with None, delete) a key; call inside ``store._tx()``."""
+    """Set (or with None, delete) a key; call inside ``store.transaction()``."""
     if value is None:
         conn.execute("DELETE FROM atlas_state WHERE key=?", (key,))
     else:
@@ -49,7 +49,7 @@ def put(conn: sqlite3.Connection, key: str, value: object | None) -> None:
 
 def set_many(store: EventStore, **values: object | None) -> None:
     """Set several keys in one transaction."""
-    with store._tx() as conn:
+    with store.transaction() as conn:
         for key, value in values.items():
             put(conn, key, value)
 
@@ -84,3 +84,9 @@ def schedule_rebuild(conn: sqlite3.Connection, reason: str) -> bool:
     put(conn, "rebuild_reason", reason)
     conn.execute(REBUILD_RESET_SQL)
     return bool(current)
+
+
+def rebuild(store: EventStore, reason: str) -> bool:
+    """:func:`schedule_rebuild` in a transaction of its own."""
+    with store.transaction() as conn:
+        return schedule_rebuild(conn, reason)

@@ -21,7 +21,6 @@ from ..atlas.engine import UploadEngine
 from ..atlas.lock import UploaderLock
 from ..atlas.settings import AtlasSettings
 from ..atlas.status import UploadStatus
-from ..core.consent import PUBLIC_SQL
 from ..core.store import Consent, EventStore, ParticipantNotFound
 from . import context
 from .common import (
@@ -143,12 +142,6 @@ def _drive(engine: UploadEngine, max_wait: float, on_status: Callable[[UploadSta
         time.sleep(min(max(result.wait, 0.05), remaining))
 
 
-def _kept_not_eligible(store: EventStore) -> int:
-    return store._query(
-        f"SELECT COUNT(*) FROM photos p JOIN participants pt ON pt.id=p.participant_id "
-        f"WHERE p.state='kept' AND NOT {PUBLIC_SQL}")[0][0]
-
-
 def _print_map(link: str | None) -> None:
     if not link:
         err.print("[dim]no map yet: it is built once enough photos are on Atlas[/]")
@@ -159,10 +152,8 @@ def _print_map(link: str | None) -> None:
 
 def _report(store: EventStore, status: UploadStatus, done: bool) -> int:
     counts = outbox.counts(store)
-    stay = _kept_not_eligible(store)
-    visitors = store._query(
-        "SELECT COUNT(DISTINCT p.participant_id) FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
-        "WHERE o.state='uploaded'")[0][0]
+    stay = outbox.kept_not_public(store)
+    visitors = outbox.uploaded_visitors(store)
     err.print(f"on Atlas: {counts['uploaded']} photo(s) of {visitors} visitor(s); "
               f"{stay} photo(s) stay on this laptop (no public-map consent, or visit not finished)")
     pending = counts["queued"] + counts["failing"] + counts["sending"]
@@ -307,7 +298,7 @@ def run_status(args: argparse.Namespace) -> int:
     counts = outbox.counts(store)
     values = state.get_all(store)
     err.print(f"uploaded {counts['uploaded']}, queued {counts['queued']}, in doubt {counts['sending']}, "
-              f"failing {counts['failing']}; {_kept_not_eligible(store)} photo(s) stay on this laptop")
+              f"failing {counts['failing']}; {outbox.kept_not_public(store)} photo(s) stay on this laptop")
     if counts["failing"]:
         err.print(f"last failure: {escape(outbox.last_error(store) or '?')}")
     if values.get("remove_datasets") or values.get("rebuild_started_at"):

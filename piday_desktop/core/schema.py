@@ -1,16 +1,31 @@
-"""The event database's schema and its migrations.
+"""The event database's schema and its migrations, one ordered chain per package.
 
-Every release that changes the schema appends a migration; ``PRAGMA user_version`` records
-which ones ran. A database from any earlier release therefore opens in a later one, and a
-database from a *newer* release is refused rather than silently misread.
+Why chains per package: the Atlas tables belong to ``piday_desktop.atlas``, but ``core`` must
+not import it, and a command that never imports it (``piday import``) must still leave the
+database at a consistent schema. So each package registers its own migrations
+(:func:`register`, atlas does when it is imported); a package's migrations only use core's
+tables and its own; :func:`migrate` applies every registered package's pending ones, core's
+first. A database opened without atlas simply has no Atlas tables yet, and the first process
+that imports atlas adds them (``EventStore`` notices a registration made after it opened).
+
+Where the versions live: table ``schema_versions`` (package, version), and ``PRAGMA
+user_version`` = :data:`SCHEMA_VERSION` marks that layout. Releases before it counted one
+global chain in ``user_version`` (1: core's first release, 2: plus the Atlas tables); such a
+database is converted on open (:data:`LEGACY`). A database from a newer release (a larger
+``user_version``, or more migrations of a registered package than this piday knows) is refused
+rather than silently misread.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Sequence
 
-MIGRATIONS: list[str] = [
-    # 1: first release
+CORE = "core"
+
+CORE_MIGRATIONS: list[str] = [
+    # core 1: first release
     """
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
@@ -82,57 +97,118 @@ MIGRATIONS: list[str] = [
         reason TEXT NOT NULL
     );
     """,
-    # 2: the Atlas upload outbox (piday_desktop/atlas): one row per photo that may go to the
-    # public map, its upload state and retry schedule, plus the uploader's own small state.
-    """
-    CREATE TABLE atlas_outbox (
-        photo_id        TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
-        state           TEXT NOT NULL DEFAULT 'queued',  -- queued | sending | failing | uploaded
-        attempts        INTEGER NOT NULL DEFAULT 0,
-        last_error      TEXT,
-        next_attempt_at REAL NOT NULL DEFAULT 0,         -- unix time; due when <= now
-        blob_hash       TEXT,                            -- the thumbnail's hash on the service
-        dataset_id      TEXT,                            -- the Atlas dataset it was sent to
-        enqueued_at     TEXT NOT NULL,
-        uploaded_at     TEXT                             -- when the service was seen holding it
-    );
-    CREATE INDEX atlas_outbox_due ON atlas_outbox(state, next_attempt_at);
-    CREATE TABLE atlas_state (
-        key   TEXT PRIMARY KEY,
-        value TEXT
-    );
-    -- Removing a row that may already be on Atlas (a forgotten visitor, a deleted photo, any
-    -- code path) flags the dataset for a rebuild: 3.9.0 cannot delete single rows.
-    CREATE TRIGGER atlas_outbox_erased AFTER DELETE ON atlas_outbox
-    WHEN OLD.dataset_id IS NOT NULL OR OLD.blob_hash IS NOT NULL
-    BEGIN
-        INSERT INTO atlas_state(key, value) VALUES ('erased_since_upload', '1')
-        ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
-    END;
-    CREATE TABLE atlas_nickname_ok (                     -- visitors who agreed to show their nickname
-        participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE
-    );
-    """,
 ]
 
-SCHEMA_VERSION = len(MIGRATIONS)
+#: ``user_version`` of this layout (versions per package in ``schema_versions``).
+SCHEMA_VERSION = 3
+#: What the single chain of earlier releases had applied, by their ``user_version``.
+LEGACY: dict[int, dict[str, int]] = {0: {}, 1: {CORE: 1}, 2: {CORE: 1, "atlas": 1}}
+
+_registry: dict[str, tuple[str, ...]] = {CORE: tuple(CORE_MIGRATIONS)}
+_registry_lock = threading.Lock()
+_generation = 0
 
 
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer piday; opening it could corrupt it."""
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring ``conn`` up to :data:`SCHEMA_VERSION`; returns the version it started at."""
+def register(package: str, migrations: Sequence[str]) -> None:
+    """Declare ``package``'s migrations (append only: a release adds to the end, never edits).
+
+    Called once when the package is imported; stores opened before it pick them up at their
+    next query or transaction (see :func:`generation`).
+    """
+    global _generation
+    with _registry_lock:
+        if _registry.get(package) == tuple(migrations):
+            return
+        _registry[package] = tuple(migrations)
+        _generation += 1
+
+
+def registered() -> dict[str, int]:
+    """Package -> the number of migrations this process knows for it."""
+    with _registry_lock:
+        return {p: len(m) for p, m in _registry.items()}
+
+
+def generation() -> int:
+    """Bumped by every new registration: a store compares it to see whether to migrate again."""
+    return _generation
+
+
+def versions(conn: sqlite3.Connection) -> dict[str, int]:
+    """Package -> migrations applied to this database (legacy databases read by :data:`LEGACY`)."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    if current > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"this event database has schema version {current}, newer than this piday "
-            f"understands ({SCHEMA_VERSION}); upgrade piday to open it"
-        )
-    for version in range(current, SCHEMA_VERSION):
-        # executescript commits first, so each migration runs in its own explicit transaction.
-        conn.executescript(
-            "BEGIN;\n" + MIGRATIONS[version] + f"\nPRAGMA user_version = {version + 1};\nCOMMIT;"
-        )
-    return current
+    if current < SCHEMA_VERSION:
+        return dict(LEGACY.get(current, {}))
+    return dict(conn.execute("SELECT package, version FROM schema_versions").fetchall())
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Whether :func:`migrate` has anything to do (two small reads, no write lock)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        return True
+    have = versions(conn)
+    return any(have.get(package, 0) != count for package, count in registered().items())
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (trigger bodies included), to run inside our transaction:
+    ``executescript`` would commit first, and a second process could then migrate twice."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf)
+            buf = ""
+    rest = "".join(line for line in buf.splitlines(keepends=True) if not line.strip().startswith("--"))
+    if rest.strip():
+        raise ValueError(f"migration ends in an incomplete statement: {rest.strip()[:60]!r}")
+    return out
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every registered package's pending migrations in one transaction; returns the
+    ``user_version`` the database started at.
+
+    ``BEGIN IMMEDIATE`` first, then the versions are read: a second process migrating the same
+    database waits, then finds nothing left to do.
+    """
+    with _registry_lock:
+        known = dict(_registry)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        start = conn.execute("PRAGMA user_version").fetchone()[0]
+        if start > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"this event database has schema version {start}, newer than this piday "
+                f"understands ({SCHEMA_VERSION}); upgrade piday to open it"
+            )
+        have = versions(conn)
+        for package, migrations in known.items():
+            if have.get(package, 0) > len(migrations):
+                raise SchemaTooNew(
+                    f"this event database has {package} schema version {have[package]}, newer than this "
+                    f"piday understands ({len(migrations)}); upgrade piday to open it"
+                )
+        if start < SCHEMA_VERSION:
+            conn.execute("CREATE TABLE schema_versions (package TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+            conn.executemany("INSERT INTO schema_versions(package, version) VALUES (?, ?)", sorted(have.items()))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        order = [CORE] + sorted(p for p in known if p != CORE)
+        for package in order:
+            done = have.get(package, 0)
+            for number, script in enumerate(known[package][done:], start=done + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_versions(package, version) VALUES (?, ?) "
+                             "ON CONFLICT(package) DO UPDATE SET version=excluded.version", (package, number))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return start

@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -85,15 +86,38 @@ class Photo:
     state: str
 
 
-_PHOTO_COLUMNS = (
+#: The columns :func:`photo_from_row` maps, in order (aliases ``p`` photos, ``pt`` participants).
+PHOTO_COLUMNS = (
     "p.id, p.participant_id, pt.code, p.shot, p.sha256, p.original_name, p.ext, p.size_bytes, "
     "p.width, p.height, p.taken_at, p.imported_at, p.state"
 )
-_PHOTO_FROM = "photos p JOIN participants pt ON pt.id = p.participant_id"
+#: The join :data:`PHOTO_COLUMNS` reads from; the consent rule's SQL uses the same aliases.
+PHOTO_FROM = "photos p JOIN participants pt ON pt.id = p.participant_id"
+_PHOTO_FIELDS = PHOTO_COLUMNS.count(",") + 1
+#: What :func:`vector_row` maps after the photo's columns.
+_VECTOR_COLUMNS = "e.vector, e.dim, e.x, e.y"
 
 
-def _photo(row: Sequence) -> Photo:
-    return Photo(*row)
+def photo_from_row(row: Sequence) -> Photo:
+    """A :class:`Photo` from a row that starts with :data:`PHOTO_COLUMNS` (more columns may follow)."""
+    return Photo(*row[:_PHOTO_FIELDS])
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    """One photo's embedding row: the photo, its vector and its map position (None: not laid out)."""
+
+    photo: Photo
+    vector: np.ndarray
+    x: float | None
+    y: float | None
+
+
+def vector_row(row: Sequence) -> VectorRow:
+    """A :class:`VectorRow` from :data:`PHOTO_COLUMNS` followed by :data:`_VECTOR_COLUMNS`."""
+    blob, dim, x, y = row[_PHOTO_FIELDS:]
+    vector = np.frombuffer(blob, dtype="<f4", count=dim).astype(np.float32, copy=False)  # read-only view
+    return VectorRow(photo_from_row(row), vector, x, y)
 
 
 def _participant(row: Sequence) -> Participant:
@@ -115,11 +139,23 @@ class EventStore:
     def __init__(self, directory: Path, conn: sqlite3.Connection, event: str) -> None:
         self.directory = directory
         self.event = event
-        self._conn = conn
-        self._lock = threading.RLock()
+        self._conn = conn  # the writer: every transaction, in order
+        self._lock = threading.RLock()  # held through a transaction's commit (and its fsync)
         self._opener: FileLock | None = None  # proof of life for other openers (see opening.py)
         self._run_locks: dict[int, FileLock] = {}
         self.leftovers = opening.Leftovers()  # what opening cleaned up
+        # Reads go through a second connection with its own lock: in WAL mode a reader sees the
+        # last commit and never waits for the writer, so a query (the map, the status bar) does
+        # not wait out a photo's fsync behind the write lock.
+        self._reader = sqlite3.connect(self._db_path(conn), check_same_thread=False, isolation_level=None,
+                                       timeout=30)
+        self._reader.execute("PRAGMA query_only=ON")
+        self._read_lock = threading.Lock()
+        self._schema_generation = -1  # migrations registered since: checked at the first use
+
+    @staticmethod
+    def _db_path(conn: sqlite3.Connection) -> str:
+        return next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
 
     # --- opening -----------------------------------------------------------------------
 
@@ -141,7 +177,8 @@ class EventStore:
         return store
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._conn.close()
             for lock in self._run_locks.values():
                 release_and_remove(lock)
@@ -156,9 +193,58 @@ class EventStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # --- the seam other packages use (atlas keeps its tables in the event database) ------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error).
+
+        The connection is valid inside the block only. A full disk raises :class:`DiskFull`, other
+        storage failures :class:`StorageError`. Writes of all threads are serialised; the commit
+        is durable (``synchronous=FULL``) when the block ends.
+        """
+        with self._tx() as conn:
+            yield conn
+
+    def query(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        """Rows of one read, from the last committed state (never waits for a commit in flight;
+        inside :meth:`transaction`, read through its connection to see its own writes)."""
+        return self._query(sql, args)
+
+    def scalar(self, sql: str, args: Sequence = ()) -> Any:
+        """The first column of the first row of one read, or None when there is no row."""
+        rows = self._query(sql, args)
+        return rows[0][0] if rows else None
+
+    def enable_secure_delete(self) -> None:
+        """Overwrite deleted rows on disk from now on (erasure: nothing lingers in free pages)."""
+        with self._lock:
+            self._conn.execute("PRAGMA secure_delete=ON")
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it (after an erasure)."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- private plumbing ---------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        """Apply migrations a package registered after this store opened (the station opens its
+        event before it imports the uploader); a cheap integer compare when nothing changed."""
+        generation = schema.generation()
+        if generation == self._schema_generation:
+            return
+        with self._lock:
+            if self._conn.in_transaction:
+                return  # a nested call inside a transaction: the next call migrates
+            if schema.pending(self._conn):
+                schema.migrate(self._conn)
+            self._schema_generation = generation
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self._ensure_schema()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -176,8 +262,9 @@ class EventStore:
                 raise
 
     def _query(self, sql: str, args: Sequence = ()) -> list[tuple]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        self._ensure_schema()
+        with self._read_lock:
+            return self._reader.execute(sql, args).fetchall()
 
     @property
     def photos_dir(self) -> Path:
@@ -261,8 +348,8 @@ class EventStore:
         return self.photos_dir / photo.participant_id / f"{photo.id}.{photo.ext}"
 
     def photo_by_sha256(self, sha256: str) -> Photo | None:
-        rows = self._query(f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.sha256=?", (sha256,))
-        return _photo(rows[0]) if rows else None
+        rows = self._query(f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE p.sha256=?", (sha256,))
+        return photo_from_row(rows[0]) if rows else None
 
     def add_photo(
         self, participant: Participant, data: bytes | Path, *, sha256: str, fmt: str, width: int,
@@ -310,20 +397,20 @@ class EventStore:
         write_durably(self.photo_path(photo), bytes(raw))
 
     def photo(self, photo_id: str) -> Photo:
-        rows = self._query(f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE p.id=?", (photo_id,))
+        rows = self._query(f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE p.id=?", (photo_id,))
         if not rows:
             raise LookupError(f"no photo {photo_id!r} in event {self.event!r}")
-        return _photo(rows[0])
+        return photo_from_row(rows[0])
 
     def photos(self, participant_code: str | None = None, include_review: bool = False) -> list[Photo]:
-        sql = f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE 1=1"
+        sql = f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE 1=1"
         args: list = []
         if not include_review:
             sql += " AND p.state='kept'"
         if participant_code:
             sql += " AND pt.code=?"
             args.append(participant_code)
-        return [_photo(r) for r in self._query(sql + " ORDER BY pt.code, p.shot", args)]
+        return [photo_from_row(r) for r in self._query(sql + " ORDER BY pt.code, p.shot", args)]
 
     def set_photo_state(self, photo_id: str, state: str) -> None:
         if state not in PHOTO_STATES:
@@ -339,8 +426,8 @@ class EventStore:
         self.photo_path(photo).unlink(missing_ok=True)
 
     def photos_missing_embedding(self, model_id: str) -> list[Photo]:
-        return [_photo(r) for r in self._query(
-            f"SELECT {_PHOTO_COLUMNS} FROM {_PHOTO_FROM} WHERE NOT EXISTS "
+        return [photo_from_row(r) for r in self._query(
+            f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE NOT EXISTS "
             "(SELECT 1 FROM embeddings e WHERE e.photo_id=p.id AND e.model_id=?) ORDER BY pt.code, p.shot",
             (model_id,),
         )]
@@ -368,22 +455,34 @@ class EventStore:
 
     def vectors(self, model_id: str, photo_ids: Sequence[str] | None = None) -> tuple[list[Photo], np.ndarray, np.ndarray]:
         """Photos with a vector for ``model_id``, their (n, dim) matrix and (n, 2) layout (NaN if none)."""
-        rows = self._query(
-            f"SELECT {_PHOTO_COLUMNS}, e.vector, e.dim, e.x, e.y FROM {_PHOTO_FROM} "
+        rows = [vector_row(r) for r in self._query(
+            f"SELECT {PHOTO_COLUMNS}, {_VECTOR_COLUMNS} FROM {PHOTO_FROM} "
             "JOIN embeddings e ON e.photo_id=p.id WHERE e.model_id=? "
             "ORDER BY pt.code, p.shot", (model_id,),
-        )
+        )]
         if photo_ids is not None:
             wanted = set(photo_ids)
-            rows = [r for r in rows if r[0] in wanted]
-        photos = [_photo(r[:13]) for r in rows]
+            rows = [r for r in rows if r.photo.id in wanted]
+        photos = [r.photo for r in rows]
         if not rows:
             return photos, np.zeros((0, 0), np.float32), np.zeros((0, 2), np.float32)
-        dim = rows[0][14]
-        matrix = np.frombuffer(b"".join(r[13] for r in rows), dtype="<f4").reshape(len(rows), dim)
-        xy = np.array([(r[15] if r[15] is not None else np.nan, r[16] if r[16] is not None else np.nan)
-                       for r in rows], dtype=np.float32)
-        return photos, matrix.astype(np.float32, copy=False), xy
+        matrix = np.stack([r.vector for r in rows])
+        xy = np.array([(np.nan if r.x is None else r.x, np.nan if r.y is None else r.y) for r in rows],
+                      dtype=np.float32)
+        return photos, matrix, xy
+
+    def photo_vectors(self, model_id: str, photo_ids: Sequence[str]) -> dict[str, VectorRow]:
+        """The rows of just these photos that have a vector for ``model_id`` (no full scan)."""
+        out: dict[str, VectorRow] = {}
+        ids = list(dict.fromkeys(photo_ids))
+        for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
+            chunk = ids[start:start + 500]
+            for row in self._query(
+                f"SELECT {PHOTO_COLUMNS}, {_VECTOR_COLUMNS} FROM {PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+                f"WHERE e.model_id=? AND p.id IN ({','.join('?' * len(chunk))})", [model_id, *chunk]):
+                found = vector_row(row)
+                out[found.photo.id] = found
+        return out
 
     def set_layout(self, model_id: str, positions: Iterable[tuple[str, float, float]]) -> None:
         with self._tx() as c:
@@ -469,12 +568,14 @@ class EventStore:
 
     def runs(self, limit: int = 20) -> list[dict]:
         """Newest first; runs whose process died are shown (and recorded) as interrupted."""
+        self._ensure_schema()
         with self._lock:
             try:
                 opening.settle_dead_runs(self._conn, self.directory, utcnow())
             except sqlite3.Error as exc:  # a read-only medium: show them as they are
                 log.warning("cannot mark dead runs: %s", exc)
-            cur = self._conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        with self._read_lock:
+            cur = self._reader.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
 

@@ -15,12 +15,11 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from ..core.durable import DiskFull, free_bytes
+from ..core.durable import DiskFull
 from ..core.events import Signal
 from ..core.store import EventStore, Photo
 from .visitor_flow import Visit, VisitorFlow
@@ -29,14 +28,6 @@ log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 92
 FrameGrabber = Callable[[], "np.ndarray | None"]  # newest full-resolution, un-mirrored RGB frame
-
-
-@dataclass(frozen=True)
-class StationStats:
-    participants_today: int
-    photos_today: int
-    embedding_queue: int
-    free_bytes: int
 
 
 def encode_jpeg(frame: np.ndarray, shot_id: str | None = None) -> bytes:
@@ -197,8 +188,3 @@ class StationController:
     @property
     def embedding_queue(self) -> int:
         return len(self._embedding)
-
-    def stats(self) -> StationStats:
-        today = self.store.today_counts()
-        return StationStats(today["participants"], today["photos"], self.embedding_queue,
-                            free_bytes(self.store.directory))
