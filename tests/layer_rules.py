@@ -266,6 +266,7 @@ IMPORT_TO_DIST = {
     "tomli_w": "tomli-w",
     "yaml": "pyyaml",
     "pytestqt": "pytest-qt",
+    "faiss": "faiss-cpu",
 }
 
 

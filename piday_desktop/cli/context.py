@@ -83,7 +83,10 @@ def reading_model_id(store: EventStore, args: argparse.Namespace) -> str:
     if model_was_chosen(args):
         spec = model_spec(args)
         return spec.model_id
-    default = model_spec(args).model_id
-    if default in embedded or not embedded:
-        return default
-    return next(iter(embedded))
+    from ..embedding.models import DEFAULT_MODEL
+
+    if DEFAULT_MODEL in embedded:  # the default's id is its text: no parse, so no open_clip import
+        return DEFAULT_MODEL
+    if embedded:
+        return next(iter(embedded))
+    return model_spec(args).model_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from rich.markup import escape
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from ..core import paths
 from ..jobs.export import FORMATS, export_event
-from ..core.search import parse_where, rank
+from ..core.search import ANN_THRESHOLD, parse_where, search_event
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError, err, out
 
@@ -44,19 +45,22 @@ def run_search(args: argparse.Namespace) -> int:
         raise UserError(str(exc), EXIT_USAGE) from None
     with context.open_event(args) as store:
         model_id = context.reading_model_id(store, args)
-        photos, matrix, _ = store.vectors(model_id)
-        if not photos:
+        if not store.vector_count(model_id):
             raise UserError(f"event {args.event!r} has no vectors for {model_id}: run `piday embed --event {args.event}`",
                             EXIT_NOT_FOUND)
         if args.like:
-            matches = [i for i, p in enumerate(photos) if p.id.startswith(args.like)]
-            if len(matches) != 1:
-                raise UserError(f"--like {args.like!r} matches {len(matches)} embedded photos; give more of the id",
-                                EXIT_NOT_FOUND)
-            query, exclude = matrix[matches[0]], [photos[matches[0]].id]
+            photos, matrix = store.vectors_by_id_prefix(model_id, args.like)
+            if len(photos) != 1:
+                raise UserError(f"--like {args.like!r} matches {'no' if not photos else 'several'} embedded photos; "
+                                "give more of the id", EXIT_NOT_FOUND)
+            query, exclude = matrix[0], [photos[0].id]
         else:
             query, exclude = _text_vector(args, model_id), []
-        hits = rank(query, photos, matrix, k=args.k, where=where, exclude_ids=exclude)
+        try:
+            hits = search_event(store, model_id, query, k=args.k, where=where, exclude_ids=exclude,
+                                ann_threshold=_ann_threshold())
+        except ValueError as exc:
+            raise UserError(str(exc), EXIT_USAGE) from None
     if args.json:
         out.print_json(json.dumps([
             {"rank": i, "score": round(h.score, 4), "id": h.photo.id, "participant": h.photo.participant_code,
@@ -69,6 +73,14 @@ def run_search(args: argparse.Namespace) -> int:
         table.add_row(str(i), f"{h.score:.3f}", h.photo.participant_code, escape(h.photo.original_name or ""), h.photo.id)
     out.print(table)
     return EXIT_OK
+
+
+def _ann_threshold() -> int:
+    """Vectors past which search uses the index beside the catalogue (PIDAY_ANN_THRESHOLD to tune)."""
+    try:
+        return int(os.environ.get("PIDAY_ANN_THRESHOLD", ANN_THRESHOLD))
+    except ValueError:
+        raise UserError("PIDAY_ANN_THRESHOLD must be a whole number of vectors", EXIT_USAGE) from None
 
 
 def _text_vector(args: argparse.Namespace, model_id: str):

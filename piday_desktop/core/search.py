@@ -1,7 +1,9 @@
 """Ranking an event's photos against a query vector: the one code path for CLI and map search.
 
 At exhibition scale (thousands of photos) a dense numpy dot product over L2-normalised vectors
-is exact and takes microseconds, so there is no index to build or keep in sync.
+is exact and takes microseconds, so there is no index to build or keep in sync. Past
+``ANN_THRESHOLD`` vectors (an archive) :func:`search_event` asks the approximate index beside the
+catalogue (``core/vector_index.py``) for candidates and re-scores them exactly.
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .store import Photo
+from .store import EventStore, Photo
+
+# Past this many vectors `piday search` uses the approximate index instead of a full scan.
+ANN_THRESHOLD = 100_000
+# With --where, at most this many allowed photos are scanned exactly instead of filtered in the index.
+EXACT_FILTERED_LIMIT = 50_000
 
 # --where keys and how each reads a photo; values match exactly or as a shell glob (P-00*).
 WHERE_FIELDS = {
@@ -22,6 +29,11 @@ WHERE_FIELDS = {
     "id": lambda p: p.id,
     "format": lambda p: p.ext,
     "taken": lambda p: p.taken_at or "",
+}
+# The same fields as SQL over the store's photo (p.) and participant (pt.) columns.
+WHERE_COLUMNS = {
+    "participant": "pt.code", "name": "COALESCE(p.original_name, '')", "shot": "CAST(p.shot AS TEXT)",
+    "id": "p.id", "format": "p.ext", "taken": "COALESCE(p.taken_at, '')",
 }
 
 
@@ -38,7 +50,18 @@ class Where:
 
     def matches(self, photo: Photo) -> bool:
         value = WHERE_FIELDS[self.field](photo)
-        return fnmatch.fnmatchcase(value, self.pattern) if any(c in self.pattern for c in "*?[") else value == self.pattern
+        return fnmatch.fnmatchcase(value, self.pattern) if self._is_glob else value == self.pattern
+
+    @property
+    def _is_glob(self) -> bool:
+        return any(c in self.pattern for c in "*?[")
+
+    def sql(self) -> tuple[str, list]:
+        """The same test as a SQL condition (SQLite GLOB is case-sensitive, like fnmatchcase)."""
+        column = WHERE_COLUMNS[self.field]
+        if self._is_glob:
+            return f"{column} GLOB ?", [self.pattern.replace("[!", "[^")]
+        return f"{column} = ?", [self.pattern]
 
 
 def parse_where(expressions: Sequence[str]) -> list[Where]:
@@ -77,3 +100,37 @@ def rank(
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
     return [Hit(photos[i], float(scores[i])) for i in top]
+
+
+def search_event(
+    store: EventStore, model_id: str, query: np.ndarray, *, k: int = 10, where: Sequence[Where] = (),
+    exclude_ids: Sequence[str] = (), ann_threshold: int = ANN_THRESHOLD, index=None,
+) -> list[Hit]:
+    """Top-``k`` photos of the event for ``query``: exact below ``ann_threshold`` vectors, indexed above.
+
+    Indexed search re-scores every candidate with its float32 vector from the catalogue, so scores
+    are exact and only recall is approximate; a selective ``--where`` (few allowed photos) is
+    scanned exactly, a broad one is applied inside the index search. ``index``: an already open
+    ``VectorIndex`` for several queries in one process (each `piday search` opens it once).
+    """
+    if k <= 0:
+        return []
+    if index is None and store.vector_count(model_id) < ann_threshold:
+        photos, matrix, _ = store.vectors(model_id)
+        return rank(query, photos, matrix, k=k, where=where, exclude_ids=exclude_ids)
+    from .vector_index import VectorIndex, rescored
+
+    allowed = None
+    if where:
+        clauses = [w.sql() for w in where]
+        allowed = store.vector_keys(model_id, " AND ".join(c for c, _ in clauses), [arg for _, args in clauses for arg in args])
+        if allowed.shape[0] <= EXACT_FILTERED_LIMIT:
+            photos, matrix = store.vectors_by_key(model_id, allowed)
+            return rank(query, photos, matrix, k=k, exclude_ids=exclude_ids) if photos else []
+    index = index or VectorIndex.open(store, model_id)
+    if index.info.dim != np.asarray(query).size:
+        raise ValueError(f"query has {np.asarray(query).size} dimensions, the event's vectors have {index.info.dim}")
+    excluded = set(exclude_ids)
+    keys = index.candidates(query, max(100, 10 * (k + len(excluded))), allowed)
+    hits = [Hit(p, s) for p, s in rescored(store, model_id, query, keys) if p.id not in excluded]
+    return hits[:k]

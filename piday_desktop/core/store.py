@@ -484,6 +484,70 @@ class EventStore:
                 out[found.photo.id] = found
         return out
 
+    # Keyed access for large events (core/vector_index.py): the key is the embedding row's
+    # SQLite rowid, which ``INSERT OR REPLACE`` renews whenever a vector is rewritten.
+
+    def vector_count(self, model_id: str) -> int:
+        return self._query("SELECT COUNT(*) FROM embeddings WHERE model_id=?", (model_id,))[0][0]
+
+    def vector_keys(self, model_id: str, where_sql: str = "", args: Sequence = ()) -> np.ndarray:
+        """Row keys of ``model_id``'s vectors, optionally only those whose photo passes ``where_sql``.
+
+        ``where_sql`` is a condition over the photo (``p.``) and participant (``pt.``) columns,
+        built by ``core.search`` from ``--where`` filters, never from raw user text.
+        """
+        if where_sql:
+            rows = self._query(f"SELECT e.rowid FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+                               f"WHERE e.model_id=? AND ({where_sql})", (model_id, *args))
+        else:
+            rows = self._query("SELECT rowid FROM embeddings WHERE model_id=?", (model_id,))
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def vector_chunks(self, model_id: str, *, after_key: int = -1,
+                      chunk: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(keys, float32 matrix) in key order, in chunks, only keys above ``after_key`` (a rowid range: no scan)."""
+        last = after_key
+        while True:
+            rows = self._query("SELECT rowid, vector, dim FROM embeddings WHERE rowid>? AND model_id=? "
+                               "ORDER BY rowid LIMIT ?", (last, model_id, chunk))
+            if not rows:
+                return
+            last = rows[-1][0]
+            keys = np.array([r[0] for r in rows], dtype=np.int64)
+            yield keys, np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), rows[0][2])
+
+    def vector_written_at(self, key: int) -> str | None:
+        """When the vector with this row key was written (None: no such row)."""
+        rows = self._query("SELECT created_at FROM embeddings WHERE rowid=?", (int(key),))
+        return rows[0][0] if rows else None
+
+    def vectors_by_key(self, model_id: str, keys: Sequence[int]) -> tuple[list[Photo], np.ndarray]:
+        """Photos and float32 vectors for these row keys (keys that no longer exist are left out)."""
+        photos: list[Photo] = []
+        blobs: list[bytes] = []
+        dim = 0
+        keys = [int(k) for k in keys]
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            rows = self._query(
+                f"SELECT {_PHOTO_COLUMNS}, e.vector, e.dim FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+                f"WHERE e.model_id=? AND e.rowid IN ({','.join('?' * len(part))})", (model_id, *part))
+            for r in rows:
+                photos.append(_photo(r[:13]))
+                blobs.append(r[13])
+                dim = r[14]
+        if not photos:
+            return photos, np.zeros((0, 0), np.float32)
+        return photos, np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(photos), dim).astype(np.float32)
+
+    def vectors_by_id_prefix(self, model_id: str, prefix: str, limit: int = 2) -> tuple[list[Photo], np.ndarray]:
+        """Embedded photos whose id starts with ``prefix`` (``--like 3f2a``), at most ``limit``."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._query(
+            f"SELECT e.rowid FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+            "WHERE e.model_id=? AND p.id LIKE ? ESCAPE '\\' LIMIT ?", (model_id, escaped + "%", limit))
+        return self.vectors_by_key(model_id, [r[0] for r in rows])
+
     def set_layout(self, model_id: str, positions: Iterable[tuple[str, float, float]]) -> None:
         with self._tx() as c:
             c.executemany(
