@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", metavar="WORDS", help="what to look for")
     add_event_option(p)
     p.add_argument("-k", type=int, default=8, help="how many results")
-    p.add_argument("--where", action="append", metavar="FIELD=VALUE",
-                   help="filter (repeatable; globs allowed): participant, name, shot, id, format, taken")
+    p.add_argument("--where", action="append", metavar="'FIELD OP VALUE'",
+                   help="filter, repeatable, combined with AND: FIELD is participant, name, shot, id, format or "
+                        "taken; OP is = (globs allowed), !=, in (a, b), <, >, or ~ (contains, any case)")
     p.add_argument("--like", metavar="PHOTO_ID", help="photos most like this one (an id or unique prefix)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
 

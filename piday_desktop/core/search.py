@@ -9,6 +9,7 @@ catalogue (``core/vector_index.py``) for candidates and re-scores them exactly.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,8 @@ ANN_THRESHOLD = 100_000
 # With --where, at most this many allowed photos are scanned exactly instead of filtered in the index.
 EXACT_FILTERED_LIMIT = 50_000
 
-# --where keys and how each reads a photo; values match exactly or as a shell glob (P-00*).
+# --where fields: how each reads a photo, and the same value as SQL over the store's photo (p.)
+# and participant (pt.) columns. ``shot`` compares as a number, the rest as text.
 WHERE_FIELDS = {
     "participant": lambda p: p.participant_code,
     "name": lambda p: p.original_name or "",
@@ -30,11 +32,13 @@ WHERE_FIELDS = {
     "format": lambda p: p.ext,
     "taken": lambda p: p.taken_at or "",
 }
-# The same fields as SQL over the store's photo (p.) and participant (pt.) columns.
 WHERE_COLUMNS = {
     "participant": "pt.code", "name": "COALESCE(p.original_name, '')", "shot": "CAST(p.shot AS TEXT)",
     "id": "p.id", "format": "p.ext", "taken": "COALESCE(p.taken_at, '')",
 }
+NUMERIC_FIELDS = {"shot": "p.shot"}
+OPERATORS = ("=", "!=", "in", "<", ">", "~")
+_WHERE_RE = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(!=|=|~|<|>|\s+in\s+)\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,28 @@ class Hit:
 
 @dataclass(frozen=True)
 class Where:
+    """One condition: ``=`` exact or shell glob (``P-00*``), ``!=`` its negation, ``in (a, b)``,
+    ``<`` / ``>`` (numbers for ``shot``, text order otherwise: ISO times sort), ``~`` substring,
+    ignoring case. :meth:`matches` and :meth:`sql` are the same test, in Python and in SQL."""
+
     field: str
     pattern: str
+    op: str = "="
+    values: tuple[str, ...] = ()
 
     def matches(self, photo: Photo) -> bool:
         value = WHERE_FIELDS[self.field](photo)
-        return fnmatch.fnmatchcase(value, self.pattern) if self._is_glob else value == self.pattern
+        if self.op in ("=", "!="):
+            equal = fnmatch.fnmatchcase(value, self.pattern) if self._is_glob else value == self.pattern
+            return equal if self.op == "=" else not equal
+        if self.op == "in":
+            return value in self.values
+        if self.op == "~":
+            return self.pattern.lower() in value.lower()
+        if self.field in NUMERIC_FIELDS:
+            left, right = float(value), float(self.pattern)
+            return left < right if self.op == "<" else left > right
+        return value < self.pattern if self.op == "<" else value > self.pattern
 
     @property
     def _is_glob(self) -> bool:
@@ -59,22 +79,42 @@ class Where:
     def sql(self) -> tuple[str, list]:
         """The same test as a SQL condition (SQLite GLOB is case-sensitive, like fnmatchcase)."""
         column = WHERE_COLUMNS[self.field]
-        if self._is_glob:
-            return f"{column} GLOB ?", [self.pattern.replace("[!", "[^")]
-        return f"{column} = ?", [self.pattern]
+        if self.op in ("=", "!="):
+            test = (f"{column} GLOB ?", [self.pattern.replace("[!", "[^")]) if self._is_glob else (f"{column} = ?", [self.pattern])
+            return test if self.op == "=" else (f"NOT ({test[0]})", test[1])
+        if self.op == "in":
+            return f"{column} IN ({','.join('?' * len(self.values))})", list(self.values)
+        if self.op == "~":
+            return f"instr(lower({column}), lower(?)) > 0", [self.pattern]
+        if self.field in NUMERIC_FIELDS:
+            return f"{NUMERIC_FIELDS[self.field]} {self.op} ?", [float(self.pattern)]
+        return f"{column} {self.op} ?", [self.pattern]
 
 
 def parse_where(expressions: Sequence[str]) -> list[Where]:
-    """``participant=P-003`` style filters; several are combined with AND."""
+    """``participant=P-003``, ``shot>2``, ``format in (jpg, png)``, ``name~beach``; all combined with AND."""
     filters = []
     for expr in expressions:
-        key, sep, value = expr.partition("=")
-        key = key.strip().lower()
-        if not sep or not value:
-            raise ValueError(f"--where {expr!r}: expected FIELD=VALUE, e.g. participant=P-003")
+        match = _WHERE_RE.match(expr)
+        if not match or not match.group(3):
+            raise ValueError(f"--where {expr!r}: expected FIELD OP VALUE with OP one of "
+                             f"{' '.join(OPERATORS)}, e.g. participant=P-003 or shot>2")
+        key, op, value = match.group(1).lower(), match.group(2).strip().lower(), match.group(3)
         if key not in WHERE_FIELDS:
             raise ValueError(f"--where {expr!r}: unknown field {key!r} (use {', '.join(WHERE_FIELDS)})")
-        filters.append(Where(key, value.strip()))
+        values: tuple[str, ...] = ()
+        if op == "in":
+            if not (value.startswith("(") and value.endswith(")")):
+                raise ValueError(f"--where {expr!r}: `in` takes a list in brackets, e.g. format in (jpg, png)")
+            values = tuple(v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip())
+            if not values:
+                raise ValueError(f"--where {expr!r}: the list in brackets is empty")
+        elif op in ("<", ">") and key in NUMERIC_FIELDS:
+            try:
+                float(value)
+            except ValueError:
+                raise ValueError(f"--where {expr!r}: {key} compares with a number") from None
+        filters.append(Where(key, value.strip("'\"") if op != "in" else value, op, values))
     return filters
 
 
