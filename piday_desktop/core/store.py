@@ -497,7 +497,7 @@ class EventStore:
         built by ``core.search`` from ``--where`` filters, never from raw user text.
         """
         if where_sql:
-            rows = self._query(f"SELECT e.rowid FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+            rows = self._query(f"SELECT e.rowid FROM {PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
                                f"WHERE e.model_id=? AND ({where_sql})", (model_id, *args))
         else:
             rows = self._query("SELECT rowid FROM embeddings WHERE model_id=?", (model_id,))
@@ -530,12 +530,12 @@ class EventStore:
         for start in range(0, len(keys), 500):
             part = keys[start:start + 500]
             rows = self._query(
-                f"SELECT {_PHOTO_COLUMNS}, e.vector, e.dim FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+                f"SELECT {PHOTO_COLUMNS}, e.vector, e.dim FROM {PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
                 f"WHERE e.model_id=? AND e.rowid IN ({','.join('?' * len(part))})", (model_id, *part))
             for r in rows:
-                photos.append(_photo(r[:13]))
-                blobs.append(r[13])
-                dim = r[14]
+                photos.append(photo_from_row(r))
+                blobs.append(r[_PHOTO_FIELDS])
+                dim = r[_PHOTO_FIELDS + 1]
         if not photos:
             return photos, np.zeros((0, 0), np.float32)
         return photos, np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(photos), dim).astype(np.float32)
@@ -544,7 +544,7 @@ class EventStore:
         """Embedded photos whose id starts with ``prefix`` (``--like 3f2a``), at most ``limit``."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._query(
-            f"SELECT e.rowid FROM {_PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
+            f"SELECT e.rowid FROM {PHOTO_FROM} JOIN embeddings e ON e.photo_id=p.id "
             "WHERE e.model_id=? AND p.id LIKE ? ESCAPE '\\' LIMIT ?", (model_id, escaped + "%", limit))
         return self.vectors_by_key(model_id, [r[0] for r in rows])
 
