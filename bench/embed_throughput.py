@@ -124,9 +124,9 @@ def decode_only(model, paths: list[Path], workers: int) -> float:
     """The engine's decoding alone (same threads, no model); images/s."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from piday_desktop.embedding.engine import _PixelPipeline
+    from piday_desktop.embedding.pixels import PixelPipeline
 
-    pipeline = _PixelPipeline(model.preprocess, model.image_size)
+    pipeline = PixelPipeline(model.preprocess, model.image_size)
     with ThreadPoolExecutor(workers) as pool:
         start = time.perf_counter()
         for _ in pool.map(pipeline.decode, paths):
