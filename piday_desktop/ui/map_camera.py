@@ -22,6 +22,35 @@ DURATION_MS = 700
 IDLE_S = 40.0
 
 
+#: A selection is framed at least this many thumbnails wide and high.
+FOCUS_MIN_THUMBS = 12
+
+
+def whole_map_rect(bounds) -> QRectF:
+    """What framing the whole map shows: its bounds (map units, None when empty) with room for
+    the names above the top row."""
+    if bounds is None:
+        return QRectF(-THUMB * 3, -THUMB * 3, THUMB * 6, THUMB * 6)
+    lo, hi = bounds[0] * THUMB, bounds[1] * THUMB
+    return QRectF(QPointF(*lo), QPointF(*hi)).adjusted(-THUMB * 0.8, -THUMB * 1.6, THUMB * 0.8, THUMB * 0.8)
+
+
+def focus_rect(points: list[QPointF]) -> QRectF | None:
+    """What framing a selection shows: the photo and its look-alikes (scene points), never
+    closer than a dozen thumbnails across, so the visitor still sees where on the map they are."""
+    if not points:
+        return None
+    xs, ys = [p.x() for p in points], [p.y() for p in points]
+    rect = QRectF(QPointF(min(xs), min(ys)), QPointF(max(xs), max(ys))).adjusted(
+        -THUMB * 2, -THUMB * 2.2, THUMB * 2, THUMB * 2)
+    side = THUMB * FOCUS_MIN_THUMBS
+    if rect.width() < side or rect.height() < side:
+        c = rect.center()
+        w, h = max(rect.width(), side), max(rect.height(), side)
+        rect = QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
+    return rect
+
+
 class Camera:
     """``on_arrived`` is called when an eased move ends (the view re-checks its labels then)."""
 

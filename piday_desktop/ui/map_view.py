@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
 from ..projection.declutter import DisplayMap, display_positions
 from ..projection.live_map import Cluster, Highlight, LiveMap, MapPoint, Selection
-from .map_camera import Camera
+from .map_camera import Camera, focus_rect, whole_map_rect
 from .map_items import THUMB, LinksItem, MarkerItem, PhotoItem
 from .map_labels import ClusterLabels
 from .map_motion import GLIDE, Motion, animation
@@ -42,8 +42,6 @@ MARKER_MS = 350
 HOVER_SCALE = 2.6
 SELECT_SCALE = 2.0
 DIM = 0.16
-#: A selection is framed at least this many thumbnails wide and high.
-FOCUS_MIN_THUMBS = 12
 #: More simultaneous moves than this jump instead of gliding (a refit of a huge map).
 MAX_ANIMATED = 4000
 #: Above this many photos the live marker neither pulses nor glides: each repaint under it
@@ -372,30 +370,15 @@ class MapView(QGraphicsView):
 
     def map_rect(self) -> QRectF:
         """The scene rectangle the whole map occupies once animations finish."""
-        bounds = self.display.bounds()
-        if bounds is None:
-            return QRectF(-THUMB * 3, -THUMB * 3, THUMB * 6, THUMB * 6)
-        lo, hi = bounds[0] * THUMB, bounds[1] * THUMB
-        return QRectF(QPointF(*lo), QPointF(*hi)).adjusted(-THUMB * 0.8, -THUMB * 1.6, THUMB * 0.8, THUMB * 0.8)
+        return whole_map_rect(self.display.bounds())
 
     def focus_rect(self) -> QRectF | None:
         """The selected photo and its look-alikes, when a photo is selected."""
         sel = self.live.selection
         if sel is None:
             return None
-        pts = [p for p in (self._shown_at(i) for i in (sel.id, *(n.id for n in sel.neighbours))) if p is not None]
-        if not pts:
-            return None
-        xs, ys = [p.x() for p in pts], [p.y() for p in pts]
-        rect = QRectF(QPointF(min(xs), min(ys)), QPointF(max(xs), max(ys))).adjusted(
-            -THUMB * 2, -THUMB * 2.2, THUMB * 2, THUMB * 2)
-        # At least a dozen thumbnails across: the visitor should still see where on the map they are.
-        side = THUMB * FOCUS_MIN_THUMBS
-        if rect.width() < side or rect.height() < side:
-            c = rect.center()
-            w, h = max(rect.width(), side), max(rect.height(), side)
-            rect = QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
-        return rect
+        return focus_rect([p for p in (self._shown_at(i) for i in (sel.id, *(n.id for n in sel.neighbours)))
+                           if p is not None])
 
     def fit(self, animate: bool = True) -> None:
         """Frame the selection (beside the card) if there is one, else the whole map."""
