@@ -110,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> AtlasSettings:
-    model_id = context.model_spec(args).model_id if context.model_was_chosen(args) else None
+def _settings(args: argparse.Namespace, store: EventStore) -> AtlasSettings:
+    chosen = context.model_was_chosen(args)
+    model_id = context.chosen_model_id(args, store.embedded_models()) if chosen else None
     return AtlasSettings().with_(dataset=getattr(args, "dataset", None), model_id=model_id,
                                  share_nicknames=getattr(args, "share_nicknames", None) or None,
                                  deadline_s=getattr(args, "deadline", None))
@@ -189,7 +190,7 @@ def run_upload(args: argparse.Namespace) -> int:
             err.print("[dim]rebuilding: the dataset is deleted and uploaded again under the same name[/]")
         if args.share_nicknames and state.get(store, "share_nicknames") == "0":
             err.print("[yellow]the dataset was created without nicknames: add --rebuild to show them[/]")
-        engine = UploadEngine(store, _settings(args))
+        engine = UploadEngine(store, _settings(args, store))
         outbox.sweep(store)
         total = sum(outbox.counts(store).values())
         with quiet_client_logs(), progress_bar() as progress:
@@ -227,7 +228,7 @@ def run_forget(args: argparse.Namespace) -> int:
         err.print("the station is uploading this event: it rebuilds the Atlas map without them (see its status bar)")
         return EXIT_OK
     try:
-        engine = UploadEngine(store, _settings(args))
+        engine = UploadEngine(store, _settings(args, store))
         with quiet_client_logs(), progress_bar() as progress:
             task = progress.add_task("Rebuilding", total=None)
             done = _drive(engine, args.max_wait,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..core import paths
@@ -74,19 +75,31 @@ def model_error(exc: BaseException) -> UserError:
     return UserError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, EXIT_MODEL)
 
 
+def chosen_model_id(args: argparse.Namespace, stored: Iterable[str]) -> str:
+    """The id of the model ``--model`` / ``PIDAY_MODEL`` names.
+
+    When the name spells one of ``stored`` (the event's own model ids) the id is read off the
+    text; only other names (a checkpoint file, a bare architecture, a typo) go through
+    ``ModelSpec.parse``, which imports open_clip and torch (seconds, ~1 GB) to validate them.
+    Commands that only read vectors (export, map, search's setup, upload) must not pay that.
+    """
+    from ..embedding.models import stored_model_id
+
+    return stored_model_id(model_text(args), stored) or model_spec(args).model_id
+
+
 def reading_model_id(store: EventStore, args: argparse.Namespace) -> str:
     """The model whose vectors to read: the one asked for, else the event's most used one.
 
     Without this, `piday export` after an import with a non-default model would find nothing.
+    Never imports open_clip for a model the event already has vectors of (see ``chosen_model_id``).
     """
-    embedded = store.embedded_models()
-    if model_was_chosen(args):
-        spec = model_spec(args)
-        return spec.model_id
     from ..embedding.models import DEFAULT_MODEL
 
-    if DEFAULT_MODEL in embedded:  # the default's id is its text: no parse, so no open_clip import
+    embedded = store.embedded_models()
+    if model_was_chosen(args):
+        return chosen_model_id(args, embedded)
+    # DEFAULT_MODEL is spelled as its id (tests/test_cli_startup.py checks it against parse).
+    if DEFAULT_MODEL in embedded or not embedded:
         return DEFAULT_MODEL
-    if embedded:
-        return next(iter(embedded))
-    return model_spec(args).model_id
+    return next(iter(embedded))

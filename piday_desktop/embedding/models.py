@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "TINY_ARCH",
     "RANDOM_SEED",
     "ModelSpec",
+    "stored_model_id",
     "LoadedModel",
     "ModelLoadError",
     "WeightsUnavailable",
@@ -193,6 +195,30 @@ class ModelSpec:
 
     def __str__(self) -> str:
         return f"{self.arch}:{self.pretrained if self.pretrained is not None else 'none'}"
+
+
+def stored_model_id(text: str, stored: Iterable[str]) -> str | None:
+    """The id among ``stored`` that ``text`` (an ``ARCH:TAG`` as given to ``--model``) names, or None.
+
+    Decided from the text alone, without open_clip: a command that only reads stored vectors
+    needs the id, and ``ModelSpec.parse`` would import torch (seconds, ~1 GB) just to spell it.
+    It folds what ``parse`` folds (the architecture's case; a tag's case and ``-``/``_``) and
+    nothing more; a bare architecture, a checkpoint path or a ``file:`` id gives None, and the
+    caller parses for real (the one place that knows defaults, files and the error messages).
+    """
+    raw = (text or "").strip()
+    if ":" not in raw:
+        return None
+    arch, rest = (part.strip() for part in raw.split(":", 1))
+    if not rest or rest.lower().startswith("file:"):
+        return None
+    for known in stored:
+        known_arch, _, known_rest = known.partition(":")
+        if known_rest.startswith("file:"):
+            continue
+        if known_arch.lower() == arch.lower() and _clean_tag(known_rest) == _clean_tag(rest):
+            return known
+    return None
 
 
 def _canonical_arch(name: str, archs: list[str]) -> str | None:

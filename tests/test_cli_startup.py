@@ -1,0 +1,51 @@
+"""Commands that do not run the model never import torch or open_clip (issue 15, item 1).
+
+Importing them costs seconds and about a gigabyte; a volunteer running `piday report` or
+`piday export` at the stand should get an answer at once. Each command runs in a fresh Python
+(tests/light_commands.py), and what it left in ``sys.modules`` is checked. Their start-up times
+are printed by bench/cli_startup.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from light_commands import COMMANDS, MODEL, argv_for, heavy_modules, make_event, probe_env, run_probe
+from piday_desktop.embedding.models import DEFAULT_MODEL, ModelSpec, stored_model_id
+
+
+@pytest.fixture(scope="module")
+def event(tmp_path_factory):
+    data = tmp_path_factory.mktemp("light") / "data"
+    make_event(data)
+    return data
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_command_answers_without_importing_the_model(name, event, tmp_path):
+    code, modules, stderr = run_probe(argv_for(name, tmp_path), probe_env(event))
+    assert code == 0, stderr[-2000:]  # it did its job (a command failing early proves nothing)
+    assert heavy_modules(modules) == [], f"`piday {name}` imported {heavy_modules(modules)}"
+    if name.startswith("export"):
+        assert any(tmp_path.iterdir()) and "8 with piday-tiny:none vectors" in stderr
+    if name.startswith("map"):
+        assert (tmp_path / "map.html").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("text", [MODEL, "PIDAY-TINY:None", DEFAULT_MODEL, "vit-b-32:LAION2B-s34b-b79k"])
+def test_a_stored_id_is_read_off_the_name_as_parse_would(text):
+    parsed = ModelSpec.parse(text).model_id
+    assert stored_model_id(text, ["other:none", parsed]) == parsed
+
+
+def test_names_only_parse_can_decide_are_left_to_it():
+    stored = [MODEL, "ViT-B-32:laion2b_s34b_b79k", "ViT-B-32:file:0123456789abcdef"]
+    assert stored_model_id("ViT-B-32", stored) is None  # a bare architecture: its default tag
+    assert stored_model_id("ViT-B-32:file:0123456789abcdef", stored) is None  # parse explains
+    assert stored_model_id("ViT-B-32:/models/clip.pt", stored) is None  # a file: hashed by parse
+    assert stored_model_id("ViT-B-16:laion2b_s34b_b79k", stored) is None  # not in the event
+
+
+def test_the_default_model_is_spelled_as_its_id():
+    """reading_model_id compares DEFAULT_MODEL with stored ids without parsing it."""
+    assert ModelSpec.parse(DEFAULT_MODEL).model_id == DEFAULT_MODEL
