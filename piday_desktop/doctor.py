@@ -59,6 +59,9 @@ class DoctorOptions:
     quick: bool = False
     network: bool = True
     camera_in_use: str | None = None
+    # What the durations (each line's seconds, the speed test's budget and figures) are measured
+    # with; tests inject a clock that steps, so the figures are exact and no test times anything.
+    clock: Callable[[], float] = field(default=time.perf_counter, repr=False, compare=False)
 
 
 @dataclass
@@ -85,6 +88,7 @@ class _Context:
         self.spec: Any = None
         self.weights_ok = False
         self.network: bool | None = None
+        self.clock = options.clock
 
 
 def run_checks(options: DoctorOptions, on_result: Callable[[Check], None] | None = None) -> Report:
@@ -98,7 +102,7 @@ def run_checks(options: DoctorOptions, on_result: Callable[[Check], None] | None
     checks: list[Check] = []
     steps = [_python, _data_dir, _disk, _clock, _torch, _device, _weights, _speed, _camera, _atlas, _live_map]
     for step in steps:
-        started = time.perf_counter()
+        started = ctx.clock()
         try:
             result = step(ctx)
         except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
@@ -106,7 +110,7 @@ def run_checks(options: DoctorOptions, on_result: Callable[[Check], None] | None
                            "report this with the log file", {"traceback": traceback.format_exc(limit=5)})
         if result is None:
             continue
-        result.seconds = round(time.perf_counter() - started, 3)
+        result.seconds = round(ctx.clock() - started, 3)
         checks.append(result)
         if on_result:
             on_result(result)
@@ -216,7 +220,7 @@ def _newest_event_write(root: Path) -> float | None:
 
 
 def _torch(ctx: _Context) -> Check:
-    started = time.perf_counter()
+    started = ctx.clock()
     try:
         import torch
         import torchvision
@@ -225,7 +229,7 @@ def _torch(ctx: _Context) -> Check:
                      "reinstall piday (pip install -c constraints.txt -e .) or unzip the bundle again")
     import open_clip
 
-    seconds = time.perf_counter() - started
+    seconds = ctx.clock() - started
     ctx.torch_ok = True
     cuda = torch.version.cuda
     found = (f"torch {torch.__version__} ({'CUDA ' + cuda if cuda else 'no CUDA'} build), torchvision "
@@ -313,26 +317,26 @@ def _speed(ctx: _Context) -> Check | None:
 
     spec = ctx.spec if ctx.weights_ok else ModelSpec(ctx.spec.arch, None)
     note = "" if ctx.weights_ok else " (random weights of the same architecture: same speed)"
-    started = time.perf_counter()
+    started = ctx.clock()
     model = load_model(spec, device=ctx.device or "cpu")
-    load_s = time.perf_counter() - started
+    load_s = ctx.clock() - started
     size = model.image_size
     budget = max(ctx.options.speed_seconds, 0.2)
     one = torch.rand((1, 3, size, size))
     model.encode_pixels(one)  # not timed: first calls pick kernels and fault pages in
     singles: list[float] = []
-    deadline = time.perf_counter() + budget / 3
-    while time.perf_counter() < deadline or len(singles) < 3:
-        t0 = time.perf_counter()
+    deadline = ctx.clock() + budget / 3
+    while ctx.clock() < deadline or len(singles) < 3:
+        t0 = ctx.clock()
         model.encode_pixels(one)
-        singles.append(time.perf_counter() - t0)
+        singles.append(ctx.clock() - t0)
     batch = torch.rand((8, 3, size, size))
-    done, t0 = 0, time.perf_counter()
+    done, t0 = 0, ctx.clock()
     deadline = t0 + budget * 2 / 3
-    while time.perf_counter() < deadline or done == 0:
+    while ctx.clock() < deadline or done == 0:
         model.encode_pixels(batch)
         done += 8
-    rate = done / (time.perf_counter() - t0)
+    rate = done / (ctx.clock() - t0)
     per_photo = float(np.median(singles))
     found = (f"{spec.arch} on {model.device.upper()}: {per_photo * 1000:.0f} ms per photo, {rate:.1f} photos/s "
              f"in batches; model loaded in {load_s:.1f} s{note}")
@@ -465,13 +469,13 @@ def _live_map(ctx: _Context) -> Check | None:
     from .projection.umap_import import configure_numba_cache, import_umap
 
     cache = configure_numba_cache()
-    started = time.perf_counter()
+    started = ctx.clock()
     import_umap()
     from .projection.warmup import warm_up_fit
 
-    imported = time.perf_counter() - started
+    imported = ctx.clock() - started
     warm_up_fit()
-    total = time.perf_counter() - started
+    total = ctx.clock() - started
     found = f"umap ready in {total:.1f} s (import {imported:.1f} s); compiled code cached in {cache}"
     details = {"seconds": round(total, 2), "import_s": round(imported, 2), "numba_cache": str(cache)}
     if total > 30:

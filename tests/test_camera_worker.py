@@ -7,7 +7,7 @@ synchronisation is qtbot.waitSignal / waitUntil only.
 from __future__ import annotations
 
 import os
-import time
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt creates the app
 
@@ -51,29 +51,47 @@ def test_frames_arrive_by_signal_and_state_goes_live(qtbot, worker):
     assert worker.state == "live" and worker.description == "Test pattern (320x240)"
 
 
+class CountingPattern(TestPatternSource):
+    """The test pattern, telling waiters how many frames it has handed to the capture loop."""
+
+    __test__ = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads = 0
+        self.read_done = threading.Condition()
+
+    def read(self):
+        frame = super().read()
+        with self.read_done:
+            self.reads += 1
+            self.read_done.notify_all()
+        return frame
+
+    def wait_reads(self, count: int) -> bool:
+        with self.read_done:
+            return self.read_done.wait_for(lambda: self.reads >= count, timeout=10)
+
+
 def test_slow_consumer_gets_newest_frames_not_a_backlog(qtbot, worker):
-    fps = 200
-    source = TestPatternSource((160, 120), fps=fps, clock=False)
-    delivered: list[tuple[Frame, int, float]] = []
+    source = CountingPattern((160, 120), fps=200, clock=False)
+    delivered: list[int] = []
 
     def slow_ui(frame):
-        # What the UI saw (and how far behind the source it was), then 50 ms of "painting".
-        delivered.append((frame, worker.frames_captured, time.monotonic() - frame.timestamp))
-        time.sleep(0.05)
+        # "Painting" keeps the UI thread busy until the camera has read 5 more frames, so at
+        # least 4 newer ones are published meanwhile (read n+1 starts after frame n is out).
+        delivered.append(frame.number)
+        assert source.wait_reads(source.reads + 5)
 
     worker.frame_ready.connect(slow_ui)
     start_live(qtbot, worker, source)
-    qtbot.waitUntil(lambda: len(delivered) >= 12, timeout=10000)
+    qtbot.waitUntil(lambda: len(delivered) >= 8, timeout=10000)
     worker.frame_ready.disconnect(slow_ui)
 
-    numbers = [f.number for f, _, _ in delivered]
-    assert numbers == sorted(set(numbers))  # never a repeat, never out of order
-    captured = worker.frames_captured
-    assert captured >= 3 * len(delivered), (captured, len(delivered))  # most frames dropped
-    # Each delivered frame was (nearly) the newest one at delivery, and fresh.
-    for frame, captured_then, age in delivered[1:]:
-        assert captured_then - 1 - frame.number <= 3
-        assert age < 0.1
+    # Never a repeat, never a backlog: each frame delivered is at least 4 newer than the last
+    # (queued frames would arrive one by one: 0, 1, 2, ...), and most frames were dropped.
+    assert all(b - a >= 4 for a, b in zip(delivered, delivered[1:])), delivered
+    assert worker.frames_captured >= 4 * (len(delivered) - 1)
     # Once the consumer is gone, nothing stale is still queued for it.
     count = worker.frames_delivered
     assert worker.stop(timeout=2.0)
@@ -151,23 +169,23 @@ def test_non_looping_folder_ends(qtbot, worker, tmp_path):
 
 @pytest.mark.parametrize("situation", ["slow frame rate", "reconnect backoff"])
 def test_stop_returns_promptly(qtbot, situation):
-    worker = CameraWorker(initial_delay=30.0, max_delay=30.0)
-    source = TestPatternSource((160, 120), fps=0.5)  # one frame every 2 s
+    worker = CameraWorker(initial_delay=300.0, max_delay=300.0)
+    source = TestPatternSource((160, 120), fps=0.01)  # the second frame is due in 100 s
     start_live(qtbot, worker, source)
     if situation == "reconnect backoff":
         with qtbot.waitSignal(
             worker.state_changed, check_params_cb=is_state("reconnecting"), timeout=5000
         ):
             source.unplug()
-    started = time.monotonic()
-    assert worker.stop(timeout=5.0)
-    assert time.monotonic() - started < 0.5
+    # The capture thread is waiting 100 s (or 300 s) for its next frame: only the interrupt
+    # lets it finish within stop()'s bound.
+    assert worker.stop(timeout=2.0)
     assert worker.state == "stopped" and not source.is_open
 
 
 def test_many_frames_do_not_drain_pythons_true(qtbot, worker):
-    """PySide6 6.12.0's emit() steals a reference to True; unpatched, a few hundred frames
-    abort the interpreter ("bool_dealloc"). The worker gives the reference back."""
+    """PySide6 6.12.0's emit() steals a reference to True, and a few hundred frames abort the
+    interpreter ("bool_dealloc"). pyproject.toml excludes that release; this fails on it."""
     import sys
 
     before = sys.getrefcount(True)

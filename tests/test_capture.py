@@ -25,6 +25,7 @@ from piday_desktop.capture import (
     list_cameras,
     open_source,
 )
+from piday_desktop.capture.opencv_camera import preferred_backends
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -53,6 +54,25 @@ def write_clip(path: Path, colours_rgb, size=(64, 48), fps=50.0) -> Path:
 
 def read_n(source, n):
     return [source.read() for _ in range(n)]
+
+
+class StepClock:
+    """Pacing time that passes only when a source waits: each wait is recorded, never slept.
+    A wait whose event is already set (an interrupt) returns at once and takes no time."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.waits: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def wait(self, wake: threading.Event, seconds: float) -> bool:
+        if wake.is_set():
+            return True
+        self.waits.append(seconds)
+        self.t += seconds
+        return False
 
 
 # --- frames ---------------------------------------------------------------------------------
@@ -90,18 +110,33 @@ def test_pattern_is_deterministic_without_clock():
     assert all(np.array_equal(x.image, y.image) for x, y in zip(fa, fb))
 
 
-def test_pattern_keeps_its_frame_rate_and_interrupt_ends_the_wait():
-    with TestPatternSource((64, 48), fps=50) as source:
-        start = time.monotonic()
+def test_pattern_keeps_its_frame_rate_without_bursting_after_a_slow_consumer():
+    clock = StepClock()
+    with TestPatternSource((64, 48), fps=50, pace_clock=clock) as source:
         read_n(source, 6)
-        assert time.monotonic() - start >= 5 / 50 * 0.9
-    slow = TestPatternSource((64, 48), fps=0.2)  # one frame every 5 s
-    with slow:
+        assert clock.waits == pytest.approx([1 / 50] * 5)  # the first frame is due at once
+        clock.t += 1.0  # the consumer was busy for 50 frame times
+        read_n(source, 3)
+    # The schedule re-anchors to now: the late frame and the one due now come at once, then it
+    # is back on 50 fps, not a burst of the 50 frames missed.
+    assert clock.waits[5:] == pytest.approx([1 / 50])
+
+
+def test_pattern_interrupt_ends_the_wait_for_a_slow_frame():
+    clock = StepClock()
+    with TestPatternSource((64, 48), fps=0.2, pace_clock=clock) as slow:  # one frame every 5 s
         slow.read()
         slow.interrupt()
-        start = time.monotonic()
         assert slow.read() is not None
-        assert time.monotonic() - start < 1.0
+    assert clock.waits == [] and clock.t == 1000.0  # no time passed waiting
+    # The real clock: a reader waiting 100 s for its frame is released by interrupt().
+    with TestPatternSource((64, 48), fps=0.01) as slower:
+        slower.read()
+        reader = threading.Thread(target=slower.read, daemon=True)
+        reader.start()
+        slower.interrupt()
+        reader.join(10)
+        assert not reader.is_alive()
 
 
 def test_pattern_unplug_raises_lost_then_open_fails_until_replug():
@@ -204,14 +239,21 @@ def test_video_file_plays_its_frames_in_order(tmp_path):
 def test_video_file_loops_and_keeps_its_frame_rate(tmp_path):
     colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
     clip = write_clip(tmp_path / "clip.avi", colours, fps=40.0)
-    with VideoFileSource(clip) as source:
-        start = time.monotonic()
+    clock = StepClock()
+    with VideoFileSource(clip, pace_clock=clock) as source:
         frames = read_n(source, 7)
-        elapsed = time.monotonic() - start
-    assert elapsed >= 6 / 40 * 0.9
+    assert clock.waits == pytest.approx([1 / 40] * 6)  # the file's own rate, across the loop
     assert [f.number for f in frames] == list(range(7))
     firsts = [mean_rgb(frames[i]) for i in (0, 3, 6)]
     assert all(np.abs(m - colours[0]).max() < 12 for m in firsts)
+
+
+def test_image_folder_plays_at_its_frame_rate(tmp_path):
+    solid_png(tmp_path / "a.png", COLOURS[0])
+    clock = StepClock()
+    with ImageFolderSource(tmp_path, fps=4, pace_clock=clock) as source:
+        read_n(source, 3)
+    assert clock.waits == pytest.approx([0.25, 0.25])
 
 
 def test_video_file_that_is_not_a_video_is_unavailable(tmp_path):
@@ -259,20 +301,19 @@ needs_no_camera = pytest.mark.skipif(
 
 
 @needs_no_camera
-def test_missing_webcam_is_unavailable_quickly_and_quietly(capfd):
-    start = time.monotonic()
+def test_missing_webcam_is_unavailable_with_the_reason_and_quietly(capfd):
+    # Quick because only V4L2 is tried on Linux (GStreamer can stall for seconds on a missing
+    # device): the backend choice is what is checked, not a stopwatch.
+    assert preferred_backends("linux") == [cv2.CAP_V4L2]
     with pytest.raises(CameraUnavailable) as info:
         OpenCVCamera(0, (1280, 720)).open()
-    assert time.monotonic() - start < 5
     message = str(info.value)
     assert "index 0" in message and "plugged in" in message
     assert "WARN" not in capfd.readouterr().err
 
 
-def test_list_cameras_is_quick_and_quiet(capfd):
-    start = time.monotonic()
+def test_list_cameras_is_quiet(capfd):
     cameras = list_cameras(max_index=5)
-    assert time.monotonic() - start < 10
     assert all(0 <= c.index < 5 for c in cameras)
     assert "WARN" not in capfd.readouterr().err
 
@@ -328,9 +369,7 @@ def test_reconnecting_source_stops_waiting_when_interrupted():
     reader = threading.Thread(target=lambda: result.append(source.read()))
     reader.start()
     assert waiting.wait(5)
-    start = time.monotonic()
     source.interrupt()
-    reader.join(5)
+    reader.join(10)  # the backoff is 30 s: only the interrupt can end the read this soon
     assert not reader.is_alive() and result == [None]
-    assert time.monotonic() - start < 1.0
     source.close()

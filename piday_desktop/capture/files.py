@@ -19,7 +19,7 @@ from ..core.images import ImageError, is_candidate, load_rgb
 from .base import CameraLost, CameraSource, CameraUnavailable, Frame
 from .cv_capture import OpenCVCaptureSource
 from .opencv_quiet import quiet_opencv
-from .pacing import Pacer
+from .pacing import MONOTONIC, PaceClock, Pacer
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,18 @@ DEFAULT_VIDEO_FPS = 25.0
 class VideoFileSource(OpenCVCaptureSource):
     """Plays a video file (anything OpenCV's FFmpeg build decodes) as if it were a camera.
 
-    With ``realtime`` it plays at the file's own frame rate; without, as fast as it is read.
+    With ``realtime`` it plays at the file's own frame rate (kept by ``pace_clock``); without, as
+    fast as it is read.
     """
 
-    def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True) -> None:
+    def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True, *,
+                 pace_clock: PaceClock = MONOTONIC) -> None:
         super().__init__()
         self.path = Path(path)
         self.loop = loop
         self.realtime = realtime
-        self._pacer = Pacer(None, self._wake)
+        self._pace_clock = pace_clock
+        self._pacer = Pacer(None, self._wake, pace_clock)
         self.fps: float | None = None
 
     @property
@@ -72,7 +75,7 @@ class VideoFileSource(OpenCVCaptureSource):
         self._number = 0
         self._size = (int(image.shape[1]), int(image.shape[0]))
         self._reset_interrupt()
-        self._pacer = Pacer(self.fps if self.realtime else None, self._wake)
+        self._pacer = Pacer(self.fps if self.realtime else None, self._wake, self._pace_clock)
 
     def _rewind(self) -> np.ndarray | None:
         """First frame again: seek if the container allows it, else reopen the file."""
@@ -121,11 +124,12 @@ class ImageFolderSource(CameraSource):
     folder is listed again each time playback loops, so photos copied in meanwhile appear.
     """
 
-    def __init__(self, path: str | Path, fps: float = 2.0, loop: bool = True) -> None:
+    def __init__(self, path: str | Path, fps: float = 2.0, loop: bool = True, *,
+                 pace_clock: PaceClock = MONOTONIC) -> None:
         super().__init__()
         self.path = Path(path)
         self.loop = loop
-        self._pacer = Pacer(fps, self._wake)
+        self._pacer = Pacer(fps, self._wake, pace_clock)
         self._files: list[Path] = []
         self._index = 0
         self._number = 0

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from .base import CameraLost, CameraSource, CameraUnavailable, Frame
-from .pacing import Pacer
+from .pacing import MONOTONIC, PaceClock, Pacer
 
 # Colour bars (RGB), the classic look of a test signal.
 _BARS = np.array(
@@ -43,7 +43,8 @@ class TestPatternSource(CameraSource):
     """Colour bars scrolling sideways, a bouncing ball, a frame counter and a clock.
 
     ``fps=None`` delivers frames as fast as they are read (handy in tests); ``clock=False``
-    leaves the wall clock off so a frame depends only on its number.
+    leaves the wall clock off so a frame depends only on its number. ``pace_clock`` is what the
+    frame rate is kept by (tests inject one instead of timing reads).
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -56,13 +57,14 @@ class TestPatternSource(CameraSource):
         clock: bool = True,
         unplug_after: int | None = None,
         crash_after: int | None = None,
+        pace_clock: PaceClock = MONOTONIC,
     ) -> None:
         super().__init__()
         width, height = (int(v) for v in resolution)
         if width < 16 or height < 16:
             raise ValueError(f"test pattern needs at least 16x16 pixels, got {width}x{height}")
         self._size = (width, height)
-        self._pacer = Pacer(fps, self._wake)
+        self._pacer = Pacer(fps, self._wake, pace_clock)
         self.clock = clock
         self.unplug_after = unplug_after
         self.crash_after = crash_after

@@ -20,18 +20,15 @@ as the source delivered it. Sources never mirror; the preview mirrors its own co
 read-only, so nobody can mirror the shared array in place).
 
 Threading: ``CameraWorker`` lives on the UI thread; a ``_CaptureLoop`` QObject is moved into a
-QThread and runs a blocking read loop there. The two share an ``_Exchange`` (one lock). Sources
-are wrapped in ``ReconnectingSource`` so an unplugged camera reports ``lost`` →
-``reconnecting`` → ``live`` without a restart. ``stop()`` interrupts the source (waking any
+QThread and runs a blocking read loop there. The two share a ``FrameExchange`` (one lock,
+Qt-free, in ``capture/frame_exchange.py``). Sources are wrapped in ``ReconnectingSource`` so
+an unplugged camera reports ``lost`` → ``reconnecting`` → ``live`` without a restart. ``stop()`` interrupts the source (waking any
 frame-rate or backoff wait) and waits a bounded time, so it never holds the UI for long.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
-import threading
 import time
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -45,134 +42,16 @@ from ..capture import (
     ReconnectingSource,
     open_source,
 )
+from ..capture.frame_exchange import FrameExchange
 
 log = logging.getLogger(__name__)
 
 _QUEUED = Qt.ConnectionType.QueuedConnection
 
 
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _emit_steals_a_reference() -> bool:
-    """Detect the PySide6 6.12.0 bug where ``SignalInstance.emit()`` returns ``True`` without
-    taking a reference (on Python < 3.12, where True is not immortal). Each emit then drops
-    True's refcount by one, and after a few hundred emits the interpreter aborts with
-    "Fatal Python error: bool_dealloc". A 30 fps preview would kill the station in seconds.
-    Measured, not assumed from the version, so a fixed PySide6 turns the workaround off."""
-    if sys.version_info >= (3, 12):
-        return False  # True is immortal there: the missing reference is harmless
-    probe = _Probe()
-    rounds = 64
-    before = sys.getrefcount(True)
-    for _ in range(rounds):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(True)
-    if lost == rounds:
-        for _ in range(rounds):
-            _incref(True)
-        return True
-    return False
-
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-_EMIT_STEALS = _emit_steals_a_reference()
-
-
-def _emit(signal: object, *args: object) -> None:
-    """``signal.emit(*args)``, giving back the reference PySide6 6.12.0's emit steals.
-
-    Every emit in this module goes through here; other modules that emit Qt signals often
-    need the same until PySide6 is fixed."""
-    result = signal.emit(*args)  # type: ignore[attr-defined]
-    if _EMIT_STEALS:
-        _incref(result)
 # Threads whose source did not stop in time (a hung driver): kept referenced until they end,
 # because destroying a running QThread aborts the program.
 _lingering: list[tuple[QThread, QObject]] = []
-
-
-class _Exchange:
-    """Everything the capture thread and the UI thread share, behind one lock."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self.latest: Frame | None = None
-        self.pending = False  # a wake-up is queued to the UI and not yet handled
-        self.captured = 0  # frames published (delivered + dropped)
-        self.next_source: CameraSource | None = None
-        self.current: CameraSource | None = None
-        self.stopping = False
-
-    # capture thread -------------------------------------------------------------------------
-
-    def publish(self, frame: Frame) -> bool:
-        """Put ``frame`` in the slot; True when the UI must be woken (none queued yet)."""
-        with self._cond:
-            self.latest = frame
-            self.captured += 1
-            if self.pending:
-                return False
-            self.pending = True
-            return True
-
-    def clear_latest(self) -> None:
-        with self._cond:
-            self.latest = None
-
-    def wait_for_source(self) -> CameraSource | None:
-        """Block until a source is handed over (returned) or stop is requested (None)."""
-        with self._cond:
-            while not self.stopping and self.next_source is None:
-                self._cond.wait()
-            if self.stopping:
-                self.current = None
-                return None
-            source, self.next_source = self.next_source, None
-            self.current = source
-            return source
-
-    def set_current(self, source: CameraSource) -> None:
-        with self._cond:
-            self.current = source
-            if self.stopping or self.next_source is not None:
-                source.interrupt()
-
-    def should_leave(self) -> bool:
-        """Stop reading the current source: the worker stops or another source is waiting."""
-        with self._cond:
-            return self.stopping or self.next_source is not None
-
-    # UI thread ------------------------------------------------------------------------------
-
-    def take(self) -> Frame | None:
-        with self._cond:
-            self.pending = False
-            return self.latest
-
-    def peek(self) -> Frame | None:
-        with self._cond:
-            return self.latest
-
-    def hand_over(self, source: CameraSource) -> None:
-        with self._cond:
-            self.next_source = source
-            self._interrupt_current()
-            self._cond.notify_all()
-
-    def request_stop(self) -> None:
-        with self._cond:
-            self.stopping = True
-            self.next_source = None
-            self._interrupt_current()
-            self._cond.notify_all()
-
-    def _interrupt_current(self) -> None:
-        if self.current is not None:
-            self.current.interrupt()  # thread-safe by contract; wakes paced/backoff waits
 
 
 class _CaptureLoop(QObject):
@@ -183,7 +62,7 @@ class _CaptureLoop(QObject):
     status = Signal(int, str, str)  # generation, CameraState value, human detail
     source_opened = Signal(int, str)  # generation, description once open
 
-    def __init__(self, exchange: _Exchange, generation: int, reconnect: dict | None) -> None:
+    def __init__(self, exchange: FrameExchange, generation: int, reconnect: dict | None) -> None:
         super().__init__()
         self.exchange = exchange
         self.generation = generation
@@ -192,7 +71,7 @@ class _CaptureLoop(QObject):
 
     def _status(self, state: CameraState, detail: str = "") -> None:
         self.state = state
-        _emit(self.status, self.generation, state.value, detail)
+        self.status.emit(self.generation, state.value, detail)
 
     def _on_source_state(self, state: CameraState, detail: str) -> None:
         if state is CameraState.LOST:
@@ -250,7 +129,7 @@ class _CaptureLoop(QObject):
                 log.exception("opening %s failed", given.description)
                 self._status(CameraState.FAILED, f"{given.description} could not start: {exc}")
                 return
-            _emit(self.source_opened, self.generation, source.description)
+            self.source_opened.emit(self.generation, source.description)
             while not exchange.should_leave():
                 frame = source.read()
                 if frame is None:
@@ -260,7 +139,7 @@ class _CaptureLoop(QObject):
                 if self.state is not CameraState.LIVE:
                     self._status(CameraState.LIVE, source.description)
                 if exchange.publish(frame):
-                    _emit(self.frame_waiting, self.generation)
+                    self.frame_waiting.emit(self.generation)
         except CaptureError as exc:
             self._status(CameraState.FAILED, str(exc))
         except Exception as exc:
@@ -312,7 +191,7 @@ class CameraWorker(QObject):
             if reconnect
             else None
         )
-        self._exchange: _Exchange | None = None
+        self._exchange: FrameExchange | None = None
         self._thread: QThread | None = None
         self._loop: _CaptureLoop | None = None
         self._generation = 0
@@ -360,8 +239,8 @@ class CameraWorker(QObject):
                 source = open_source(source)
             except CameraUnavailable as exc:
                 self._set_state(CameraState.FAILED.value)
-                _emit(self.message, str(exc))
-                _emit(self.error, str(exc))
+                self.message.emit(str(exc))
+                self.error.emit(str(exc))
                 return
         self._source = source
         self._description = ""
@@ -408,7 +287,7 @@ class CameraWorker(QObject):
 
     def _spawn(self) -> None:
         self._generation += 1
-        self._exchange = _Exchange()
+        self._exchange = FrameExchange()
         self.frames_delivered = 0
         thread = QThread()
         thread.setObjectName("camera")
@@ -424,7 +303,7 @@ class CameraWorker(QObject):
     def _set_state(self, state: str) -> None:
         if state != self._state:
             self._state = state
-            _emit(self.state_changed, state)
+            self.state_changed.emit(state)
 
     @Slot()
     def _on_about_to_quit(self) -> None:
@@ -437,7 +316,7 @@ class CameraWorker(QObject):
         frame = self._exchange.take()
         if frame is not None:
             self.frames_delivered += 1
-            _emit(self.frame_ready, frame)
+            self.frame_ready.emit(frame)
 
     @Slot(int, str, str)
     def _on_status(self, generation: int, state: str, detail: str) -> None:
@@ -445,13 +324,13 @@ class CameraWorker(QObject):
             return
         self._set_state(state)
         if detail:
-            _emit(self.message, detail)
+            self.message.emit(detail)
         if state == CameraState.FAILED.value:
-            _emit(self.error, detail)
+            self.error.emit(detail)
 
     @Slot(int, str)
     def _on_source_opened(self, generation: int, description: str) -> None:
         if generation != self._generation:
             return
         self._description = description
-        _emit(self.source_changed, description)
+        self.source_changed.emit(description)
