@@ -24,7 +24,8 @@ class DiskFull(StorageError):
     """The disk (or quota) is full; what was already saved is intact."""
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or create inside ``path`` survive a power cut (the directory entry itself)."""
     if os.name != "posix":  # Windows cannot open directories; NTFS journals the rename
         return
     fd = os.open(path, os.O_RDONLY)
@@ -32,6 +33,15 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file written by someone else (SQLite, a copy) to the disk before it is renamed.
+
+    Opened for update, not read-only: Windows flushes only a handle with write access.
+    """
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
 
 
 def write_durably(dest: Path, data: bytes | os.PathLike[str] | str) -> None:
@@ -48,7 +58,7 @@ def write_durably(dest: Path, data: bytes | os.PathLike[str] | str) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in NO_SPACE_ERRNOS:

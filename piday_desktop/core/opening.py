@@ -32,7 +32,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from . import schema
-from .durable import DiskFull, NO_SPACE_ERRNOS, StorageError, _fsync_dir
+from .durable import DiskFull, NO_SPACE_ERRNOS, StorageError, fsync_dir, fsync_file
 from .locks import held_by_someone, lock, release_and_remove
 
 log = logging.getLogger(__name__)
@@ -137,13 +137,9 @@ def _create(db: Path, event: str, now: str) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()  # checkpoints the WAL into the file and removes it
-    fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_file(tmp)
     os.replace(tmp, db)
-    _fsync_dir(db.parent)
+    fsync_dir(db.parent)
 
 
 def open_database(directory: Path, event: str, now: str) -> tuple[sqlite3.Connection, FileLock, Leftovers]:

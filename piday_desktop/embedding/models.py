@@ -12,7 +12,6 @@ stays cheap, so the station window can appear before the ~2 s torch import.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.digest import sha256_file
 from .devices import choose_dtype, resolve_device
 from .weights import WeightsUnavailable, download
 from .weights_location import cached_weights, tag_config
@@ -258,11 +258,7 @@ def _file_digest(path: str) -> str:
 
 @lru_cache(maxsize=32)
 def _digest_cached(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def fetch_weights(spec: ModelSpec) -> Path:

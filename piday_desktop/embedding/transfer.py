@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
+from ..core.digest import sha256_file
 from .models import ModelSpec
 from .weights_location import cached_weights, clip_url_cache, hf_candidates, hub_cache, tag_config
 
@@ -212,7 +213,7 @@ def read_package(archive: Path) -> ModelPackage:
 def _install(src: IO[bytes], entry: WeightsFile, hub: Path, progress: Progress | None) -> tuple[Path, bool]:
     """Copy one file into place, verifying size and SHA-256 before it becomes visible."""
     dest = _destination(entry, hub)
-    if dest.is_file() and dest.stat().st_size == entry.size and _sha256(dest) == entry.sha256:
+    if dest.is_file() and dest.stat().st_size == entry.size and sha256_file(dest) == entry.sha256:
         _point_main_at(dest, entry)
         return dest, True
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -231,14 +232,6 @@ def _install(src: IO[bytes], entry: WeightsFile, hub: Path, progress: Progress |
         Path(tmp).unlink(missing_ok=True)
     _point_main_at(dest, entry)
     return dest, False
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def import_model(archive: Path, hub: Path | None = None, progress: Progress | None = None,
@@ -293,7 +286,7 @@ def stage_for_bundle(request: str, target: Path) -> Installed:
     else:
         src, entry = describe_cached(spec.arch, spec.pretrained or "")
     with open(src, "rb") as fh:
-        sha = _sha256(src)
+        sha = sha256_file(src)
         entry = WeightsFile(entry.kind, entry.filename, sha, src.stat().st_size, entry.repo, entry.revision)
         if entry.kind == "url":
             raise TransferError(f"{spec.model_id} is a URL download; only hub-hosted weights can be bundled")

@@ -23,7 +23,6 @@ must not turn into a folder of the same name on the laptop's own disk.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..core import paths
+from ..core.digest import sha256_file
+from ..core.durable import fsync_dir, fsync_file
 
 CATALOGUE = "event.sqlite"
 MANIFEST = "backup.json"
@@ -94,24 +95,6 @@ def _utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as src:
-        for block in iter(lambda: src.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def check_target(target: Path) -> None:
     """Raise ``TargetMissing`` / ``BackupError`` unless ``target`` is a writable folder."""
     if not target.is_dir():
@@ -142,10 +125,10 @@ def _copy_verified(src: Path, dest: Path, sha256: str) -> int:
             shutil.copyfileobj(inp, out, 1024 * 1024)
             out.flush()
             os.fsync(out.fileno())
-        if _sha256_file(tmp) != sha256:
+        if sha256_file(tmp) != sha256:
             raise BackupError(f"the copy of {src.name} does not match its SHA-256 (failing stick?)")
         os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     except BaseException:
         try:
             tmp.unlink(missing_ok=True)
@@ -171,8 +154,7 @@ def snapshot_catalogue(source_db: Path, dest: Path) -> None:
             dst.close()
     finally:
         src.close()
-    with open(dest, "rb+") as fh:
-        os.fsync(fh.fileno())
+    fsync_file(dest)
 
 
 def photo_rows(db: Path) -> list[PhotoRow]:
@@ -189,7 +171,7 @@ def _place_catalogue(tmp: Path, final: Path) -> None:
     for leftover in (final.with_name(final.name + "-wal"), final.with_name(final.name + "-shm")):
         leftover.unlink(missing_ok=True)  # a stale WAL next to a new file would be replayed into it
     os.replace(tmp, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -261,7 +243,7 @@ def backup_event(
                 src = event_dir / rel
                 if dest.is_file() and dest.stat().st_size == row.size_bytes:
                     if verify:
-                        if _sha256_file(dest) != row.sha256:
+                        if sha256_file(dest) != row.sha256:
                             dest.unlink()
                         else:
                             result.verified += 1

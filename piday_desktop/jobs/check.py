@@ -11,7 +11,6 @@ cannot be restored only when asked to.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.digest import sha256_file
 from ..core.store import EventStore, Photo
 
 ProgressFn = Callable[[int, int], None]
@@ -51,14 +51,6 @@ class CheckReport:
         return not (self.unresolved or remaining_vectors or self.database or self.temp_files or self.orphans)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _vector_problem(dim: int, blob: bytes, expected_dim: int) -> str | None:
     if len(blob) != dim * 4:
         return f"vector has {len(blob)} bytes for {dim} dimensions"
@@ -84,7 +76,7 @@ def _find_by_content(wanted: dict[str, list[Photo]], sources: Iterable[Path]) ->
                 try:
                     if not path.is_file() or path.stat().st_size not in sizes:
                         continue
-                    digest = _sha256(path)
+                    digest = sha256_file(path)
                 except OSError:
                     continue
                 if digest in wanted and digest not in found:
@@ -103,7 +95,7 @@ def check_event(
     for done, photo in enumerate(photos, start=1):
         path = store.photo_path(photo)
         try:
-            if _sha256(path) != photo.sha256:
+            if sha256_file(path) != photo.sha256:
                 report.damaged.append(photo)
         except FileNotFoundError:
             report.missing.append(photo)
