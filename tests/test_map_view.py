@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from piday_desktop.capture import TestPatternSource
-from piday_desktop.core.config import StationConfig
 from piday_desktop.core.store import EventStore
 from piday_desktop.station.visitor_flow import Stage
-from piday_desktop.ui.main_window import StationWindow
 from piday_desktop.ui.map_view import DIM
+from station_drive import open_window, visit
 
 MODEL = "piday-tiny:none"
 
@@ -33,16 +31,6 @@ def engine(tiny_model):
     eng.close()
 
 
-def open_window(qtbot, store, shots: int = 3) -> StationWindow:
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=shots, key_debounce_s=0), map_refit=False)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.camera.start(TestPatternSource((640, 480), fps=30))
-    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
-    return win
-
-
 @pytest.fixture
 def window(qtbot, tmp_path, engine):
     store = EventStore.open(tmp_path, "ev")
@@ -51,21 +39,6 @@ def window(qtbot, tmp_path, engine):
     yield win
     win.close()
     store.close()
-
-
-def visit(qtbot, win, shots: int) -> None:
-    """A visitor: consent, ``shots`` photos kept, finish."""
-    qtbot.keyClick(win, Qt.Key.Key_Space)
-    qtbot.keyClick(win, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.flow.visit is not None and win.flow.visit.code is not None, timeout=5_000)
-    for _ in range(shots):
-        qtbot.keyClick(win, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
-        qtbot.keyClick(win, Qt.Key.Key_Return)
-    if win.flow.stage is Stage.PREVIEW:  # fewer shots than the station asks for: finish now
-        qtbot.keyClick(win, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
-    qtbot.keyClick(win, Qt.Key.Key_Return)  # next visitor
 
 
 def click_photo(qtbot, view, photo_id: str) -> None:

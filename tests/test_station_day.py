@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from piday_desktop.capture import TestPatternSource
-from piday_desktop.core.config import StationConfig
 from piday_desktop.core.store import EventStore
 from piday_desktop.station.visitor_flow import Stage
-from piday_desktop.ui.main_window import StationWindow
+from station_drive import open_window, visit
 
 MODEL = "piday-tiny:none"
 
@@ -27,13 +25,7 @@ def window(qtbot, tmp_path, tiny_model):
     from piday_desktop.embedding.engine import EmbeddingEngine
 
     store = EventStore.open(tmp_path, "ev")
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=2, key_debounce_s=0),
-                        map_refit=False)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    win.camera.start(TestPatternSource((640, 480), fps=30))
-    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    win = open_window(qtbot, store, shots=2, size=(1366, 768))
     win.attach_engine(EmbeddingEngine(tiny_model))
     yield win
     win.close()
@@ -48,23 +40,11 @@ def settle() -> None:
     QApplication.processEvents()
 
 
-def visit(qtbot, win, shots: int = 2) -> None:
-    qtbot.keyClick(win, Qt.Key.Key_Space)
-    qtbot.keyClick(win, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.flow.visit is not None and win.flow.visit.code is not None, timeout=5_000)
-    for _ in range(shots):
-        qtbot.keyClick(win, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
-        qtbot.keyClick(win, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
-    qtbot.keyClick(win, Qt.Key.Key_Return)
-
-
 def test_each_visit_starts_on_the_whole_map(qtbot, window):
     """The last visitor's card, search and zoom are gone when the next one starts."""
     win = window
     pane, view = win.map_pane, win.map_pane.view
-    visit(qtbot, win)
+    visit(qtbot, win, 2)
     qtbot.waitUntil(lambda: len(view.items_) == 2, timeout=30_000)
     win.map.map.select(next(iter(view.items_)))
     assert pane.card.isVisible()
