@@ -7,6 +7,7 @@ changes the vector noticeably.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -47,6 +48,22 @@ def save(img: Image.Image, path: Path, fmt: str | None = None, **params) -> Path
 
 def jpeg(path: Path, size=(640, 480), seed: int = 0, quality: int = 90) -> Path:
     return save(picture(size, seed), path, "JPEG", quality=quality)
+
+
+def jpeg_bytes(size: tuple[int, int] = (160, 120), seed: int = 0, quality: int = 85) -> bytes:
+    """A test picture as JPEG bytes, for tests that put photos straight into a store."""
+    buf = io.BytesIO()
+    picture(size, seed).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def add_picture(store, participant, size: tuple[int, int] = (160, 120), seed: int = 0, quality: int = 85,
+                **photo_fields):
+    """Store a test picture as a photo of ``participant`` (as the station or an import would)
+    and return the ``Photo``; ``photo_fields`` go to ``EventStore.add_photo`` (state, original_name)."""
+    data = jpeg_bytes(size, seed, quality)
+    return store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
+                           width=size[0], height=size[1], **photo_fields)
 
 
 def exif_rotated_jpeg(path: Path, seed: int = 0, size=(480, 640)) -> Image.Image:

@@ -7,8 +7,6 @@ about exactly the same list.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import subprocess
@@ -63,12 +61,7 @@ def make_event(data_dir: Path, participants: int = 4, each: int = 2) -> None:
         for p in range(participants):
             part = store.create_participant(consent=Consent(True, True, True))
             for s in range(each):
-                buf = io.BytesIO()
-                imagefactory.picture((160, 120), seed=10 * p + s).save(buf, "JPEG", quality=85)
-                data = buf.getvalue()
-                photo = store.add_photo(part, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
-                                        width=160, height=120)
-                ids.append(photo.id)
+                ids.append(imagefactory.add_picture(store, part, (160, 120), seed=10 * p + s).id)
         vectors = rng.normal(size=(len(ids), 64)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.put_embeddings(zip(ids, vectors), model_id=MODEL, device="cpu")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import subprocess
 import sys
@@ -18,18 +17,10 @@ from piday_desktop.jobs.backup import TargetMissing, backup_event, restore_event
 from piday_desktop.jobs.backup_job import MISSING, UP_TO_DATE, BackupJob
 
 
-def jpeg(seed: int) -> bytes:
-    buf = io.BytesIO()
-    f.picture((64, 48), seed).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
-
-
 def add_photos(store: EventStore, participant, seeds) -> list[str]:
     ids = []
     for seed in seeds:
-        data = jpeg(seed)
-        photo = store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
-                                width=64, height=48, original_name=f"shot{seed}.jpg")
+        photo = f.add_picture(store, participant, (64, 48), seed, quality=90, original_name=f"shot{seed}.jpg")
         ids.append(photo.id)
     return ids
 

@@ -8,8 +8,6 @@ the DevTools pipe (tests/headless_chromium.py): no driver package, no browser do
 
 from __future__ import annotations
 
-import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
@@ -64,11 +62,7 @@ def event_map(tmp_path_factory):
     for p in range(PARTICIPANTS):
         part = store.create_participant(consent=Consent(True, True, True))
         for s in range(EACH):
-            buf = io.BytesIO()
-            imagefactory.picture((160, 120), seed=100 * p + s).save(buf, "JPEG", quality=85)
-            data = buf.getvalue()
-            photos.append(store.add_photo(part, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
-                                          width=160, height=120))
+            photos.append(imagefactory.add_picture(store, part, (160, 120), seed=100 * p + s))
     with EmbeddingEngine(load_model(ModelSpec.parse(MODEL), device="cpu")) as engine:
         vectors = [fut.result() for fut in [engine.submit(store.photo_path(ph)) for ph in photos]]
     store.put_embeddings(zip([ph.id for ph in photos], vectors), model_id=MODEL, device="cpu")

@@ -40,13 +40,7 @@ def make_event(data: Path, tiny, participants: int = 5, each: int = 3, consents=
         consent = consents[p] if consents else Consent(True, True, True)
         part = store.create_participant(consent=consent)
         for s in range(each):
-            buf = io.BytesIO()
-            f.picture((320, 240), seed=100 * p + s).save(buf, "JPEG", quality=90)
-            data_ = buf.getvalue()
-            import hashlib
-
-            photos.append(store.add_photo(part, data_, sha256=hashlib.sha256(data_).hexdigest(), fmt="JPEG",
-                                          width=320, height=240))
+            photos.append(f.add_picture(store, part, (320, 240), seed=100 * p + s, quality=90))
         store.set_participant_state(part.code, "finished")  # the visitor left the stand
     with EmbeddingEngine(tiny) as engine:
         vectors = [fut.result() for fut in [engine.submit(store.photo_path(ph)) for ph in photos]]

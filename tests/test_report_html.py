@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import re
 import sqlite3
@@ -22,12 +20,6 @@ from piday_desktop.jobs.report_html import gather
 TINY = "piday-tiny:none"
 
 
-def jpeg(seed: int) -> bytes:
-    buf = io.BytesIO()
-    f.picture((64, 48), seed).save(buf, "JPEG", quality=90)
-    return buf.getvalue()
-
-
 def station_day(data: Path, visitors: int = 6) -> None:
     """An event as the station leaves it: visitors with nicknames and consent, a retake gap,
     photos spread over the afternoon (imported_at set in the file, as a day of shooting would)."""
@@ -38,9 +30,8 @@ def station_day(data: Path, visitors: int = 6) -> None:
     for v in range(visitors):
         pt = store.create_participant(consent=levels[v % 3], nickname=f"Secret Nick {v}")
         for shot in range(3):
-            data_ = jpeg(v * 10 + shot)
-            photo = store.add_photo(pt, data_, sha256=hashlib.sha256(data_).hexdigest(), fmt="JPEG", width=64,
-                                    height=48, original_name=f"private_original_{v}_{shot}.jpg")
+            photo = f.add_picture(store, pt, (64, 48), v * 10 + shot, quality=90,
+                                  original_name=f"private_original_{v}_{shot}.jpg")
             stamps.append((photo.id, start + timedelta(minutes=v * 20 + shot)))
             if v == 0 and shot == 1:
                 store.delete_photo(photo.id)  # a retake: shot 2 is gone, a gap remains
