@@ -140,3 +140,26 @@ def test_the_photo_under_review_is_shown_as_the_preview_was(qtbot):
     preview.show_still(still)
     review = preview.grab().toImage().pixelColor(40, 120)
     assert live == review == QColor(0, 0, 255)
+
+
+def test_a_camera_and_a_model_problem_are_both_whole_on_the_start_page_at_1366x768(qtbot, tmp_path):
+    """`piday --camera 7` on a laptop without the model's weights: the start page carries both
+    reasons and both fixes; at 1366x768 every line of them is on screen, none clipped."""
+    store = EventStore.open(tmp_path, "ev")
+    win = open_window(qtbot, store, size=(1366, 728))
+    win.camera.start(str(tmp_path / "no-such-camera.mp4"))
+    qtbot.waitUntil(lambda: win.camera.state == "failed", timeout=5_000)
+    win.engine_failed(
+        "weights for ViT-B-32:laion2b_s34b_b79k are not on this machine and cannot be downloaded (cannot "
+        "reach huggingface.co: Name or service not known): run `piday models fetch "
+        "ViT-B-32:laion2b_s34b_b79k` on a connected machine, or use --model ViT-B-32:/path/to/checkpoint")
+    settle()
+    page = win.idle_page
+    for label in (page.notice, page.model_state):
+        assert label.isVisible() and label.text()
+        assert label.heightForWidth(label.width()) <= label.height(), label.text()[:40]
+    for widget in (page.notice, page.model_state, page.use_pattern, page.import_model, page.start, page.settings):
+        bottom = widget.mapTo(win, widget.rect().bottomLeft()).y()
+        assert 0 <= widget.mapTo(win, widget.rect().topLeft()).y() and bottom <= win.height(), widget
+    win.close()
+    store.close()

@@ -50,8 +50,12 @@ class IdlePage(QWidget):
         self.rehearsal.hide()
         layout.addWidget(self.rehearsal)
         layout.addStretch(2)
-        layout.addWidget(big_label("Where do you land?", 44, bold=True))
-        layout.addWidget(big_label("Get your photo taken and see it join everyone's map.", 24))
+        self.title = big_label("Where do you land?", 44, bold=True)
+        self.pitch = big_label("Get your photo taken and see it join everyone's map.", 24)
+        layout.addWidget(self.title)
+        layout.addWidget(self.pitch)
+        # What the volunteer must read takes the room of the welcome while a problem is shown.
+        self._problems: set[str] = set()
         self.notice = big_label("", 18)
         self.notice.setStyleSheet("color: #ffd866")
         layout.addWidget(self.notice)
@@ -104,6 +108,7 @@ class IdlePage(QWidget):
     def show_camera_choice(self, visible: bool) -> None:
         self.use_pattern.setVisible(visible)
         self.choose_camera.setVisible(visible)
+        self._problem("camera", visible)
 
     def show_model_state(self, text: str, problem: bool) -> None:
         """``problem``: the model cannot load; the import button (the fix) is shown with it."""
@@ -111,6 +116,7 @@ class IdlePage(QWidget):
         self.model_state.setStyleSheet(f"color: {'#ffd866' if problem else '#c8cce0'}")
         self.model_state.setVisible(bool(text))
         self.import_model.setVisible(problem)
+        self._problem("model", problem)
 
     def show_interrupted(self, summaries: list[str]) -> None:
         self.recovery.setText("Interrupted visits from before the restart: " + "; ".join(summaries)
@@ -120,6 +126,19 @@ class IdlePage(QWidget):
         self.resume_open.setVisible(bool(summaries))
         if summaries:
             self.resume_open.setText(f"Resume {summaries[-1].split(' ')[0]}")
+        self._problem("interrupted", bool(summaries))
+
+    def _problem(self, kind: str, shown: bool) -> None:
+        """Keep the welcome short while any problem is shown, so its reason and fix are read whole
+        on a 1366x768 laptop (a camera and a model problem together are ten lines)."""
+        self._problems.discard(kind)
+        if shown:
+            self._problems.add(kind)
+        compact = bool(self._problems)
+        self.pitch.setVisible(not compact)
+        font = QFont(self.title.font())
+        font.setPointSizeF(28 if compact else 44)
+        self.title.setFont(font)
 
 
 class ConsentPage(QWidget):
