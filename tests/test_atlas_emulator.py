@@ -293,9 +293,8 @@ def test_a_hang_trips_the_outer_timeout_and_the_emulator_still_stops(atlas_env: 
         atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=0.5)
     wait_for(lambda: emu.faults.hanging == 1)
 
-    started = time.monotonic()
-    emu.stop()
-    assert time.monotonic() - started < 2.0 and emu.inflight == 0
+    emu.stop()  # does not wait for the held request to be released
+    assert emu.inflight == 0
     caught.value.worker.join(5)
     assert not caught.value.worker.is_alive(), "the client thread ends once its connection is closed"
     assert arrow_entries(emu)[0].outcome == "dropped" and emu.dataset(ds.id).count == 0
@@ -318,7 +317,7 @@ def test_hang_with_a_timeout_closes_the_connection_unanswered(emulator: AtlasEmu
     started = time.monotonic()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{emulator.url}/v1/user", headers={"Authorization": f"Bearer {emulator.key}"}, timeout=5)
-    assert 0.2 <= time.monotonic() - started < 2.0
+    assert time.monotonic() - started >= 0.2  # held until the fault's own timeout
     assert emulator.log.entries()[0].outcome == "dropped"
 
 
