@@ -13,9 +13,11 @@ from piday_desktop.station.visitor_flow import Stage
 from piday_desktop.ui.main_window import StationWindow
 
 
-def open_window(qtbot, store, shots: int = 3, size: tuple[int, int] = (1280, 800)) -> StationWindow:
-    """The real station window on a test-pattern camera, live, with no key debounce."""
-    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=shots, key_debounce_s=0), map_refit=False)
+def open_window(qtbot, store, shots: int = 3, size: tuple[int, int] = (1280, 800), **config) -> StationWindow:
+    """The real station window on a test-pattern camera, live, with no key debounce (``config``:
+    more StationConfig fields)."""
+    settings = StationConfig(event="ev", countdown_s=0.1, shots_per_visitor=shots, key_debounce_s=0, **config)
+    win = StationWindow(store, settings, map_refit=False)
     qtbot.addWidget(win)
     win.resize(*size)
     win.show()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tomli_w
 
-from . import paths
+from . import codes, paths
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +40,7 @@ class StationConfig:
     framing_guide: bool = True
     key_debounce_s: float = 0.3  # presses closer together count once (bouncing pedals, double presses)
     backup_dir: str = ""  # live backup folder (USB stick, network share); empty: none (jobs/backup_job.py)
+    station_id: str = ""  # A, B, …: several stations at one event hand out A-017, B-017 (core/codes.py)
 
     def validated(self) -> "StationConfig":
         fixes = {}
@@ -49,6 +50,12 @@ class StationConfig:
             fixes["countdown_s"] = StationConfig.countdown_s
         if not 0 <= self.key_debounce_s <= 2:
             fixes["key_debounce_s"] = StationConfig.key_debounce_s
+        try:
+            station_id = codes.validate_station_id(self.station_id)
+            if station_id != self.station_id:
+                fixes["station_id"] = station_id
+        except codes.InvalidStationId:
+            fixes["station_id"] = StationConfig.station_id
         if self.device not in ("auto", "cpu", "cuda", "mps"):
             fixes["device"] = "auto"
         try:

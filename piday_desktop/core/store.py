@@ -25,6 +25,7 @@ import numpy as np
 from filelock import FileLock
 
 from . import opening, paths, schema
+from .codes import format_code, prefix_for
 from .consent import Consent, may_keep
 from .durable import DiskFull, StorageError, write_durably
 from .locks import lock as file_lock, release_and_remove
@@ -272,20 +273,22 @@ class EventStore:
 
     # --- participants ------------------------------------------------------------------
 
-    def _next_code(self, conn: sqlite3.Connection) -> str:
+    def _next_code(self, conn: sqlite3.Connection, prefix: str) -> str:
         row = conn.execute(
-            "SELECT MAX(CAST(SUBSTR(code, 3) AS INTEGER)) FROM participants WHERE code LIKE 'P-%'"
+            "SELECT MAX(CAST(SUBSTR(code, 3) AS INTEGER)) FROM participants WHERE code LIKE ?", (f"{prefix}-%",)
         ).fetchone()
-        return f"P-{(row[0] or 0) + 1:03d}"
+        return format_code(prefix, (row[0] or 0) + 1)
 
     def create_participant(
         self, *, source: str = "station", consent: Consent = Consent(), nickname: str | None = None,
-        label: str | None = None,
+        label: str | None = None, station_id: str = "",
     ) -> Participant:
+        """A new participant with the next code of this station (``P-…``, or ``A-…`` for station A)."""
+        prefix = prefix_for(station_id)
         now = utcnow()
         pid = str(uuid.uuid4())
         with self._tx() as c:
-            code = self._next_code(c)
+            code = self._next_code(c, prefix)
             c.execute(
                 "INSERT INTO participants(id, code, label, nickname, consent_local, consent_map, "
                 "consent_photo, source, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",

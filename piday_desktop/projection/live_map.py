@@ -26,7 +26,8 @@ import numpy as np
 from piday_desktop.core.events import Signal
 from piday_desktop.core.search import rank
 from piday_desktop.core.store import Photo
-from piday_desktop.projection.codes import code_key, code_number
+from piday_desktop.core.codes import code_key, parse_code
+from piday_desktop.core.codes import matches as code_matches
 from piday_desktop.projection.evented import Evented
 from piday_desktop.projection.map_table import MOVE_EPSILON, MapTable
 
@@ -317,12 +318,13 @@ class LiveMap:
         t = text.strip()
         if not t:
             return None
-        number = code_number(t)
+        typed = parse_code(t)
         photos = self._rows.photos
-        if number is not None:
-            rows = [r for r, p in enumerate(photos) if code_key(p.participant_code) == (0, number, "")]
-            if rows or t.lower().startswith("p"):
-                code = photos[rows[0]].participant_code if rows else t.upper()
+        if typed is not None:
+            rows = [r for r, p in enumerate(photos) if code_matches(t, p.participant_code)]
+            if rows or typed[0] is not None:
+                codes = sorted({photos[r].participant_code for r in rows}, key=code_key)
+                code = " ".join(codes) if rows else t.upper()
                 return Highlight(code, "participant", tuple((photos[r].id, 1.0) for r in rows))
         for c in self.clusters:
             if c.name.lower() == t.lower():

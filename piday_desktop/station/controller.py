@@ -43,9 +43,10 @@ def encode_jpeg(frame: np.ndarray, shot_id: str | None = None) -> bytes:
 class StationController:
     def __init__(
         self, store: EventStore, flow: VisitorFlow, grab_frame: FrameGrabber, engine=None,
-        post: Callable[[Callable[[], None]], None] = lambda fn: fn(),
+        post: Callable[[Callable[[], None]], None] = lambda fn: fn(), station_id: str = "",
     ) -> None:
         self.store, self.flow, self.engine = store, flow, engine
+        self.station_id = station_id  # codes A-017 at station A (core/codes.py)
         self._grab = grab_frame
         self._post = post
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-writer")
@@ -99,7 +100,7 @@ class StationController:
     def _create_participant(self, visit: Visit) -> None:
         def create():
             participant = self.store.create_participant(source="station", consent=visit.consent,
-                                                        nickname=visit.nickname)
+                                                        nickname=visit.nickname, station_id=self.station_id)
             # Set on the writer thread, before any later write (the first shot) needs it.
             visit.participant_id, visit.code = participant.id, participant.code
             return participant

@@ -117,7 +117,8 @@ class StationWindow(QMainWindow):
         self.flow = VisitorFlow(flow_settings(config), clock=clock)
         self.camera = camera or CameraWorker(self)
         self.flow.camera_live = self.camera.state == "live"
-        self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post)
+        self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post,
+                                          station_id=config.station_id)
         self.model_state = "loading"  # loading | ready | unavailable: <reason>
         self.map = MapController(store, self.invoker.post, refit=map_refit)
         self.thumbs = ThumbnailCache(self.invoker.post)
@@ -325,6 +326,7 @@ class StationWindow(QMainWindow):
         self.flow.settings = flow_settings(new)
         self.consent_page.text.setText(new.consent_text)
         self.capture_page.preview.framing_guide = new.framing_guide
+        self.controller.station_id = new.station_id  # from the next visitor on
         self.config = new
         if restart:
             self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")

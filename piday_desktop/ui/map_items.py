@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ..projection.codes import code_key
+from ..core.codes import code_key
 
 #: Side of a thumbnail in scene units (the view scales the map's spread, not the thumbnails).
 THUMB = 64.0

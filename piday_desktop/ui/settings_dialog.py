@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..core.codes import InvalidStationId, validate_station_id
 from ..core.config import StationConfig
 from ..core.paths import InvalidEventName, validate_event_name
 from .doctor_dialog import open_log_folder
@@ -82,6 +83,10 @@ class SettingsDialog(QDialog):
         self.backup = QLineEdit(config.backup_dir)
         self.backup.setPlaceholderText("a USB stick or network folder; empty: no live backup")
         form.addRow("Backup folder", self.backup)
+        self.station = QLineEdit(config.station_id)
+        self.station.setMaxLength(1)
+        self.station.setPlaceholderText("one letter (A, B …) when several stations share the event; empty: one station")
+        form.addRow("Station id", self.station)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ff6b6b")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -137,7 +142,7 @@ class SettingsDialog(QDialog):
             shots_per_visitor=self.shots.value(), countdown_s=self.countdown.value(),
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
-            backup_dir=self.backup.text().strip(),
+            backup_dir=self.backup.text().strip(), station_id=self.station.text().strip().upper(),
         )
 
     def needs_restart(self) -> bool:
@@ -148,6 +153,11 @@ class SettingsDialog(QDialog):
         try:
             validate_event_name(self.event.text().strip())
         except InvalidEventName as exc:
+            self.error.setText(str(exc))
+            return
+        try:
+            validate_station_id(self.station.text())
+        except InvalidStationId as exc:
             self.error.setText(str(exc))
             return
         self.accept()
