@@ -48,7 +48,7 @@ class Event:
 
 
 def make_event(root: Path, name: str = "ev", participants: int = 40, photos_each: int = 4, seed: int = 0,
-               finished: bool = True, embed: bool = True) -> Event:
+               finished: bool = True, embed: bool = True, station_id: str = "") -> Event:
     store = EventStore.open(root, name)
     rng = np.random.default_rng(seed)
     ev = Event(store, set(), set(), set(), [], [], [])
@@ -56,7 +56,8 @@ def make_event(root: Path, name: str = "ev", participants: int = 40, photos_each
         consent = consent_for(k)
         nickname = f"Zebulon{k:02d}"
         label = f"Folder-Of-Visitor-{k:02d}"
-        p = store.create_participant(source="station", consent=consent, nickname=nickname, label=label)
+        p = store.create_participant(source="station", consent=consent, nickname=nickname, label=label,
+                                     station_id=station_id)
         ev.nicknames.append(nickname)
         ev.labels.append(label)
         vectors = []

@@ -12,6 +12,7 @@ Modules, each with one job:
 - ``uploader``  the station's asyncio task around the engine (status signal, retry, forget)
 - ``erase``     forgetting a visitor and consent changes (rebuilds the dataset when needed)
 - ``lock``      one uploader per event across processes
+- ``adopt``     a merged station's upload rows (``piday merge``): nothing goes up twice
 - ``status``, ``settings``, ``qr``  values and helpers
 
 Nothing here imports Qt; ``piday_desktop.ui.atlas_panel`` shows the status and the QR code.

@@ -34,6 +34,7 @@ With no command, opens the station window. The commands work without a window:
   piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
   piday watch HOTFOLDER/ --event pi-day-2026      import + embed photos as a tethered camera drops them
   piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
+  piday merge STICK/ --event pi-day-2026           fold another station's event (or backup) into this one
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday report --event pi-day-2026 --html r.html  the final report as one offline page
   piday check --event pi-day-2026 [--repair]      every photo file against its SHA-256, vectors, temp files
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import backup as backup_cli
 
     backup_cli.add_parsers(subs, _subparser)
+    from . import merge_cmd
+
+    merge_cmd.add_parser(subs, _subparser)
     parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
                         "random-weights model, event 'demo'; the saved settings are not touched")
     atlas_cli.add_parsers(subs, _subparser)
@@ -178,6 +182,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import backup as backup_cli
 
         return backup_cli.run_backup(args) if args.command == "backup" else backup_cli.run_restore(args)
+    if args.command == "merge":
+        from .merge_cmd import run_merge
+
+        return run_merge(args)
     if args.command == "watch":
         from .watch import run_watch
 

@@ -313,6 +313,35 @@ class EventStore:
                 return _participant(rows[0])
             raise
 
+    def adopt_participant(self, other: Participant, finished_at: str | None = None) -> tuple[Participant, bool]:
+        """Take in another station's participant (``piday merge``): same id, consent and state.
+
+        The same id (a second merge of the same folder) or, for an import, the same folder label
+        is the same person: (that participant, False). Otherwise the row is added with its own
+        code, or the next free code of its station when this event already gave that code to
+        someone else: (new participant, True).
+        """
+        with self._tx() as c:
+            row = c.execute(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id=?", (other.id,)).fetchone()
+            if row is None and other.source == "import" and other.label is not None:
+                row = c.execute(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE source='import' AND label=?",
+                                (other.label,)).fetchone()
+            if row is not None:
+                return _participant(row), False
+            code = other.code
+            if c.execute("SELECT 1 FROM participants WHERE code=?", (code,)).fetchone():
+                code = self._next_code(c, code.split("-", 1)[0] if "-" in code else "P")
+            c.execute(
+                "INSERT INTO participants(id, code, label, nickname, consent_local, consent_map, consent_photo, "
+                "source, state, created_at, updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (other.id, code, other.label, other.nickname, other.consent.local, other.consent.map,
+                 other.consent.photo, other.source, other.state, other.created_at, utcnow(), finished_at),
+            )
+        return self.participant(code), True
+
+    def finished_at(self, participant_id: str) -> str | None:
+        return self.scalar("SELECT finished_at FROM participants WHERE id=?", (participant_id,))
+
     def participant(self, code: str) -> Participant:
         rows = self._query(
             f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE code=? OR id=?", (code, code)
@@ -391,6 +420,42 @@ class EventStore:
                     raise AlreadyStored(existing) from None
             raise
         return self.photo(photo_id)
+
+    def adopt_photo(self, other: Photo, participant: Participant, data: bytes) -> Photo | None:
+        """Take in another station's photo with its id (so its Atlas row stays the same datum).
+
+        None when these bytes are stored here already (under any id): no photo twice. The file
+        is written durably before its row, as in :meth:`add_photo`.
+        """
+        if hashlib.sha256(data).hexdigest() != other.sha256:
+            raise ValueError(f"the file of photo {other.id} does not match its SHA-256 (damaged copy)")
+        if self.photo_by_sha256(other.sha256) is not None:
+            return None
+        dest = self.photos_dir / participant.id / f"{other.id}.{other.ext}"
+        write_durably(dest, data)
+        try:
+            with self._tx() as c:
+                if c.execute("SELECT 1 FROM photos WHERE id=?", (other.id,)).fetchone():
+                    return None
+                shot = other.shot
+                if c.execute("SELECT 1 FROM photos WHERE participant_id=? AND shot=?", (participant.id, shot)).fetchone():
+                    shot = c.execute("SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?",
+                                     (participant.id,)).fetchone()[0]
+                c.execute(
+                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, "
+                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (other.id, participant.id, shot, other.sha256, other.original_name, other.ext, len(data),
+                     other.width, other.height, other.taken_at, other.imported_at, other.state),
+                )
+        except sqlite3.IntegrityError:
+            dest.unlink(missing_ok=True)  # stored meanwhile by another process
+            return None
+        return self.photo(other.id)
+
+    def clear_layout(self, model_id: str) -> None:
+        """Forget ``model_id``'s map positions: the next map lays every photo out again."""
+        with self._tx() as c:
+            c.execute("UPDATE embeddings SET x=NULL, y=NULL WHERE model_id=?", (model_id,))
 
     def restore_photo_file(self, photo: Photo, data: bytes | Path) -> None:
         """Put back a photo's file from the same bytes (a re-import, a backup); checked first."""
