@@ -191,3 +191,59 @@ def test_options_for_the_running_station_reuse_its_camera_and_folders(tmp_path):
     assert live.camera_in_use == "Camera 1 (1280x720) (live)"
     lost = options_for_station(tmp_path / "data" / "events" / "ev", config, "failed", "Camera 1")
     assert lost.camera_in_use is None and lost.camera == "1"  # not working: probe it for real
+
+
+# --- the day before: `piday doctor --event E` ------------------------------------------------------
+
+
+def test_the_event_checks_say_what_the_day_needs_and_what_to_fix(tmp_path, no_atlas_login):
+    from piday_desktop.core.store import EventStore
+
+    store = EventStore.open(tmp_path / "data", "ev")
+    store.create_participant(station_id="B")  # another station's visitor, merged in
+    store.create_participant()
+    store.close()
+    stick = tmp_path / "stick"
+    checks = by_name(run_checks(options(tmp_path, event="ev", backup_dir=str(stick), expected_photos=200)))
+    assert checks["event"].status == OK and "2 visitor(s)" in checks["event"].summary
+    assert checks["room"].status == OK and "200 more photos" in checks["room"].summary
+    assert checks["backup"].status == FAIL and "not there" in checks["backup"].summary and "plug" in checks["backup"].fix
+    assert checks["station"].status == WARN and "station(s) B" in checks["station"].summary
+    assert "Station id" in checks["station"].fix
+
+    stick.mkdir()
+    checks = by_name(run_checks(options(tmp_path, event="ev", backup_dir=str(stick), station_id="A")))
+    assert checks["backup"].status == OK and "no backup of this event there yet" in checks["backup"].summary
+    assert checks["station"].status == OK and "the next visitor is A-001" in checks["station"].summary
+
+
+def test_a_day_that_cannot_fit_on_the_disk_fails_and_no_event_or_backup_is_only_a_warning(tmp_path, no_atlas_login):
+    checks = by_name(run_checks(options(tmp_path, event="new-day", expected_photos=10**9)))
+    assert checks["room"].status == FAIL and "--data-dir" in checks["room"].fix
+    assert checks["event"].status == WARN and "creates it" in checks["event"].summary
+    assert checks["backup"].status == WARN and "Backup folder" in checks["backup"].fix
+    assert "event" not in by_name(run_checks(options(tmp_path)))  # without --event: the laptop only
+
+
+def test_a_read_only_backup_folder_fails(tmp_path, no_atlas_login):
+    if os.geteuid() == 0:
+        import subprocess
+
+        stick = tmp_path / "ro"
+        stick.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(stick)], check=True)
+        try:
+            checks = by_name(run_checks(options(tmp_path, event="ev", backup_dir=str(stick))))
+        finally:
+            subprocess.run(["umount", str(stick)], check=True)
+    else:
+        pytest.skip("needs root to mount a read-only folder")
+    assert checks["backup"].status == FAIL and "not writable" in checks["backup"].summary
+
+
+def test_cli_doctor_event_prints_the_event_lines(tmp_path, no_atlas_login, capsys, monkeypatch):
+    monkeypatch.setenv("PIDAY_CONFIG_DIR", str(tmp_path / "config"))
+    code = main(["doctor", "--quick", "--offline", "--camera", "pattern", "--model", TINY, "--event", "ev",
+                 "--data-dir", str(tmp_path / "data")])
+    out = capsys.readouterr().out
+    assert code == 0 and "no event 'ev' here yet" in out and "no backup folder set" in out

@@ -6,7 +6,7 @@ The order (lower never imports higher; packages of the same rank do not import e
       < capture, embedding          devices and the model, on the kernel only
       < projection, station, atlas  the map, the visitor flow, the upload
       < jobs                        long jobs; the HTML map export renders with projection/
-      < doctor                      checks everything below
+      < doctor_types < doctor_event < doctor   checks everything below (the event's checks apart)
       < workers < ui < cli < __main__
 
 Qt (PySide6, shiboken6, qasync) only in ui/ and workers/. No import cycles between modules,
@@ -43,11 +43,13 @@ LAYERS = {
     "piday_desktop.station": 2,
     "piday_desktop.atlas": 2,
     "piday_desktop.jobs": 3,
-    "piday_desktop.doctor": 4,
-    "piday_desktop.workers": 5,
-    "piday_desktop.ui": 6,
-    "piday_desktop.cli": 7,
-    "piday_desktop.__main__": 8,
+    "piday_desktop.doctor_types": 4,
+    "piday_desktop.doctor_event": 5,
+    "piday_desktop.doctor": 6,
+    "piday_desktop.workers": 7,
+    "piday_desktop.ui": 8,
+    "piday_desktop.cli": 9,
+    "piday_desktop.__main__": 10,
 }
 QT = {"PySide6", "shiboken6", "qasync"}
 QT_ALLOWED = ["piday_desktop.ui", "piday_desktop.workers"]

@@ -38,6 +38,10 @@ def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
                    help="camera to check (default: the station's configured camera)")
     p.add_argument("--speed-seconds", type=float, default=3.0, help="how long the embedding speed test runs")
     p.add_argument("--offline", action="store_true", help="never touch the network (Atlas key not checked)")
+    p.add_argument("--event", "-e", metavar="NAME", default=None,
+                   help="also check this event: it opens, room for --expect-photos, the backup folder, the station id")
+    p.add_argument("--expect-photos", type=int, default=1000, metavar="N",
+                   help="with --event: how many more photos the day will bring (default 1000)")
     return p
 
 
@@ -57,6 +61,10 @@ def options_from(args: argparse.Namespace):
         speed_seconds=getattr(args, "speed_seconds", 3.0),
         quick=getattr(args, "quick", False),
         network=not getattr(args, "offline", False),
+        event=getattr(args, "event", None),
+        expected_photos=max(0, getattr(args, "expect_photos", 1000)),
+        backup_dir=config.backup_dir,
+        station_id=config.station_id,
     )
 
 

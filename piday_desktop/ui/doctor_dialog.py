@@ -41,7 +41,8 @@ def options_for_station(event_dir: Path, config, camera_state: str, camera_descr
     live = f"{camera_description or config.camera} ({camera_state})"
     return DoctorOptions(data_dir=event_dir.parent.parent, model=config.model or os.environ.get("PIDAY_MODEL", ""),
                          device=config.device, camera=config.camera,
-                         camera_in_use=live if camera_state == "live" else None)
+                         camera_in_use=live if camera_state == "live" else None,
+                         event=event_dir.name, backup_dir=config.backup_dir, station_id=config.station_id)
 
 
 class _Relay(QObject):
