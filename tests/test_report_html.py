@@ -30,11 +30,13 @@ def station_day(data: Path, visitors: int = 6) -> None:
     for v in range(visitors):
         pt = store.create_participant(consent=levels[v % 3], nickname=f"Secret Nick {v}")
         for shot in range(3):
+            retake = v == 0 and shot == 1
             photo = f.add_picture(store, pt, (64, 48), v * 10 + shot, quality=90,
-                                  original_name=f"private_original_{v}_{shot}.jpg")
+                                  original_name=f"private_original_{v}_{shot}.jpg",
+                                  state="review" if retake else "kept")
             stamps.append((photo.id, start + timedelta(minutes=v * 20 + shot)))
-            if v == 0 and shot == 1:
-                store.delete_photo(photo.id)  # a retake: shot 2 is gone, a gap remains
+            if retake:
+                store.delete_photo(photo.id)  # discarded at review: shot 2 is gone, a gap remains
         store.set_participant_state(pt.code, "finished")
     store.close()
     conn = sqlite3.connect(data / "events" / "ev" / "event.sqlite")
@@ -80,6 +82,8 @@ def test_html_report_counts_charts_and_keeps_names_out(tmp_path, capsys):
     assert report.consent == {"none": 3, "map": 2, "map+photo": 2}
     assert report.atlas["on_atlas"] == 3 and report.atlas["waiting"] == len(queued) - 3
     assert report.atlas["shared_consent"] == 12 and report.atlas["kept_here"] == 18
+    assert report.removals == {"retake": 1, "photo": 0, "visitor": 0}
+    assert '<div class="num">1</div><div class="lbl">retakes</div>' in page
 
     main(["report", "--event", "ev", "--html", str(out), "--include-names", "--data-dir", str(data),
           "--backup", str(tmp_path / "pulled")])
@@ -87,6 +91,19 @@ def test_html_report_counts_charts_and_keeps_names_out(tmp_path, capsys):
     assert "Secret Nick 1" in page and "bobs-private-folder" in page and "target missing" in page
     assert "bobs-private-folder/broken.jpg" in page  # the failed file, by name, only now
     assert "private_original" not in page  # original file names of stored photos never appear
+
+
+def test_retakes_deletions_and_forgotten_visitors_are_counted_whoever_removed_them(tmp_path, capsys):
+    station_day(tmp_path / "data", visitors=3)
+    with EventStore.open(tmp_path / "data", "ev", create=False) as store:
+        store.delete_photo(store.photos("P-002")[0].id)  # the volunteer deletes a kept photo
+    assert main(["forget", "P-003", "--event", "ev", "--local-only", "--yes", "--data-dir", str(tmp_path / "data")]) == 0
+    capsys.readouterr()
+
+    assert main(["report", "--event", "ev", "--data-dir", str(tmp_path / "data")]) == 0
+    text = capsys.readouterr().out
+    assert "removed: 1 retake(s), 4 photo(s) deleted, 1 visitor(s) forgotten" in text  # P-003's 3 + 1
+    assert "P-003" not in text
 
 
 def test_html_report_never_imports_torch(tmp_path):

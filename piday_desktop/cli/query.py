@@ -105,7 +105,8 @@ def run_report(args: argparse.Namespace) -> int:
         runs = store.runs(limit=args.runs)
         latest_failures = store.run_failures(runs[0]["id"]) if runs else []
         participants = store.participants()
-    data = {"event": args.event, **counts, "vectors_by_model": models,
+        removals = store.removals()
+    data = {"event": args.event, **counts, "vectors_by_model": models, "removals": removals,
             "missing_by_model": {m: counts["photos"] - n for m, n in models.items()},
             "runs": runs, "latest_run_failures": [{"item": i, "reason": r} for i, r in latest_failures],
             "consent": {level: sum(p.consent.label == level for p in participants) for level in ("none", "map", "map+photo")}}
@@ -115,6 +116,8 @@ def run_report(args: argparse.Namespace) -> int:
     out.print(f"[bold]{escape(args.event)}[/]: {counts['participants']} participant(s), {counts['photos']} photo(s)"
               + (f", {counts['under_review']} under review" if counts["under_review"] else ""))
     out.print("consent: " + ", ".join(f"{n} {k}" for k, n in data["consent"].items()))
+    out.print(f"removed: {removals['retake']} retake(s), {removals['photo']} photo(s) deleted, "
+              f"{removals['visitor']} visitor(s) forgotten")
     for model_id, n in models.items():
         out.print(f"vectors: {n} with {escape(model_id)} ({counts['photos'] - n} missing)")
     if not models:

@@ -97,6 +97,25 @@ CORE_MIGRATIONS: list[str] = [
         reason TEXT NOT NULL
     );
     """,
+    # core 2: what was taken away, for the final report (retakes, deletions, forgotten visitors).
+    # Triggers, so every path that deletes (the station's retake, `piday forget`, a consent
+    # withdrawn, `check --repair`) is counted without remembering to; only when and what kind,
+    # never whose.
+    """
+    CREATE TABLE removals (
+        removed_at TEXT NOT NULL,
+        what       TEXT NOT NULL   -- retake (a shot discarded at review) | photo | visitor
+    );
+    CREATE TRIGGER removals_photo AFTER DELETE ON photos
+    BEGIN
+        INSERT INTO removals(removed_at, what) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+            CASE OLD.state WHEN 'review' THEN 'retake' ELSE 'photo' END);
+    END;
+    CREATE TRIGGER removals_visitor AFTER DELETE ON participants
+    BEGIN
+        INSERT INTO removals(removed_at, what) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'visitor');
+    END;
+    """,
 ]
 
 #: ``user_version`` of this layout (versions per package in ``schema_versions``).

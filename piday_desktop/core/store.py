@@ -738,3 +738,8 @@ class EventStore:
         (photos,) = self._query("SELECT COUNT(*) FROM photos WHERE state='kept'")[0]
         (review,) = self._query("SELECT COUNT(*) FROM photos WHERE state='review'")[0]
         return {"participants": participants, "photos": photos, "under_review": review}
+
+    def removals(self) -> dict[str, int]:
+        """How many retakes, deleted photos and forgotten visitors the event has seen (core 2)."""
+        counts = dict(self._query("SELECT what, COUNT(*) FROM removals GROUP BY what"))
+        return {what: counts.get(what, 0) for what in ("retake", "photo", "visitor")}

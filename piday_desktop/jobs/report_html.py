@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..atlas import outbox, state as atlas_state
+from ..core import consent
 from ..core.store import EventStore
 from .backup import read_manifest
 
@@ -49,6 +50,7 @@ class ReportData:
     atlas: dict[str, object]
     visitors: list[dict] = field(default_factory=list)
     include_names: bool = False
+    removals: dict[str, int] = field(default_factory=dict)  # retake / photo / visitor (store.removals)
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -134,10 +136,12 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
     }
     atlas_counts = outbox.counts(store)
     atlas_values = atlas_state.get_all(store)
-    shared = {pt.id for pt in participants if pt.consent.map}
+    by_id = {pt.id: pt for pt in participants}
+    public = [p for p in kept if consent.shown(by_id[p.participant_id], p.state, consent.Audience.PUBLIC)
+              is not consent.Visibility.HIDDEN]
     atlas = {
         "kept_here": len(kept),
-        "shared_consent": sum(1 for p in kept if p.participant_id in shared),
+        "shared_consent": len(public),
         "on_atlas": atlas_counts.get("uploaded", 0),
         "waiting": atlas_counts.get("queued", 0) + atlas_counts.get("sending", 0),
         "failed": atlas_counts.get("failing", 0),
@@ -168,7 +172,7 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
         vectors_by_model=store.embedded_models(),
         runs=runs, failures=failures, storage=storage,
         backup=_backup_state(store, counts["photos"], backup_dir, runs),
-        atlas=atlas, visitors=visitors, include_names=include_names,
+        atlas=atlas, visitors=visitors, include_names=include_names, removals=store.removals(),
     )
 
 
@@ -279,6 +283,10 @@ def render(data: ReportData) -> str:
         "<h2>Photos per quarter hour</h2>", *charts,
         (f'<p class="muted">Busiest quarter hour: {busiest[0]:%a %H:%M} with {busiest[1]} photo(s).</p>'
          if busiest else ""),
+        "<h2>Retakes and deletions</h2>",
+        _tiles([("retakes", data.removals.get("retake", 0), "shots discarded at review"),
+                ("photos deleted", data.removals.get("photo", 0), "kept photos removed later"),
+                ("visitors forgotten", data.removals.get("visitor", 0), "at their request")]),
         "<h2>Consent</h2>",
         _tiles([("keep locally only", data.consent["none"], "visitors"),
                 ("public map", data.consent["map"], "visitors; no photo shown"),
