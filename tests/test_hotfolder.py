@@ -304,3 +304,60 @@ def test_station_camera_worker_shoots_the_tethered_photo(tmp_path, qtbot):
         assert worker.capture_still().image.reshape(-1, 3).mean(0)[1] > 240
     finally:
         worker.stop()
+
+
+def test_at_the_station_each_camera_file_is_the_next_shot_kept_byte_for_byte(tmp_path, qtbot):
+    """The tethered camera's shutter is the station's: a file landing during a visit goes to
+    review at once, its original bytes are stored, Space does not shoot the preview again, and
+    a file landing with nobody being photographed is not stored, with the reason on screen."""
+    import hashlib
+
+    from PySide6.QtCore import Qt
+
+    from piday_desktop.core.config import StationConfig
+    from piday_desktop.core.store import EventStore
+    from piday_desktop.station.visitor_flow import NO_VISIT_FOR_FILE, REMOTE_SHUTTER, Stage
+    from piday_desktop.ui.main_window import StationWindow
+
+    root = tmp_path / "hot"
+    root.mkdir()
+    store = EventStore.open(tmp_path / "data", "ev")
+    win = StationWindow(store, StationConfig(event="ev", shots_per_visitor=2, key_debounce_s=0), map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.camera.start(f"watch:{root}")
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+
+    def land(name: str, data: bytes) -> Path:
+        (root / f"{name}.part").write_bytes(data)
+        os.replace(root / f"{name}.part", root / name)
+        return root / name
+
+    land("early.jpg", jpeg_bytes(40))  # before any visit: shown, never stored
+    qtbot.waitUntil(lambda: win.idle_page.notice.text() == NO_VISIT_FOR_FILE, timeout=10_000)
+    assert store.photos(include_review=True) == []
+
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW and win.flow.visit.code is not None, timeout=5_000)
+    qtbot.keyClick(win, Qt.Key.Key_Space)  # the camera has the shutter
+    assert win.flow.stage is Stage.PREVIEW and REMOTE_SHUTTER in win.capture_page.caption.text()
+
+    first = jpeg_bytes(41)
+    land("DSC_0001.jpg", first)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    (photo,) = store.photos(include_review=True)
+    assert store.photo_path(photo).read_bytes() == first and photo.sha256 == hashlib.sha256(first).hexdigest()
+    qtbot.keyClick(win, Qt.Key.Key_Return)  # keep
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW, timeout=5_000)
+
+    land("DSC_0001-copy.jpg", first)  # the sync tool delivers the same photo again
+    qtbot.waitUntil(lambda: "stored already" in win.capture_page.caption.text(), timeout=10_000)
+    assert win.flow.stage is Stage.PREVIEW and len(store.photos(include_review=True)) == 1
+
+    land("DSC_0002.jpg", jpeg_bytes(42))
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+    qtbot.keyClick(win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
+    win.controller.wait_idle()
+    assert [p.original_name for p in store.photos()] == ["DSC_0001.jpg", "DSC_0002.jpg"]

@@ -15,13 +15,15 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from ..core.durable import DiskFull
 from ..core.events import Signal
-from ..core.store import EventStore, Photo
+from ..core.images import ImageError, is_raw, probe, raw_preview
+from ..core.store import AlreadyStored, EventStore, Photo
 from .visitor_flow import Visit, VisitorFlow
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class StationController:
         r = flow.requests
         r.create_participant.connect(self._create_participant)
         r.capture.connect(self._capture)
+        r.capture_file.connect(self._capture_file)
         r.keep.connect(lambda pid: self._write(lambda: self.store.set_photo_state(pid, "kept")))
         r.discard.connect(self._discard)
         r.finish.connect(self._finish)
@@ -126,6 +129,36 @@ class StationController:
                                         width=frame.shape[1], height=frame.shape[0], state="review")
 
         self._write(save, self._saved)
+
+    def _capture_file(self, visit: Visit, path: str) -> None:
+        """A hot-folder file as the shot: its original bytes are stored (a camera's full-size
+        JPEG, HEIC or RAW-with-preview file), not a re-encoded preview frame."""
+        def save() -> Photo | str:
+            if visit.participant_id is None:
+                raise RuntimeError("participant was not created")
+            data = Path(path).read_bytes()
+            try:
+                if is_raw(Path(path)):  # stored as its embedded JPEG, as `piday import` does
+                    data = raw_preview(data)
+                info = probe(data)
+            except ImageError as exc:
+                return f"The camera's file {Path(path).name} is not a photo piday can read ({exc})."
+            participant = self.store.participant(visit.participant_id)
+            try:
+                return self.store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(),
+                                            fmt=info.format, width=info.width, height=info.height,
+                                            original_name=Path(path).name, taken_at=info.taken_at,
+                                            state="review")
+            except AlreadyStored as exc:
+                return (f"That photo is stored already ({exc.photo.participant_code}, shot {exc.photo.shot}): "
+                        "take a new one with the camera.")
+
+        def then(result: Photo | str) -> None:
+            if isinstance(result, str):
+                self.flow.shot_refused(result)
+            else:
+                self._saved(result)
+        self._write(save, then)
 
     def _saved(self, photo: Photo) -> None:
         self.photo_saved.emit(photo)

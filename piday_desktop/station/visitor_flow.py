@@ -22,6 +22,9 @@ from ..core.consent import Consent, may_keep
 
 
 NO_PICTURE = "The camera gives no picture, so no visit can start. Choose another camera or the test pattern below."
+REMOTE_SHUTTER = "Take the photo with the camera: it appears here by itself."
+NO_VISIT_FOR_FILE = ("A photo came from the camera while nobody was being photographed: not stored (it stays in "
+                     "the hot folder). Start a visit first.")
 
 
 class Stage(str, Enum):
@@ -76,6 +79,7 @@ class Requests:
     def __init__(self) -> None:
         self.create_participant = Signal("create_participant")  # (Visit)
         self.capture = Signal("capture")  # (Visit)
+        self.capture_file = Signal("capture_file")  # (Visit, path): a tethered camera's file is the shot
         self.keep = Signal("keep")  # (photo_id)
         self.discard = Signal("discard")  # (photo_id)
         self.finish = Signal("finish")  # (Visit)
@@ -94,6 +98,9 @@ class VisitorFlow:
         #: Whether the camera gives a picture now (the view keeps it true). No visit starts
         #: without one: a visitor would give consent and count down on black for nothing.
         self.camera_live = True
+        #: The camera has its own shutter (a tethered camera's hot folder): its files are the
+        #: shots (:meth:`file_arrived`), so Space does not shoot the preview a second time.
+        self.remote_shutter = False
         self.changed = Signal("changed")  # (Stage)
         self.requests = Requests()
 
@@ -165,9 +172,35 @@ class VisitorFlow:
             self.changed.emit(self.stage)
 
     def shoot(self) -> None:
+        if self.stage is Stage.PREVIEW and self.remote_shutter:
+            self.notice = REMOTE_SHUTTER
+            self.changed.emit(self.stage)
+            return
         if self.stage is Stage.PREVIEW and self.shots_left > 0:
+            self.notice = None
             self._countdown_started = self._clock()
             self._go(Stage.COUNTDOWN)
+
+    def file_arrived(self, path: str) -> bool:
+        """A tethered camera's photo landed in the hot folder: the visitor's next shot, as if the
+        shutter had fired here (no countdown: the photographer chose the moment), then review.
+
+        False when nobody is being photographed (idle, consent, review, done): the file is not
+        stored by the station and stays in the hot folder, and the view says so.
+        """
+        if self.stage not in (Stage.PREVIEW, Stage.COUNTDOWN) or self.visit is None or self.shots_left <= 0:
+            return False
+        self._countdown_started, self.notice = None, None
+        self._go(Stage.CAPTURING)
+        self.requests.capture_file.emit(self.visit, path)
+        return True
+
+    def shot_refused(self, why: str) -> None:
+        """The shot could not be stored for a reason the visitor can shoot again for (the same
+        file twice): back to the preview with the reason, nothing lost, the visit goes on."""
+        if self.stage is Stage.CAPTURING:
+            self.notice = why
+            self._go(Stage.PREVIEW)
 
     def tick(self) -> None:
         """Called by the view's timer; fires the shutter when the countdown ends."""

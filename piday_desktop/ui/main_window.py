@@ -29,7 +29,7 @@ from ..core.config import StationConfig
 from ..core.durable import free_bytes
 from ..station.controller import StationController
 from ..core.store import EventStore, Photo
-from ..station.visitor_flow import NO_PICTURE, FlowSettings, Key, Stage, VisitorFlow
+from ..station.visitor_flow import NO_PICTURE, NO_VISIT_FOR_FILE, REMOTE_SHUTTER, FlowSettings, Key, Stage, VisitorFlow
 from ..projection.map_controller import MapController
 from ..workers.camera_worker import CameraWorker
 from ..workers.invoker import UiInvoker
@@ -236,6 +236,7 @@ class StationWindow(QMainWindow):
         self.camera.frame_ready.connect(lambda frame: cp.preview.show_frame(frame.image))
         self.camera.state_changed.connect(self._camera_state)
         self.camera.error.connect(self._camera_error)
+        self.camera.file_arrived.connect(self._camera_file)
 
     # --- recovery and settings ---------------------------------------------------------
 
@@ -447,11 +448,25 @@ class StationWindow(QMainWindow):
                     "starting": "Starting the camera…", "failed": "No camera picture", "ended": "The video ended"}
         self.capture_page.preview.set_banner(messages.get(state, ""))
         self.flow.camera_live = state == "live"
+        self.flow.remote_shutter = self.camera.remote_shutter
+        self.capture_page.preview.mirror = not self.camera.remote_shutter  # a selfie mirror, not a camera's view
         self.idle_page.show_camera_choice(state not in ("live", "starting"))
         if state == "live" and (self.idle_page.notice.text().startswith("Camera:")
                                 or self.idle_page.notice.text() == NO_PICTURE):
             self.idle_page.notice.setText("")
         self.refresh_status()
+
+    def _camera_file(self, path: str) -> None:
+        """A tethered camera's photo: the visitor's next shot, or (nobody being photographed)
+        a notice that it was not stored."""
+        if self.flow.file_arrived(path):
+            self.capture_page.preview.flash()
+            return
+        if self.flow.stage in (Stage.IDLE, Stage.DONE):
+            self.idle_page.notice.setText(NO_VISIT_FOR_FILE)
+        elif self.flow.stage is Stage.REVIEW:
+            self.capture_page.caption.setText(f"{self.capture_page.caption.text()}\nKeep or retake this photo first: "
+                                              "the new one from the camera was not stored.")
 
     def _camera_error(self, text: str) -> None:
         self.camera_message(text)
@@ -510,9 +525,19 @@ class StationWindow(QMainWindow):
         else:
             n = len(f.visit.kept)
             text = f"{who}: photo {n + 1} of {f.settings.shots_per_visitor}"
+            if f.remote_shutter and f.stage is Stage.PREVIEW:
+                text += "\n" + (f.notice or REMOTE_SHUTTER)
+            elif f.notice and f.stage is Stage.PREVIEW:
+                text += "\n" + f.notice
         self.capture_page.caption.setText(text)
 
     def _show_review(self, photo: Photo) -> None:
+        if self.flow.remote_shutter:
+            # The preview already shows this file, decoded (and scaled) off the UI thread by
+            # the hot-folder source; decoding a 24 MP original here would freeze the window.
+            self.capture_page.preview.show_still(None)
+            self._caption()
+            return
         pixmap = QPixmap(str(self.store.photo_path(photo)))
         self.capture_page.preview.show_still(pixmap if not pixmap.isNull() else None)
         self._caption()

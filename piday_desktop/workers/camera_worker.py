@@ -43,6 +43,7 @@ from ..capture import (
     open_source,
 )
 from ..capture.frame_exchange import FrameExchange
+from ..capture.watch_source import WatchFolderSource
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class CameraWorker(QObject):
     message = Signal(str)
     error = Signal(str)
     source_changed = Signal(str)
+    file_arrived = Signal(str)  # a hot folder's new file (path), on the UI thread: the shot itself
 
     def __init__(
         self,
@@ -220,6 +222,11 @@ class CameraWorker(QObject):
         return self._description or (self._source.description if self._source else "")
 
     @property
+    def remote_shutter(self) -> bool:
+        """The camera shoots by itself (a tethered camera's hot folder): its files are the shots."""
+        return isinstance(self._source, WatchFolderSource)
+
+    @property
     def is_running(self) -> bool:
         return self._thread is not None
 
@@ -244,6 +251,9 @@ class CameraWorker(QObject):
                 return
         self._source = source
         self._description = ""
+        if isinstance(source, WatchFolderSource):
+            # Called on the capture thread; the signal queues it to the UI thread.
+            source.on_file = lambda path: self.file_arrived.emit(str(path))
         if self._thread is None:
             self._spawn()
         assert self._exchange is not None
