@@ -97,6 +97,7 @@ def test_a_rehearsal_day_through_the_real_window(qtbot, tmp_path):
     assert Stage.FAILSAFE not in stages
     assert [p.state for p in store.participants()] == ["finished"] * VISITORS
     win.refresh_status()
-    assert f"Today: {VISITORS} visitors, {total} photos" == win.status_labels["today"].text()
+    qtbot.waitUntil(lambda: f"Today: {VISITORS} visitors, {total} photos" == win.status_labels["today"].text(),
+                    timeout=5_000)
     win.close()
     store.close()

@@ -273,7 +273,10 @@ def test_a_held_or_bouncing_enter_is_one_press_not_dozens_of_visits(qtbot, tmp_p
         clock.now += 0.04
     assert win.flow.stage is Stage.CONSENT and win.stack.currentWidget() is win.consent_page
     win.controller.wait_idle()
-    assert store.participants() == [] and "0 visitors" in win.status_labels["today"].text()
+    assert store.participants() == []
+    with qtbot.waitSignal(win.status_read, timeout=5_000):
+        win.refresh_status()
+    assert "0 visitors" in win.status_labels["today"].text()
     win.close()
     store.close()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..core.config import StationConfig
 from ..core.durable import free_bytes
 from ..station.controller import StationController
 from ..core.store import EventStore, Photo
+from ..station.counters import Counters, read_counters, reset_counters
 from ..station.visitor_flow import NO_PICTURE, NO_VISIT_FOR_FILE, REMOTE_SHUTTER, FlowSettings, Key, Stage, VisitorFlow
 from ..projection.map_controller import MapController
 from ..workers.camera_worker import CameraWorker
@@ -99,6 +101,7 @@ class CapturePage(QWidget):
 
 class StationWindow(QMainWindow):
     closing = Signal()
+    status_read = Signal()  # the status bar's counts and free space were read and shown
 
     def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None,
                  *, map_refit: bool = True, clock: Callable[[], float] = time.monotonic,
@@ -131,6 +134,8 @@ class StationWindow(QMainWindow):
         self._tick.setInterval(40)
         self._tick.timeout.connect(self._on_tick)
         self._tick.start()
+        self._status_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-status")
+        self._status_reading = False
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -314,6 +319,8 @@ class StationWindow(QMainWindow):
 
         dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models,
                                 one_off=self.one_off_settings(), import_model=self.import_model_file)
+        self.read_counters(dialog.show_counters)
+        dialog.reset_counters.clicked.connect(lambda: self.read_counters(dialog.show_counters, reset=True))
         if not dialog.exec():
             return
         new = dialog.config()
@@ -628,9 +635,9 @@ class StationWindow(QMainWindow):
     # --- status bar --------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        today = self.store.today_counts()
+        """Update the status bar; the counts (SQL) and free space (a disk call) are read on a
+        reader thread and shown when they come back, so the UI thread never waits on the disk."""
         labels = self.status_labels
-        labels["today"].setText(f"Today: {plural(today['participants'], 'visitor')}, {plural(today['photos'], 'photo')}")
         engine = self.controller.engine
         if self.model_state == "ready" and engine is not None:
             labels["embedding"].setText(f"Embedding: {self.controller.embedding_queue} queued on {engine.device.upper()}")
@@ -639,7 +646,47 @@ class StationWindow(QMainWindow):
         else:
             labels["embedding"].setText("Model not available (see the start page)")
         labels["camera"].setText(f"Camera: {self.camera.state}")
-        labels["disk"].setText(f"Disk: {free_bytes(self.store.directory) / 1e9:.1f} GB free")
+        if self._status_reading:
+            return  # the previous read is still out (a slow disk): never pile reads up
+        self._status_reading = True
+        store, directory, post = self.store, self.store.directory, self.invoker.post
+
+        def read() -> None:
+            try:
+                today, free = store.today_counts(), free_bytes(directory)
+            except Exception:  # a closed store at shutdown, a vanished disk: try again next tick
+                log.debug("status read failed", exc_info=True)
+                post(lambda: setattr(self, "_status_reading", False))
+                return
+            post(lambda: self._show_status(today, free))
+        try:
+            self._status_reader.submit(read)
+        except RuntimeError:  # closing: the reader is shut down
+            self._status_reading = False
+
+    def read_counters(self, show: Callable[[Counters], None], *, reset: bool = False) -> None:
+        """Read (after a reset, if asked) the station's counters off the UI thread; ``show`` gets them."""
+        store, post = self.store, self.invoker.post
+
+        def read() -> None:
+            if reset:
+                reset_counters(store)
+            counters = read_counters(store)
+
+            def deliver() -> None:
+                try:
+                    show(counters)
+                except RuntimeError:  # the dialog was closed meanwhile
+                    pass
+            post(deliver)
+        self._status_reader.submit(read)
+
+    def _show_status(self, today: dict[str, int], free: int) -> None:
+        self._status_reading = False
+        labels = self.status_labels
+        labels["today"].setText(f"Today: {plural(today['participants'], 'visitor')}, {plural(today['photos'], 'photo')}")
+        labels["disk"].setText(f"Disk: {free / 1e9:.1f} GB free")
+        self.status_read.emit()
 
     def visit_in_progress(self) -> bool:
         """Someone is between Start and the thank-you page."""
@@ -662,6 +709,7 @@ class StationWindow(QMainWindow):
             return
         self._tick.stop()
         self._status_timer.stop()
+        self._status_reader.shutdown(wait=True)  # before the store it reads is closed
         self.camera.stop()
         if self.map_window is not None:
             self.map_window.close()

@@ -87,6 +87,14 @@ class SettingsDialog(QDialog):
         self.station.setMaxLength(1)
         self.station.setPlaceholderText("one letter (A, B …) when several stations share the event; empty: one station")
         form.addRow("Station id", self.station)
+        self.counters = QLabel("Counting…")
+        self.counters.setWordWrap(True)
+        self.reset_counters = QPushButton("Reset counters")
+        self.reset_counters.setToolTip("Count from now on (e.g. each morning); nothing is deleted")
+        counter_row = QHBoxLayout()
+        counter_row.addWidget(self.counters, 1)
+        counter_row.addWidget(self.reset_counters)
+        form.addRow("Counters", counter_row)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ff6b6b")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -123,6 +131,11 @@ class SettingsDialog(QDialog):
         tools.addStretch()
         layout.addLayout(tools)
         layout.addWidget(buttons)
+
+    def show_counters(self, counters) -> None:
+        """The station's counters (station/counters.py), read off the UI thread by the window."""
+        since = f" since {counters.since[:16].replace('T', ' ')} UTC" if counters.since else " this event"
+        self.counters.setText(", ".join(counters.lines()) + since)
 
     @staticmethod
     def _choice(combo: QComboBox) -> str:
