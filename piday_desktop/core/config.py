@@ -40,6 +40,7 @@ class StationConfig:
     framing_guide: bool = True
     key_debounce_s: float = 0.3  # presses closer together count once (bouncing pedals, double presses)
     backup_dir: str = ""  # live backup folder (USB stick, network share); empty: none (jobs/backup_job.py)
+    kiosk_pin: str = ""  # a salted hash (station/kiosk.py); set: PIN before Settings, quitting, leaving full screen
     station_id: str = ""  # A, B, …: several stations at one event hand out A-017, B-017 (core/codes.py)
 
     def validated(self) -> "StationConfig":
@@ -56,6 +57,8 @@ class StationConfig:
                 fixes["station_id"] = station_id
         except codes.InvalidStationId:
             fixes["station_id"] = StationConfig.station_id
+        if self.kiosk_pin and not (self.kiosk_pin.startswith("pbkdf2$") and self.kiosk_pin.count("$") == 3):
+            fixes["kiosk_pin"] = ""  # a damaged hash would lock the station for good: no PIN instead
         if self.device not in ("auto", "cpu", "cuda", "mps"):
             fixes["device"] = "auto"
         try:

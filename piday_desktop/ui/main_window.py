@@ -39,6 +39,7 @@ from .lag_probe import LagProbe
 from .map_pane import MapPane
 from .map_thumbs import ThumbnailCache
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
+from .pin_prompt import unlocked
 from .preview import PreviewWidget
 
 log = logging.getLogger(__name__)
@@ -317,6 +318,8 @@ class StationWindow(QMainWindow):
         from ..core.config import save_config
         from .settings_dialog import SettingsDialog
 
+        if not unlocked(self, self.config.kiosk_pin, "open Settings"):
+            return
         dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models,
                                 one_off=self.one_off_settings(), import_model=self.import_model_file)
         self.read_counters(dialog.show_counters)
@@ -619,7 +622,10 @@ class StationWindow(QMainWindow):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() == Qt.Key.Key_F11:
-            self.showNormal() if self.isFullScreen() else self.showFullScreen()
+            if not self.isFullScreen():
+                self.showFullScreen()
+            elif unlocked(self, self.config.kiosk_pin, "leave full screen"):
+                self.showNormal()
             return
         if event.key() == Qt.Key.Key_F2:
             self.toggle_map_window()
@@ -704,7 +710,8 @@ class StationWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        if event.spontaneous() and not self.confirm_close():  # the volunteer's close, not the program's
+        if event.spontaneous() and not (unlocked(self, self.config.kiosk_pin, "quit piday")
+                                        and self.confirm_close()):  # the volunteer's close, not the program's
             event.ignore()
             return
         self._tick.stop()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ..core.codes import InvalidStationId, validate_station_id
 from ..core.config import StationConfig
+from ..station.kiosk import InvalidPin, check_pin_format, hash_pin
 from ..core.paths import InvalidEventName, validate_event_name
 from .doctor_dialog import open_log_folder
 
@@ -36,6 +37,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Station settings")
         self._original = config
+        self._hashed_for = ("", "")  # (typed PIN, its hash): config() may be called more than once
         form = QFormLayout()
         self.event = QLineEdit(config.event)
         self.camera = QComboBox()
@@ -87,6 +89,19 @@ class SettingsDialog(QDialog):
         self.station.setMaxLength(1)
         self.station.setPlaceholderText("one letter (A, B …) when several stations share the event; empty: one station")
         form.addRow("Station id", self.station)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(8)
+        self.pin.setPlaceholderText("4-8 digits; asked before Settings, quitting and leaving full screen"
+                                    if not config.kiosk_pin else "a new PIN (empty: keep the current one)")
+        self.no_pin = QCheckBox("No PIN")
+        self.no_pin.setChecked(not config.kiosk_pin)
+        self.no_pin.toggled.connect(lambda off: self.pin.setEnabled(not off))
+        self.pin.setEnabled(bool(config.kiosk_pin))
+        pin_row = QHBoxLayout()
+        pin_row.addWidget(self.pin, 1)
+        pin_row.addWidget(self.no_pin)
+        form.addRow("Kiosk PIN", pin_row)
         self.counters = QLabel("Counting…")
         self.counters.setWordWrap(True)
         self.reset_counters = QPushButton("Reset counters")
@@ -156,7 +171,19 @@ class SettingsDialog(QDialog):
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
             backup_dir=self.backup.text().strip(), station_id=self.station.text().strip().upper(),
+            kiosk_pin=self._kiosk_pin(),
         )
+
+    def _kiosk_pin(self) -> str:
+        """The stored PIN hash after this dialog: removed, replaced by a new one, or kept."""
+        if self.no_pin.isChecked():
+            return ""
+        typed = self.pin.text().strip()
+        if not typed:
+            return self._original.kiosk_pin
+        if typed != self._hashed_for[0]:
+            self._hashed_for = (typed, hash_pin(typed))  # a random salt: hash each typed PIN once
+        return self._hashed_for[1]
 
     def needs_restart(self) -> bool:
         new = self.config()
@@ -173,4 +200,14 @@ class SettingsDialog(QDialog):
         except InvalidStationId as exc:
             self.error.setText(str(exc))
             return
+        if not self.no_pin.isChecked():
+            if not self.pin.text().strip() and not self._original.kiosk_pin:
+                self.error.setText("Type a PIN of 4 to 8 digits, or tick No PIN")
+                return
+            try:
+                if self.pin.text().strip():
+                    check_pin_format(self.pin.text().strip())
+            except InvalidPin as exc:
+                self.error.setText(f"Kiosk PIN: {exc}")
+                return
         self.accept()
