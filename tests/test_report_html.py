@@ -117,3 +117,23 @@ def test_html_report_never_imports_torch(tmp_path):
                           env={**os.environ})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r.html").stat().st_size > 1000
+
+
+def test_the_report_prints_as_a_pdf_with_the_same_figures_and_no_names(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    data = tmp_path / "data"
+    station_day(data)
+    out = tmp_path / "report.pdf"
+    code = main(["report", "--event", "ev", "--pdf", str(out), "--data-dir", str(data), "--backup", str(tmp_path / "none")])
+    assert code == 0, capsys.readouterr().err
+    reader = PdfReader(out)
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())  # Qt spaces words with tabs
+    assert reader.metadata.title == "ev: event report"
+    for shown in ("ev: event report", "Photos per quarter hour", "retakes", "P-001", "P-006", "target missing"):
+        assert shown in text, shown
+    assert "Secret Nick" not in text and "private_original" not in text
+    assert any(page.images for page in reader.pages)  # the chart, drawn from the same SVG
+
+    assert main(["report", "--event", "ev", "--pdf", str(out), "--include-names", "--data-dir", str(data)]) == 0
+    assert "Secret Nick 1" in " ".join(" ".join(page.extract_text() for page in PdfReader(out).pages).split())

@@ -36,7 +36,7 @@ With no command, opens the station window. The commands work without a window:
   piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
   piday merge STICK/ --event pi-day-2026           fold another station's event (or backup) into this one
   piday report --event pi-day-2026                counts, failures, timings, model and device
-  piday report --event pi-day-2026 --html r.html  the final report as one offline page
+  piday report --event pi-day-2026 --html r.html  the final report as one offline page (--pdf r.pdf to print)
   piday check --event pi-day-2026 [--repair]      every photo file against its SHA-256, vectors, temp files
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
@@ -112,9 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", metavar="FILE", default=None,
                    help="write the final event report as one offline HTML page (visitors, consent, photos per "
                    "quarter hour, failures, storage, backup, Atlas sync)")
-    p.add_argument("--include-names", action="store_true", help="with --html: also show nicknames and folder names")
+    p.add_argument("--pdf", metavar="FILE", default=None,
+                   help="the same final report as a printable A4 PDF (with or without --html)")
+    p.add_argument("--include-names", action="store_true",
+                   help="with --html/--pdf: also show nicknames and folder names")
     p.add_argument("--backup", metavar="DIR", default=None,
-                   help="with --html: the backup folder to check (default: the station's backup folder setting)")
+                   help="with --html/--pdf: the backup folder to check (default: the station's backup folder setting)")
 
     _subparser(subs, "events", "List the events in the data folder.", "piday events")
 
@@ -160,7 +163,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     }
     if args.command in atlas_cli.COMMANDS:
         return atlas_cli.run(args)
-    if args.command == "report" and args.html:
+    if args.command == "report" and (args.html or args.pdf):
         from .report_cmd import run_html_report
 
         return run_html_report(args)

@@ -16,6 +16,7 @@ import html
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -225,7 +226,7 @@ def _table(headers: list[str], rows: list[list[object]], empty: str) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _tiles(items: list[tuple[str, object, str]]) -> str:
+def _tiles_html(items: list[tuple[str, object, str]]) -> str:
     return '<div class="tiles">' + "".join(
         f'<div class="tile"><div class="num">{_e(v)}</div><div class="lbl">{_e(k)}</div>'
         + (f'<div class="sub">{_e(s)}</div>' if s else "") + "</div>" for k, v, s in items) + "</div>"
@@ -247,8 +248,12 @@ th{background:#eef1f6;font-weight:600} .chart{background:#fff;border-radius:10px
 """
 
 
-def render(data: ReportData) -> str:
-    """The report page (see the module docstring)."""
+def render(data: ReportData, *, chart: Callable[[list[tuple[datetime, int]]], str] | None = None,
+           tiles: Callable[[list[tuple[str, object, str]]], str] | None = None) -> str:
+    """The report page (see the module docstring). ``chart`` and ``tiles`` draw those parts
+    differently for print (report_pdf.py: Qt's HTML subset has no SVG and no flex boxes)."""
+    chart_svg_ = chart or chart_svg
+    _tiles = tiles or _tiles_html
     a = data.atlas
     consistent = a["on_atlas"] + a["waiting"] + a["failed"]
     backup_state = data.backup.get("state", "")
@@ -262,8 +267,8 @@ def render(data: ReportData) -> str:
     rates = [r["images_per_s"] for r in data.runs if r["images_per_s"]]
     quarters = [q for _, bars in data.per_day for q in bars]
     busiest = max(quarters, key=lambda q: q[1]) if quarters else None
-    charts = [f"<h3>{_e(day)}</h3>{chart_svg(bars)}" if len(data.per_day) > 1 else chart_svg(bars)
-              for day, bars in data.per_day] or [chart_svg([])]
+    charts = [f"<h3>{_e(day)}</h3>{chart_svg_(bars)}" if len(data.per_day) > 1 else chart_svg_(bars)
+              for day, bars in data.per_day] or [chart_svg_([])]
     visitor_headers = ["code", "source", "state", "consent", "kept photos"] + (
         ["nickname", "folder"] if data.include_names else [])
     visitor_rows = [[v["code"], v["source"], v["state"], v["consent"], v["photos"]]
@@ -321,8 +326,6 @@ def render(data: ReportData) -> str:
         f'<p>Backup: <span class="{backup_class}">{_e(backup_state or "unknown")}</span>'
         + "".join(f"; {_e(k.replace('_', ' '))}: {_e(v)}" for k, v in data.backup.items() if k != "state") + "</p>",
         "<h2>Visitors</h2>",
-        '<p class="muted">Retakes and deleted shots are not counted: the station keeps no record of a '
-        "discarded shot.</p>",
         _table(visitor_headers, visitor_rows, "No visitors yet."),
     ]
     body = "\n".join(s for s in sections if s)
