@@ -190,3 +190,27 @@ def test_settings_have_a_backup_folder_that_needs_a_restart(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     dialog.backup.setText(f"  {tmp_path}  ")
     assert dialog.config().backup_dir == str(tmp_path) and dialog.needs_restart()
+
+
+def test_one_backup_round_at_a_time_and_the_live_job_waits_its_turn(tmp_path):
+    """`piday backup` while the station's live backup runs: never two rounds at once (they would
+    remove each other's half-copied files); the live job skips its turn and then catches up."""
+    from piday_desktop.core.locks import lock
+    from piday_desktop.jobs.backup import BackupBusy
+
+    data, stick = tmp_path / "data", tmp_path / "stick"
+    stick.mkdir()
+    store = event_with_photos(data, n=2)
+    other_round = lock(store.directory / ".locks" / "backup.lock")
+    other_round.acquire()  # a `piday backup` in another terminal, mid-round
+    with pytest.raises(BackupBusy, match="another backup of this event is running"):
+        backup_event(store.directory, stick, wait_s=0)
+    job = BackupJob(store, stick, interval=0.05).start()
+    try:
+        assert not list(stick.rglob("*.jpg"))  # nothing copied while the other round holds the event
+        other_round.release()
+        status = job.wait_for(lambda s: s.state == UP_TO_DATE and s.photos == 2, timeout=30)
+        assert status.text == "Backup up to date"
+    finally:
+        job.stop()
+    store.close()

@@ -39,6 +39,8 @@ from .. import __version__
 from ..core import paths
 from ..core.digest import sha256_file
 from ..core.durable import fsync_dir, fsync_file
+from ..core.locks import Timeout, lock
+from ..core.opening import LOCKS_DIR
 
 CATALOGUE = "event.sqlite"
 MANIFEST = "backup.json"
@@ -50,6 +52,10 @@ class BackupError(Exception):
 
 class TargetMissing(BackupError):
     """The backup folder is not there (stick pulled, share unmounted)."""
+
+
+class BackupBusy(BackupError):
+    """Another backup of this event (the station's live job, or `piday backup`) is running."""
 
 
 class RestoreError(BackupError):
@@ -212,14 +218,32 @@ def read_manifest(target: Path, event: str) -> dict | None:
 
 def backup_event(
     event_dir: Path, target: Path, *, verify: bool = False,
-    on_copied: Callable[[PhotoRow], None] | None = None,
+    on_copied: Callable[[PhotoRow], None] | None = None, wait_s: float = 120.0,
 ) -> BackupResult:
     """One backup round of the event in ``event_dir`` to ``target`` (see the module docstring).
 
     ``verify`` re-reads every photo already on the target and checks its SHA-256 (a copy made
     by an earlier round is otherwise trusted when its size matches). Raises ``TargetMissing``
     when the target is not there or disappears during the round; what was copied stays.
+
+    One round of an event at a time (a lock in the event's ``.locks/``): two rounds at once
+    would remove each other's half-copied files. A round waits up to ``wait_s`` for another
+    (the station's live job's rounds take seconds), then raises :class:`BackupBusy`.
     """
+    held = lock(Path(event_dir) / LOCKS_DIR / "backup.lock")
+    try:
+        held.acquire(timeout=wait_s)
+    except Timeout:
+        raise BackupBusy("another backup of this event is running (the station's live backup, or another "
+                         "`piday backup`); try again when it is done") from None
+    try:
+        return _backup_round(Path(event_dir), target, verify, on_copied)
+    finally:
+        held.release()
+
+
+def _backup_round(event_dir: Path, target: Path, verify: bool,
+                  on_copied: Callable[[PhotoRow], None] | None) -> BackupResult:
     started = time.perf_counter()
     event_dir = Path(event_dir)
     event = event_dir.name

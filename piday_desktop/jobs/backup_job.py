@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.store import EventStore
-from .backup import BackupError, BackupResult, TargetMissing, backup_event
+from .backup import BackupBusy, BackupError, BackupResult, TargetMissing, backup_event
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,11 @@ class BackupJob:
     def _round(self, number: int) -> bool:
         target = str(self.target)
         try:
-            result: BackupResult = backup_event(self.store.directory, self.target, on_copied=self.on_copied)
+            result: BackupResult = backup_event(self.store.directory, self.target, on_copied=self.on_copied,
+                                                wait_s=0)
+        except BackupBusy:  # `piday backup` is copying right now: its round counts, ours comes next
+            log.info("backup: another backup of this event is running; next round later")
+            return False
         except TargetMissing as exc:
             log.info("backup: %s", exc)
             self._set(BackupStatus(MISSING, behind=self._behind(), photos=len(self._backed_up), target=target,
