@@ -35,6 +35,7 @@ def test_settings_show_the_counters_and_reset_them(qtbot, tmp_path, monkeypatch)
     store = EventStore.open(tmp_path, "ev")
     win = open_window(qtbot, store, shots=1)
     visit(qtbot, win, shots=1)
+    win.controller.wait_idle()  # the kept photo's row is committed (Settings reads a snapshot)
     seen: list[str] = []
 
     def look(dialog: SettingsDialog) -> int:
