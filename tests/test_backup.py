@@ -214,3 +214,31 @@ def test_one_backup_round_at_a_time_and_the_live_job_waits_its_turn(tmp_path):
     finally:
         job.stop()
     store.close()
+
+
+def test_a_stick_pulled_while_the_catalogue_is_copied_is_missing_not_a_dead_job(tmp_path, monkeypatch):
+    """SQLite reports a target that vanishes under its backup as 'disk I/O error' (not OSError):
+    that is the stick missing, and the live job keeps going and catches up."""
+    import sqlite3
+
+    from piday_desktop.jobs import backup
+
+    data, stick, pulled = tmp_path / "data", tmp_path / "stick", tmp_path / "pulled"
+    stick.mkdir()
+    store = event_with_photos(data, n=2)
+    real = backup.snapshot_catalogue
+    pulls = [True]
+
+    def snapshot_while_pulled(source, dest):
+        if pulls:
+            pulls.pop()
+            stick.rename(pulled)  # the volunteer pulls the stick in the middle of the copy
+            raise sqlite3.OperationalError("disk I/O error")  # what src.backup(dst) raises then
+        return real(source, dest)
+
+    monkeypatch.setattr(backup, "snapshot_catalogue", snapshot_while_pulled)
+    with pytest.raises(TargetMissing):
+        backup_event(store.directory, stick)
+    pulled.rename(stick)
+    assert backup_event(store.directory, stick).photos == 2
+    store.close()

@@ -306,6 +306,11 @@ def _backup_round(event_dir: Path, target: Path, verify: bool,
             raise TargetMissing(f"backup folder {target} went away during the backup "
                                 f"({exc.strerror or exc}); it catches up when it is back") from None
         raise
+    except sqlite3.Error as exc:  # SQLite's own word for a file that vanished under the snapshot
+        if not target.is_dir():
+            raise TargetMissing(f"backup folder {target} went away during the backup ({exc}); it catches up "
+                                "when it is back") from None
+        raise BackupError(f"the catalogue could not be copied to {target}: {exc}") from None
     result.seconds = time.perf_counter() - started
     return result
 
