@@ -42,6 +42,10 @@ class StationConfig:
     backup_dir: str = ""  # live backup folder (USB stick, network share); empty: none (jobs/backup_job.py)
     kiosk_pin: str = ""  # a salted hash (station/kiosk.py); set: PIN before Settings, quitting, leaving full screen
     station_id: str = ""  # A, B, …: several stations at one event hand out A-017, B-017 (core/codes.py)
+    souvenir_card: bool = True  # a card after the last photo (station/souvenir.py, ui/souvenirs.py)
+    printer: str = ""  # the cards' printer (its system name); empty: cards are saved as PNG + PDF
+    print_automatically: bool = False  # print each card without the visitor pressing Print
+    map_url: str = ""  # where `piday map --public` is published; the card's QR opens it at the visitor
 
     def validated(self) -> "StationConfig":
         fixes = {}

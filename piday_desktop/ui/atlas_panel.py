@@ -172,6 +172,9 @@ def attach_atlas(window, uploader: Uploader) -> AtlasStatusWidget:
     def show(status: UploadStatus) -> None:
         widget.set_status(status)
         done_qr.set_link(status.map_link)
+        souvenirs = getattr(window, "souvenirs", None)
+        if souvenirs is not None:  # the souvenir card's QR: the whole Atlas map (no link to one point)
+            souvenirs.atlas_link = status.map_link
 
     def on_status(status: UploadStatus) -> None:
         if QThread.currentThread() is widget.thread():

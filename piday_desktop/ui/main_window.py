@@ -41,6 +41,7 @@ from .map_thumbs import ThumbnailCache
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
 from .pin_prompt import unlocked
 from .preview import PreviewWidget
+from .souvenirs import Souvenirs
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 VISITOR_STAGES = (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW)
 #: The live probe pauses this long before the shutter, so no probe frame is in the model then.
 PROBE_HOLD_S = 0.6
+#: On a portrait screen the pages (preview, consent, card) take this share of the height, the map the rest.
+PORTRAIT_PAGES = 0.56
 
 KEYS = {
     Qt.Key.Key_Space: Key.SHOOT,
@@ -106,12 +109,13 @@ class StationWindow(QMainWindow):
 
     def __init__(self, store: EventStore, config: StationConfig, camera: CameraWorker | None = None,
                  *, map_refit: bool = True, clock: Callable[[], float] = time.monotonic,
-                 saved_config: StationConfig | None | object = ...) -> None:
+                 saved_config: StationConfig | None | object = ..., open_printer=None) -> None:
         """``map_refit=False`` keeps the map on its quick layouts (no UMAP refits, no umap warm-up):
         for tests and very slow machines. ``clock`` drives the countdown and the key debounce.
         ``saved_config`` is the config file's content, which may differ from ``config`` by this
         start's flags; Settings saves only what the volunteer changes onto it (None: never save,
-        as in the demo). Left out, it is ``config``."""
+        as in the demo). Left out, it is ``config``. ``open_printer(name) -> QPrinter`` finds the
+        souvenir cards' printer (Qt's printer list unless given: tests hand in a PDF printer)."""
         super().__init__()
         self.setWindowTitle(f"piday — {store.event}")
         self.config = config
@@ -131,6 +135,8 @@ class StationWindow(QMainWindow):
         self._split_pinned = False
         self._build()
         self._wire()
+        self.souvenirs = Souvenirs(self, open_printer)
+        self.souvenirs.service.changed.connect(self._show_card_status)
         self._tick = QTimer(self)
         self._tick.setInterval(40)
         self._tick.timeout.connect(self._on_tick)
@@ -148,6 +154,7 @@ class StationWindow(QMainWindow):
         self.refresh_status()
         self._cameras: list[tuple[str, str]] = []
         self._models: list[tuple[str, str]] = []
+        self._printers: list[str] = []
         self._show_interrupted()
         self.map.open()  # the stored map appears before the model has loaded
         if map_refit:
@@ -173,7 +180,7 @@ class StationWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 11)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
-        self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk")}
+        self.status_labels = {name: QLabel() for name in ("today", "embedding", "camera", "disk", "cards")}
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -205,9 +212,31 @@ class StationWindow(QMainWindow):
         if not self._split_pinned:  # fixed proportions from now on, not re-derived from size hints
             self._split_pinned = True
             self._pin_page_width()  # now: the style sheet (button padding) is applied
-            total = sum(self.splitter.sizes()) or self.width()
-            left = max(self.stack.minimumWidth(), int(total * 0.45))
-            self.splitter.setSizes([left, max(1, total - left)])
+            self._orient(force=True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if self._split_pinned:
+            self._orient()
+
+    @property
+    def portrait(self) -> bool:
+        return self.height() > self.width()
+
+    def _orient(self, force: bool = False) -> None:
+        """A portrait screen (a totem) gets the map below the preview, a landscape one beside it.
+        Proportions are set when the orientation changes; a resize within one keeps them."""
+        want = Qt.Orientation.Vertical if self.portrait else Qt.Orientation.Horizontal
+        if not force and self.splitter.orientation() == want:
+            return
+        self.splitter.setOrientation(want)
+        if want is Qt.Orientation.Vertical:
+            total = self.splitter.height() or self.height()
+            first = int(total * PORTRAIT_PAGES)
+        else:
+            total = self.splitter.width() or self.width()
+            first = max(self.stack.minimumWidth(), int(total * 0.45))
+        self.splitter.setSizes([first, max(1, total - first)])
 
     def _wire(self) -> None:
         f, c = self.flow, self.controller
@@ -305,7 +334,18 @@ class StationWindow(QMainWindow):
                 log.warning("model list unavailable: %s", exc)
                 return
             invoker.post(lambda: setattr(invoker.parent(), "_models", models))
+
+        def printers() -> None:  # asks CUPS / the spooler, which can take a while on a network
+            from PySide6.QtPrintSupport import QPrinterInfo
+
+            try:
+                names = list(QPrinterInfo.availablePrinterNames())
+            except Exception as exc:  # the list is a convenience; typing a printer name still works
+                log.warning("printer list unavailable: %s", exc)
+                return
+            invoker.post(lambda: setattr(invoker.parent(), "_printers", names))
         threading.Thread(target=work, name="piday-camera-probe", daemon=True).start()
+        threading.Thread(target=printers, name="piday-printer-probe", daemon=True).start()
 
     def open_check(self) -> None:
         """The readiness checks of `piday doctor`, for the station's own setup."""
@@ -321,7 +361,8 @@ class StationWindow(QMainWindow):
         if not unlocked(self, self.config.kiosk_pin, "open Settings"):
             return
         dialog = SettingsDialog(self.config, self._cameras, self, check=self.open_check, models=self._models,
-                                one_off=self.one_off_settings(), import_model=self.import_model_file)
+                                one_off=self.one_off_settings(), import_model=self.import_model_file,
+                                printers=self._printers, cards=self.souvenirs.status_text)
         self.read_counters(dialog.show_counters)
         dialog.reset_counters.clicked.connect(lambda: self.read_counters(dialog.show_counters, reset=True))
         if not dialog.exec():
@@ -339,6 +380,7 @@ class StationWindow(QMainWindow):
         self.capture_page.preview.framing_guide = new.framing_guide
         self.controller.station_id = new.station_id  # from the next visitor on
         self.config = new
+        self._show_card_status()
         if restart:
             self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")
 
@@ -499,6 +541,8 @@ class StationWindow(QMainWindow):
 
     def _show_stage(self, stage: Stage) -> None:
         f = self.flow
+        if stage is not Stage.DONE:
+            self.souvenirs.leave()  # a card still being drawn or printed finishes in the background
         if stage is Stage.IDLE:
             self.idle_page.notice.setText(f.notice or "")
             self.stack.setCurrentWidget(self.idle_page)
@@ -518,6 +562,7 @@ class StationWindow(QMainWindow):
         elif stage is Stage.DONE:
             self.done_page.show_visit(f.visit.code if f.visit else None, len(f.visit.kept) if f.visit else 0,
                                       on_map=self.model_state == "ready")
+            self.souvenirs.visit_done(f.visit)
             self.stack.setCurrentWidget(self.done_page)
             self.setFocus()
         elif stage is Stage.FAILSAFE and f.failure:
@@ -630,6 +675,10 @@ class StationWindow(QMainWindow):
         if event.key() == Qt.Key.Key_F2:
             self.toggle_map_window()
             return
+        if event.key() == Qt.Key.Key_P and self.flow.stage is Stage.DONE:
+            if not event.isAutoRepeat() and self.flow.take_press():
+                self.souvenirs.print_now()
+            return
         key = KEYS.get(Qt.Key(event.key()))
         if key is None:
             super().keyPressEvent(event)
@@ -652,6 +701,7 @@ class StationWindow(QMainWindow):
         else:
             labels["embedding"].setText("Model not available (see the start page)")
         labels["camera"].setText(f"Camera: {self.camera.state}")
+        self._show_card_status()
         if self._status_reading:
             return  # the previous read is still out (a slow disk): never pile reads up
         self._status_reading = True
@@ -694,6 +744,14 @@ class StationWindow(QMainWindow):
         labels["disk"].setText(f"Disk: {free / 1e9:.1f} GB free")
         self.status_read.emit()
 
+    def _show_card_status(self) -> None:
+        """Cards printed, or the printer's problem: the volunteer sees it, the visitor is never held."""
+        label = self.status_labels["cards"]
+        label.setText(self.souvenirs.status_text())
+        label.setVisible(self.souvenirs.on)
+        problem = bool(self.config.printer and self.souvenirs.service.problem)
+        label.setStyleSheet("color: #ffd866" if problem else "")
+
     def visit_in_progress(self) -> bool:
         """Someone is between Start and the thank-you page."""
         return self.flow.stage in (Stage.CONSENT, *VISITOR_STAGES)
@@ -723,6 +781,7 @@ class StationWindow(QMainWindow):
         self.map_pane.detach()
         self.map.close()  # positions not yet saved are written first
         self.thumbs.close()
+        self.souvenirs.close()  # a card being drawn is finished; a print stuck in a driver is not waited for
         if self.controller.engine is not None:
             self.controller.engine.close()  # unfinished vectors are redone at the next start
         self.controller.close()  # every queued write finishes first

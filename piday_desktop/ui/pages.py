@@ -7,10 +7,10 @@ sends the same keys).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from ..core.consent import Consent
@@ -27,12 +27,18 @@ def big_label(text: str = "", size: float = 28, bold: bool = False) -> QLabel:
     return label
 
 
+#: The smallest side of anything a finger must hit (touch screens, a totem): 48 px, as Android's
+#: and Apple's guidelines ask (about 9 mm).
+TOUCH_PX = 48
+
+
 def button(text: str, size: float = 18) -> QPushButton:
     b = QPushButton(text)
     font = QFont(b.font())
     font.setPointSizeF(size)
     b.setFont(font)
-    b.setMinimumHeight(int(size * 3))
+    b.setMinimumHeight(max(TOUCH_PX, int(size * 3)))
+    b.setMinimumWidth(TOUCH_PX)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return b
 
@@ -162,6 +168,7 @@ class ConsentPage(QWidget):
             font.setPointSizeF(18)
             box.setFont(font)
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            box.setMinimumHeight(TOUCH_PX)  # the whole line is the target, not just the box
             layout.addWidget(box, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.local.toggled.connect(self._sync)
         self.map.toggled.connect(self._sync)
@@ -171,6 +178,7 @@ class ConsentPage(QWidget):
         font = QFont(self.nickname.font())
         font.setPointSizeF(18)
         self.nickname.setFont(font)
+        self.nickname.setMinimumHeight(TOUCH_PX)
         layout.addWidget(self.nickname, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.nickname.setMinimumWidth(480)
         row = QHBoxLayout()
@@ -208,7 +216,44 @@ class ConsentPage(QWidget):
         self.accepted.emit(self.consent(), self.nickname.text())
 
 
+class CardView(QWidget):
+    """The souvenir card, scaled to fit the room it is given, proportions kept."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap: QPixmap | None = None
+        self.setMinimumSize(240, 170)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage | None) -> None:
+        self._pixmap = None if image is None or image.isNull() else QPixmap.fromImage(image)
+        self.update()
+
+    @property
+    def has_card(self) -> bool:
+        return self._pixmap is not None
+
+    def card_rect(self) -> QRectF:
+        """Where the card is drawn inside the widget."""
+        if self._pixmap is None:
+            return QRectF()
+        pw, ph = self._pixmap.width(), self._pixmap.height()
+        s = min(self.width() / pw, self.height() / ph)
+        w, h = pw * s, ph * s
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if self._pixmap is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawPixmap(self.card_rect(), self._pixmap, QRectF(self._pixmap.rect()))
+        p.end()
+
+
 class DonePage(QWidget):
+    """Thank you, and the souvenir card when the station makes one (``ui/souvenirs.py``)."""
+
     next_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -219,11 +264,27 @@ class DonePage(QWidget):
         self.detail = big_label("", 22)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
+        self.card = CardView()
+        self.card.hide()
+        layout.addWidget(self.card, stretch=8)
+        self.card_status = big_label("", 15)
+        self.card_status.setStyleSheet("color: #c8cce0")
+        self.card_status.hide()
+        layout.addWidget(self.card_status)
+        self.card_row = QHBoxLayout()
+        self.other_photo = button("Another photo", 16)
+        self.print_card = button("Print my card  (P)", 16)
+        self.card_row.addStretch()
+        self.card_row.addWidget(self.other_photo)
+        self.card_row.addWidget(self.print_card)
+        self.card_row.addStretch()
+        layout.addLayout(self.card_row)
         layout.addStretch(1)
         self.next = button("Next visitor  (Enter)", 22)
         self.next.clicked.connect(self.next_clicked)
         layout.addWidget(self.next, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
+        self.show_card(False)
 
     def show_visit(self, code: str | None, kept: int, on_map: bool = True) -> None:
         """``on_map``: whether the photos reach the map now (False while the model is missing)."""
@@ -231,6 +292,24 @@ class DonePage(QWidget):
         where = ("Look for yourself on the map." if on_map
                  else "They join the map as soon as the station's model is ready.")
         self.detail.setText(f"{kept} photo{'s' if kept != 1 else ''} kept. {where}" if kept else "No photos were kept.")
+
+    def show_card(self, shown: bool, image: QImage | None = None, status: str = "", *, can_print: bool = False,
+                  can_switch: bool = False, print_label: str = "Print my card  (P)") -> None:
+        """The card (or its place while it is drawn), a line about it, and its two buttons."""
+        self.card.setVisible(shown)
+        if shown:
+            self.card.set_image(image)
+        self.card_status.setText(status)
+        self.card_status.setVisible(shown and bool(status))
+        self.other_photo.setVisible(shown and can_switch)
+        self.print_card.setVisible(shown and can_print)
+        self.print_card.setText(print_label)
+        font = QFont(self.title.font())
+        font.setPointSizeF(30 if shown else 44)  # the card takes the room of the big thank-you
+        self.title.setFont(font)
+        font = QFont(self.detail.font())
+        font.setPointSizeF(16 if shown else 22)
+        self.detail.setFont(font)
 
 
 class FailsafePage(QWidget):

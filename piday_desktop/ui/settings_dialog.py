@@ -22,6 +22,7 @@ from ..core.paths import InvalidEventName, validate_event_name
 from .doctor_dialog import open_log_folder
 
 RESTART_FIELDS = ("event", "model", "device", "backup_dir")
+NO_PRINTER = "No printer: save cards as PNG and PDF in the event folder"
 
 
 class SettingsDialog(QDialog):
@@ -29,11 +30,14 @@ class SettingsDialog(QDialog):
         self, config: StationConfig, cameras: list[tuple[str, str]], parent: QWidget | None = None,
         check: Callable[[], None] | None = None, models: list[tuple[str, str]] = (),
         one_off: dict[str, str] | None = None, import_model: Callable[[], None] | None = None,
+        printers: list[str] = (), cards: Callable[[], str] | None = None,
     ) -> None:
         """``cameras``: (spec, description) pairs to offer, e.g. ("0", "Camera 0 (1280x720)");
         ``check`` opens the readiness checks (the station's `piday doctor`); ``models`` are
         (model, label) pairs whose labels say whether the weights are on this laptop; ``one_off``
-        the settings this start runs with that are not saved (command-line flags), said plainly."""
+        the settings this start runs with that are not saved (command-line flags), said plainly;
+        ``printers`` the system's printer names (chosen once here, then cards print without a
+        dialog); ``cards`` the cards' status line (printed count or the printer's problem)."""
         super().__init__(parent)
         self.setWindowTitle("Station settings")
         self._original = config
@@ -110,6 +114,31 @@ class SettingsDialog(QDialog):
         counter_row.addWidget(self.counters, 1)
         counter_row.addWidget(self.reset_counters)
         form.addRow("Counters", counter_row)
+        self.souvenir = QCheckBox("Make a souvenir card after the last photo")
+        self.souvenir.setChecked(config.souvenir_card)
+        form.addRow("Souvenir card", self.souvenir)
+        self.printer = QComboBox()
+        self.printer.setEditable(True)  # a printer that is switched off now can still be named
+        self.printer.addItem(NO_PRINTER, "")
+        for name in printers:
+            self.printer.addItem(name, name)
+        index = self.printer.findData(config.printer)
+        if index >= 0:
+            self.printer.setCurrentIndex(index)
+        else:
+            self.printer.setEditText(config.printer)
+        form.addRow("Card printer", self.printer)
+        self.autoprint = QCheckBox("Print each card without the visitor pressing Print")
+        self.autoprint.setChecked(config.print_automatically)
+        form.addRow("", self.autoprint)
+        self.map_url = QLineEdit(config.map_url)
+        self.map_url.setPlaceholderText("https://…/map.html: where you publish `piday map --public`")
+        self.map_url.setToolTip("The card's QR code opens this page with the visitor's own photos lit "
+                                "(map.html#P-017). Publish the --public map only: it is what visitors will see.")
+        form.addRow("Published map", self.map_url)
+        if cards is not None:
+            self.cards = QLabel(cards())
+            form.addRow("", self.cards)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #ff6b6b")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -171,7 +200,9 @@ class SettingsDialog(QDialog):
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
             backup_dir=self.backup.text().strip(), station_id=self.station.text().strip().upper(),
-            kiosk_pin=self._kiosk_pin(),
+            kiosk_pin=self._kiosk_pin(), souvenir_card=self.souvenir.isChecked(),
+            printer=self._choice(self.printer), print_automatically=self.autoprint.isChecked(),
+            map_url=self.map_url.text().strip(),
         )
 
     def _kiosk_pin(self) -> str:
@@ -210,4 +241,8 @@ class SettingsDialog(QDialog):
             except InvalidPin as exc:
                 self.error.setText(f"Kiosk PIN: {exc}")
                 return
+        url = self.map_url.text().strip()
+        if url and not url.lower().startswith(("https://", "http://")):
+            self.error.setText("The published map must be a web address (https://…), as a phone opens it from the QR code.")
+            return
         self.accept()
