@@ -34,8 +34,8 @@ from ..core.store import Participant, Photo
 LOOKALIKES = 3
 #: Other photos drawn around the visitor's own in the neighbourhood.
 NEIGHBOURHOOD = 40
-#: The neighbourhood panel's width / height on the card (the renderer's layout uses the same).
-PANEL_ASPECT = 1.6
+#: The width / height of the neighbourhood panel's dot area on the card (the renderer's layout uses it).
+PANEL_ASPECT = 2.4
 
 
 @dataclass(frozen=True)

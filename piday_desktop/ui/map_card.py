@@ -47,6 +47,7 @@ class MapCard(QFrame):
         self.close_button.setText("×")
         self.close_button.setStyleSheet(f"font-size: {int(24 * scale)}px;")
         self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.setMinimumSize(48, 48)  # a finger's width (pages.TOUCH_PX)
         self.close_button.clicked.connect(lambda: self.select_requested.emit(None))
         top.addWidget(self.close_button)
         layout.addLayout(top)

@@ -16,6 +16,7 @@ from ..projection.map_controller import MapController
 from .map_card import MapCard
 from .map_thumbs import Post, ThumbnailCache
 from .map_view import MapView
+from .pages import TOUCH_PX
 
 SEARCH_DELAY_MS = 350
 
@@ -74,6 +75,8 @@ class MapPane(QWidget):
         self.full.setToolTip("Open the map full screen, on a second monitor if there is one (F2)")
         self.full.setVisible(full_screen_button)
         bar.addWidget(self.full)
+        for target in (self.search, self.whole, self.full):  # fingers on a touch screen
+            target.setMinimumHeight(int(TOUCH_PX * scale))
         layout.addLayout(bar)
         self.hint = QLabel("")
         self.hint.setStyleSheet(f"color: #c8cce0; font-size: {int(13 * scale)}px; padding: 0 {int(14 * scale)}px;")

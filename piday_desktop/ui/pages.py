@@ -266,7 +266,7 @@ class DonePage(QWidget):
         layout.addWidget(self.detail)
         self.card = CardView()
         self.card.hide()
-        layout.addWidget(self.card, stretch=8)
+        layout.addWidget(self.card, stretch=40)  # the card takes the room; the gaps around it shrink
         self.card_status = big_label("", 15)
         self.card_status.setStyleSheet("color: #c8cce0")
         self.card_status.hide()

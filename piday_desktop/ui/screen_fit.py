@@ -9,7 +9,7 @@ it, centred. F11 still toggles full screen.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QWidget
 
 #: At or below this the station is maximised: every pixel is needed.
 SMALL_SCREEN = (1600, 960)
@@ -47,3 +47,21 @@ def widgets_outside(window: QWidget) -> list[str]:
         if not inside.contains(rect):
             out.append(f"{type(child).__name__} {child.objectName() or ''} {rect.getRect()}".strip())
     return out
+
+
+#: What a finger taps: buttons (push, tool, check boxes), text fields, drop-down lists.
+TOUCH_TARGETS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)
+
+
+def small_targets(window: QWidget, px: int = 48) -> list[str]:
+    """Visible touch targets of ``window`` narrower or lower than ``px`` (48 px: about 9 mm)."""
+    small = []
+    for child in window.findChildren(QWidget):
+        if not isinstance(child, TOUCH_TARGETS) or not child.isVisible() or child.window() is not window:
+            continue
+        if isinstance(child.parentWidget(), TOUCH_TARGETS):
+            continue  # a part of a field (a line edit's clear button): the field is the target
+        if child.width() < px or child.height() < px:
+            label = child.text() if isinstance(child, (QAbstractButton, QLineEdit)) else ""
+            small.append(f"{type(child).__name__} {label!r} {child.width()}x{child.height()}")
+    return small

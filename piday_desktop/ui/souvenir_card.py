@@ -41,7 +41,10 @@ LEFT_W = 520
 PHOTO_RECT = QRectF(MARGIN, 170, LEFT_W, 390)
 RIGHT_X = MARGIN + LEFT_W + 50
 RIGHT_W = CARD_W - MARGIN - RIGHT_X
-PANEL_RECT = QRectF(RIGHT_X, 240, RIGHT_W, RIGHT_W / PANEL_ASPECT)
+#: Inside the panel the dots keep clear of its edges (a badge is 40 across) and of the legend below.
+DOT_INSET = (30, 30, 30, 70)  # left, top, right, bottom
+PANEL_RECT = QRectF(RIGHT_X, 240, RIGHT_W, (RIGHT_W - DOT_INSET[0] - DOT_INSET[2]) / PANEL_ASPECT
+                    + DOT_INSET[1] + DOT_INSET[3])
 QR_SIDE = 290
 QR_RECT = QRectF(CARD_W - MARGIN - QR_SIDE, CARD_H - MARGIN - QR_SIDE, QR_SIDE, QR_SIDE)
 TILE = 156
@@ -197,8 +200,9 @@ def _panel(p: QPainter, card: SouvenirCard) -> None:
         return
     p.save()
     p.setClipPath(path)
+    area = rect.adjusted(DOT_INSET[0], DOT_INSET[1], -DOT_INSET[2], -DOT_INSET[3])
     for dot in card.dots:
-        c = QPointF(rect.left() + dot.x * rect.width(), rect.top() + dot.y * rect.height())
+        c = QPointF(area.left() + dot.x * area.width(), area.top() + dot.y * area.height())
         if dot.kind == "other":
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(OTHER)

@@ -13,6 +13,8 @@ survives a restart and belongs to the event.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +36,39 @@ log = logging.getLogger(__name__)
 PRINTED_KEY = "souvenir.printed"
 #: The card shown on the done page is drawn this wide (the PNG is 1748 px).
 PREVIEW_WIDTH = 1000
+
+
+class DaemonWorker:
+    """One daemon thread running submitted jobs in order. Unlike a ThreadPoolExecutor's thread it
+    is never joined at exit, so a print stuck in a printer driver cannot keep the station from
+    closing."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job()
+
+    def submit(self, fn: Callable[[], object]) -> Future:
+        fut: Future = Future()
+
+        def job() -> None:
+            if not fut.set_running_or_notify_cancel():
+                return
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # handed to whoever holds the future
+                fut.set_exception(exc)
+        self._jobs.put(job)
+        return fut
+
+    def stop(self) -> None:
+        self._jobs.put(None)
 
 
 @dataclass(frozen=True)
@@ -72,11 +107,12 @@ class CardService:
         self._post = post
         self._open_printer = open_printer
         self._cards = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-souvenir")
-        self._printer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-print")
+        self._printer = DaemonWorker("piday-print")
         self.printed: int | None = None  # None until read from the event
         self.printing = 0  # cards handed to the print thread, not yet done
         self.problem: str | None = None  # the last print's problem, until one succeeds
         self.changed = Signal("changed")  # () on the UI thread: printed / printing / problem changed
+        self.closed = False
         self._printer.submit(self._load_count)
 
     @property
@@ -85,9 +121,11 @@ class CardService:
 
     # -- the card (piday-souvenir) --------------------------------------------------------
 
-    def make(self, request: CardRequest, then: Callable[[MadeCard | str], None], save: bool) -> Future:
+    def make(self, request: CardRequest, then: Callable[[MadeCard | str], None], save: bool) -> Future | None:
         """Compose and draw the card; with ``save``, also write its PNG and PDF into the event.
         ``then`` gets the card, or a sentence saying why there is none."""
+        if self.closed:
+            return None
         def job() -> MadeCard | str:
             try:
                 made = self._make(request)
@@ -137,8 +175,10 @@ class CardService:
         write_durably(pdf, pdf_bytes(made.card, made.images))
         return png, pdf
 
-    def save(self, made: MadeCard, then: Callable[[str], None] | None = None) -> Future:
+    def save(self, made: MadeCard, then: Callable[[str], None] | None = None) -> Future | None:
         """Write the card's PNG and PDF into the event folder (``then``: a sentence for the screen)."""
+        if self.closed:
+            return None
         def job() -> str:
             try:
                 png, _pdf = self._save(made)
@@ -153,9 +193,12 @@ class CardService:
 
     # -- printing (piday-print) -----------------------------------------------------------
 
-    def print(self, made: MadeCard, printer_name: str, then: Callable[[str | None], None] | None = None) -> Future:
+    def print(self, made: MadeCard, printer_name: str,
+              then: Callable[[str | None], None] | None = None) -> Future | None:
         """Print the card on ``printer_name``, no dialog. On any problem the card is saved as
         PNG and PDF instead and ``then`` gets the problem in words (None: printed)."""
+        if self.closed:
+            return None
         self.printing += 1
         self.changed.emit()
 
@@ -228,5 +271,6 @@ class CardService:
 
     def close(self) -> None:
         """Let a card being drawn finish; a print stuck in a driver is not waited for."""
+        self.closed = True
         self._cards.shutdown(wait=True)
-        self._printer.shutdown(wait=False, cancel_futures=True)
+        self._printer.stop()

@@ -67,6 +67,7 @@ class Souvenirs:
         self._wait.timeout.connect(self._waited)
         window.controller.participant_finished.connect(self._finished)
         window.map.map.points_added.connect(self._points)
+        window.map.map.clusters_changed.connect(self._groups)  # the group names come a little later
         page = window.done_page
         page.other_photo.clicked.connect(self.other_photo)
         page.print_card.clicked.connect(self.print_now)
@@ -133,6 +134,11 @@ class Souvenirs:
     def _points(self, points) -> None:
         v = self.current
         if v is not None and v.finished and any(p.id in v.kept_set for p in points):
+            self._render(v)
+
+    def _groups(self, _clusters) -> None:
+        v = self.current
+        if v is not None and v.finished and v.made is not None and v.made.card.group is None:
             self._render(v)
 
     def _waited(self) -> None:
