@@ -107,6 +107,9 @@ def test_without_a_printer_the_card_is_saved_as_png_and_pdf_in_the_event(qtbot, 
     assert win.souvenirs.current.made.card.photo_id in win.flow.visit.kept
     qtbot.keyClick(win, Qt.Key.Key_Return)
     assert win.flow.stage is Stage.IDLE and not win.done_page.card.isVisible()
+    visit(qtbot, win, 2)  # the next visitor leaves the thank-you page at once: their card is saved anyway
+    qtbot.waitUntil(lambda: (folder / "souvenir-P-002.pdf").is_file(), timeout=20_000)
+    assert win.souvenirs.current is None and win.souvenirs._visits == {}
     win.close()
 
 
@@ -273,3 +276,57 @@ def test_a_portrait_screen_puts_the_map_below_and_every_target_is_finger_sized(q
     assert win.splitter.orientation() is Qt.Orientation.Horizontal
     assert win.map_pane.geometry().left() >= win.stack.geometry().right()
     win.close()
+
+
+# --- forgetting ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, how", [("lookalike", "forget"), ("lookalike", "consent"), ("visitor", "forget"),
+                                      ("visitor", "consent")])
+def test_forgetting_a_visitor_removes_every_saved_card_that_shows_them(qtbot, store, who, how):
+    """`piday forget P-001` (or taking back "show my photo") removes the saved cards showing
+    P-001's photo: their own card when forgotten, other visitors' cards where they are a look-alike."""
+    import numpy as np
+
+    from imagefactory import add_picture
+    from piday_desktop.atlas.erase import change_consent, forget_participant
+    from piday_desktop.core.consent import Consent
+    from piday_desktop.core.souvenir_files import shown_codes
+    from piday_desktop.station.souvenir import MapSnapshot
+    from piday_desktop.ui.souvenir_service import CardRequest, CardService
+
+    people = []
+    for seed in (1, 2):
+        p = store.create_participant(consent=Consent(map=True, photo=True))
+        people.append((p, add_picture(store, p, seed=seed)))
+        store.set_participant_state(p.code, "finished")
+    (lookalike, their), (me, mine) = people
+    alone = store.create_participant(consent=Consent())  # a card that shows nobody else
+    alone_photo = add_picture(store, alone, seed=3)
+    store.set_participant_state(alone.code, "finished")
+    snap = MapSnapshot([their, mine], np.array([[0.0, 0.0], [0.1, 0.0]]),
+                       np.array([[1, 0], [0.99, 0.14]], np.float32))
+    service = CardService(store, post=lambda fn: fn())
+    try:
+        made = {}
+        for person, photo, on_map in ((me, mine, snap), (lookalike, their, snap),
+                                      (alone, alone_photo, MapSnapshot.empty())):
+            service.make(CardRequest(person.id, (photo.id,), None, on_map),
+                         lambda r, code=person.code: made.__setitem__(code, r), save=True).result()
+        service.wait_idle()
+    finally:
+        service.close()
+    folder = store.directory / "souvenirs"
+    assert made[me.code].card.shows == (lookalike.code,) and made[lookalike.code].card.shows == (me.code,)
+    assert shown_codes(folder / f"souvenir-{me.code}.png") == {lookalike.code}
+    assert shown_codes(folder / f"souvenir-{alone.code}.png") == set()
+    target = lookalike if who == "lookalike" else me
+
+    def cards(*codes):
+        return {f"souvenir-{c}.{ext}" for c in codes for ext in ("png", "pdf")}
+    if how == "forget":
+        forget_participant(store, target.code)
+        # Their own card and the other card (it shows them as a look-alike) are gone.
+        assert {p.name for p in folder.iterdir()} == cards(alone.code)
+    else:
+        change_consent(store, target.code, Consent(map=True))  # no longer "show my photo"
+        assert {p.name for p in folder.iterdir()} == cards(alone.code, target.code)  # their own card stays

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 
 from ..core.consent import Audience, Consent, Visibility, shown
+from ..core.souvenir_files import forget_cards
 from ..core.store import EventStore
 from . import outbox, state
 from .outbox import MAY_HAVE_LEFT_SQL
@@ -61,6 +62,7 @@ def forget_participant(store: EventStore, code: str) -> ForgetResult:
     shutil.rmtree(folder, ignore_errors=True)
     if folder.exists():
         log.warning("could not remove every file of %s under %s", participant.code, folder)
+    forget_cards(store.directory, participant.code)  # their souvenir card, and cards showing their photo
     return ForgetResult(participant.code, photo_count, bool(left))
 
 
@@ -101,6 +103,8 @@ def change_consent(store: EventStore, code: str, consent: Consent, share_nicknam
     after = store.participant(before.id)
     widened = (shown(after, "kept", Audience.PUBLIC) is Visibility.PICTURE
                and shown(before, "kept", Audience.PUBLIC) is not Visibility.PICTURE)
+    if shown(after, "kept", Audience.PUBLIC) is not Visibility.PICTURE:
+        forget_cards(store.directory, before.code, own=False)  # other visitors' cards showing their photo
     if widened and _may_have_left(store, before.id):
         note = (f"{before.code}'s photos are already on the map without a thumbnail; "
                 "`piday upload --rebuild` adds them")

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core.consent import Audience, Visibility, shown
 from ..core.search import rank
+from ..core.souvenir_files import card_stem
 from ..core.store import Participant, Photo
 
 #: "You look most like …": this many photos of other visitors.
@@ -95,7 +96,12 @@ class SouvenirCard:
     @property
     def file_stem(self) -> str:
         """The card's file name without extension: the participant code, never a name."""
-        return f"souvenir-{self.code}"
+        return card_stem(self.code)
+
+    @property
+    def shows(self) -> tuple[str, ...]:
+        """The other visitors whose photo is on the card (forgetting one of them removes it)."""
+        return tuple(look.code for look in self.lookalikes if look.picture is not None and look.code)
 
 
 def personal_link(visitor: Participant, *, map_url: str = "", atlas_link: str | None = None) -> Link | None:

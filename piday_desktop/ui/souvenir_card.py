@@ -18,6 +18,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from ..atlas import qr
 from ..core.images import ImageError, load_rgb
+from ..core.souvenir_files import SHOWS_KEY
 from ..station.souvenir import PANEL_ASPECT, SouvenirCard
 
 log = logging.getLogger(__name__)
@@ -235,6 +236,7 @@ def card_image(card: SouvenirCard, images: CardImages, size: tuple[int, int] = P
     image.fill(QColor("white"))
     image.setDotsPerMeterX(int(DPI / 0.0254))
     image.setDotsPerMeterY(int(DPI / 0.0254))
+    image.setText(SHOWS_KEY, " ".join(card.shows))  # into the PNG: `piday forget` finds the cards showing them
     p = QPainter(image)
     try:
         paint_card(p, QRectF(0, 0, size[0], size[1]), card, images)

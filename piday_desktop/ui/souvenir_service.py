@@ -27,6 +27,7 @@ from PySide6.QtPrintSupport import QPrinter
 
 from ..core.durable import write_durably
 from ..core.events import Signal
+from ..core.souvenir_files import FOLDER
 from ..core.store import EventStore
 from ..station.souvenir import MapSnapshot, SouvenirCard, compose
 from .souvenir_card import CardImages, PrintProblem, card_image, load_images, open_printer, pdf_bytes, png_bytes, print_card
@@ -117,7 +118,7 @@ class CardService:
 
     @property
     def folder(self) -> Path:
-        return self.store.directory / "souvenirs"
+        return self.store.directory / FOLDER
 
     # -- the card (piday-souvenir) --------------------------------------------------------
 
