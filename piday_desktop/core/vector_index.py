@@ -2,8 +2,8 @@
 
 Why: exact search holds every vector in memory (2 GB at 1 M x 512 float32) and scans them all.
 The index is faiss IVF with 8-bit scalar-quantised vectors (a quarter of float32), persisted as
-``events/<name>/index/<model>.faiss.npz`` and extended with the rows added since it was last
-saved. It only proposes candidates: every hit is re-scored with the catalogue's own float32
+``events/<name>/index/<model>.faiss`` (faiss's own format) with a ``.header.npz`` beside it, and
+extended with the rows added since it was last saved. It only proposes candidates: every hit is re-scored with the catalogue's own float32
 vector, so a stale index can cost recall, never a wrong score or a photo that no longer exists.
 A missing, unreadable or mismatched index file is rebuilt from the catalogue; the catalogue is
 the source of truth.
@@ -18,21 +18,25 @@ import io
 import json
 import logging
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .durable import write_durably
+from .durable import fsync_file, write_durably
 from .store import EventStore, Photo
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: faiss's own file + a small header file (1 was one .npz holding a serialised copy)
 # Rebuild (retrain the coarse quantiser) once the event has grown this much past the vectors the
 # index was trained on: IVF lists trained on a small early sample get long and slow.
 RETRAIN_GROWTH = 4.0
+# Rows read per step while training and adding: 10 k x 512 floats is ~20 MB plus its SQLite rows,
+# so building the index of a million vectors never holds more than a sliver of them at once.
+CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,14 @@ class IndexInfo:
 
 
 def index_path(store: EventStore, model_id: str) -> Path:
+    """The index itself, in faiss's own format (written and read without an in-memory copy)."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
-    return store.directory / "index" / f"{safe}.faiss.npz"
+    return store.directory / "index" / f"{safe}.faiss"
+
+
+def header_path(path: Path) -> Path:
+    """What the index holds (row keys, training facts) and what its file must look like."""
+    return path.with_name(path.name + ".header.npz")
 
 
 def _faiss():
@@ -97,16 +107,19 @@ class VectorIndex:
 
     @classmethod
     def _load(cls, path: Path, model_id: str) -> "VectorIndex | None":
-        if not path.exists():
+        header = header_path(path)
+        if not path.exists() or not header.exists():
             return None
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with np.load(header, allow_pickle=False) as data:
                 info = IndexInfo(**json.loads(str(data["info"])))
                 keys = np.asarray(data["keys"], dtype=np.int64)
-                fmt = int(data["format"])
-                index = _faiss().deserialize_index(np.asarray(data["index"], dtype=np.uint8))
-            if fmt != FORMAT or info.model_id != model_id or index.d != info.dim or index.ntotal != keys.shape[0]:
-                raise ValueError("index file does not match its own header")
+                fmt, size = int(data["format"]), int(data["file_bytes"])
+            if fmt != FORMAT or info.model_id != model_id or path.stat().st_size != size:
+                raise ValueError("index file does not match its header")
+            index = _faiss().read_index(str(path))
+            if index.d != info.dim or index.ntotal != keys.shape[0]:
+                raise ValueError("index file does not match its header")
         except Exception as exc:  # a torn, foreign or corrupt file: the catalogue rebuilds it
             log.warning("vector index %s unreadable (%s): rebuilding", path, exc)
             return None
@@ -124,7 +137,7 @@ class VectorIndex:
         rng = np.random.default_rng(0)
         keep_prob = sample_size / n
         sample = []
-        for _keys, matrix in store.vector_chunks(model_id):
+        for _keys, matrix in store.vector_chunks(model_id, chunk=CHUNK):
             pick = rng.random(matrix.shape[0]) < keep_prob
             sample.append(matrix[pick])
         train = np.ascontiguousarray(np.concatenate(sample), dtype=np.float32)
@@ -139,7 +152,7 @@ class VectorIndex:
         quantiser.this.disown()
         info = IndexInfo(model_id=model_id, dim=dim, nlist=nlist, trained_on=n, max_key=-1, max_key_written=None)
         built = cls(index, np.zeros(0, np.int64), info, path or index_path(store, model_id))
-        built._add_chunks(store.vector_chunks(model_id))
+        built._add_chunks(store.vector_chunks(model_id, chunk=CHUNK))
         built._mark(store)
         built.save()
         return built
@@ -169,7 +182,7 @@ class VectorIndex:
         if gone.size:
             self._index.remove_ids(_faiss().IDSelectorBatch(gone))
             self._keys = np.setdiff1d(self._keys, gone, assume_unique=True)
-        added = self._add_chunks(store.vector_chunks(self.info.model_id, after_key=self.info.max_key))
+        added = self._add_chunks(store.vector_chunks(self.info.model_id, after_key=self.info.max_key, chunk=CHUNK))
         missing = np.setdiff1d(db_keys, self._keys)
         if missing.size:
             raise _Stale(f"{missing.size} catalogue rows below the indexed range are not in the index")
@@ -182,11 +195,21 @@ class VectorIndex:
                                  "max_key_written": store.vector_written_at(top) if top >= 0 else None})
 
     def save(self) -> None:
-        """Written whole to a temp file, fsynced and renamed: a crash leaves the old index or the new."""
-        buf = io.BytesIO()
-        np.savez(buf, info=np.array(json.dumps(self.info.__dict__)), keys=self._keys,
-                 index=_faiss().serialize_index(self._index), format=np.array(FORMAT))
-        write_durably(self.path, buf.getvalue())
+        """faiss writes the index straight to a temp file (no serialised copy in memory: 500 MB at
+        1 M vectors), then the header; each fsynced and renamed. A crash between the two renames
+        leaves a header that does not match the file, and the index is rebuilt."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        try:
+            _faiss().write_index(self._index, str(tmp))
+            fsync_file(tmp)
+            buf = io.BytesIO()
+            np.savez(buf, info=np.array(json.dumps(self.info.__dict__)), keys=self._keys,
+                     format=np.array(FORMAT), file_bytes=np.array(tmp.stat().st_size))
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        write_durably(header_path(self.path), buf.getvalue())
 
     # --- searching ---------------------------------------------------------------------
 
