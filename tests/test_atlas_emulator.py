@@ -9,6 +9,7 @@ and calls that never return.
 from __future__ import annotations
 
 import base64
+import json
 import hashlib
 import io
 import os
@@ -107,7 +108,7 @@ def test_shards_are_posted_two_at_a_time(atlas_env: ClientEnv) -> None:
 def test_create_index_returns_a_map_quickly_and_the_lock_clears(atlas_env: ClientEnv) -> None:
     emu = atlas_env.emulator
     ds = new_dataset(atlas_env)
-    _, rows, emb = make_batch(8, seed=4)
+    _, rows, emb = make_batch(24, seed=4)
     atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
 
     started = time.monotonic()
@@ -127,7 +128,7 @@ def test_inserts_during_a_build_hit_the_lock(atlas_env: ClientEnv) -> None:
     emu = atlas_env.emulator
     emu.config.build_seconds = None  # the build runs until finish_builds()
     ds = new_dataset(atlas_env)
-    _, rows, emb = make_batch(8, seed=5)
+    _, rows, emb = make_batch(24, seed=5)
     atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
     stale = new_dataset(atlas_env)  # loaded before the build: its cached meta says "unlocked"
     atlas_env.call(ds.create_index, name="m", topic_model=False, timeout=10)
@@ -136,7 +137,7 @@ def test_inserts_during_a_build_hit_the_lock(atlas_env: ClientEnv) -> None:
     _, late_rows, late_emb = make_batch(4, seed=6)
     atlas_env.call(stale.add_data, late_rows, embeddings=late_emb, timeout=10)  # sent, refused, "succeeded"
     assert arrow_entries(emu)[-1].status == 409 and "lock is held" in arrow_entries(emu)[-1].detail
-    assert emu.dataset(ds.id).count == 8
+    assert emu.dataset(ds.id).count == 24
 
     shards_sent = len(arrow_entries(emu))
     with pytest.raises(Exception, match="currently indexing"):  # fresh meta: refused before sending
@@ -146,7 +147,7 @@ def test_inserts_during_a_build_hit_the_lock(atlas_env: ClientEnv) -> None:
     emu.finish_builds()
     assert not atlas_env.call(lambda: ds.is_locked)
     atlas_env.call(ds.add_data, late_rows, embeddings=late_emb, timeout=10)
-    assert emu.dataset(ds.id).count == 12
+    assert emu.dataset(ds.id).count == 28
 
 
 # --- silent losses and failures the client reports (or not) -----------------------------------
@@ -370,6 +371,7 @@ def test_client_blob_upload_links_rows_to_their_blobs(atlas_env: ClientEnv) -> N
 def test_request_log_finds_forbidden_content_inside_compressed_shards(atlas_env: ClientEnv) -> None:
     emu = atlas_env.emulator
     ds = new_dataset(atlas_env)
+    emu.config.min_map_datums = None  # a map of 3 rows, for the log's sake
     _, rows, emb = make_batch(3, seed=16)
     rows[1]["nickname"] = "Zebulon"
     for row in (rows[0], rows[2]):
@@ -496,3 +498,36 @@ def test_command_line_start(tmp_path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "stopped after 1 requests" in out
+
+
+# --- maps: topic labels, the minimum, modalities ------------------------------------------------
+
+
+def test_topic_labels_come_from_a_text_field_named_in_the_build(atlas_env: ClientEnv) -> None:
+    from nomic.data_inference import NomicTopicOptions
+
+    emu = atlas_env.emulator
+    ds = new_dataset(atlas_env)
+    _, rows, emb = make_batch(24, seed=30)
+    for k, row in enumerate(rows):
+        row["group"] = ("glasses", "red hat")[k % 2]
+    atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
+
+    with pytest.raises(Exception, match="not a text field"):  # shot is an int column
+        atlas_env.call(ds.create_index, name="m", topic_model=NomicTopicOptions(topic_label_field="shot"), timeout=10)
+    atlas_env.call(ds.create_index, name="m", topic_model=NomicTopicOptions(topic_label_field="group"), timeout=10)
+    (index,) = emu.dataset(ds.id).indices
+    assert index.topic_label_field == "group" and index.topic_labels == ("glasses", "red hat")
+    assert not index.text_search, "a map of our own vectors offers no text search"
+    request = index.request
+    assert json.loads(request["topic_model_hyperparameters"])["community_description_target_field"] == "group"
+
+
+def test_a_map_needs_enough_datums(atlas_env: ClientEnv) -> None:
+    emu = atlas_env.emulator
+    ds = new_dataset(atlas_env)
+    _, rows, emb = make_batch(19, seed=31)
+    atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
+    with pytest.raises(Exception, match="at least 20 datums"):
+        atlas_env.call(ds.create_index, name="m", topic_model=False, timeout=10)
+    assert emu.dataset(ds.id).indices == []

@@ -17,7 +17,7 @@ import pytest
 from atlas_emulator import AtlasEmulator
 from atlas_emulator.harness import ClientEnv, atlas_env, emulator, wait_for  # noqa: F401
 from atlas_event import MODEL, Event, make_event
-from piday_desktop.atlas import outbox, payload, state
+from piday_desktop.atlas import groups, outbox, payload, state
 from piday_desktop.atlas.engine import UploadEngine
 from piday_desktop.atlas.settings import AtlasSettings
 from piday_desktop.core.store import EventStore
@@ -112,7 +112,7 @@ def test_happy_path_uploads_each_consented_photo_once_and_builds_the_map(atlas_e
     assert_nothing_private_left(emu, ev, tmp_path / "data")
     (dataset,) = emu.datasets()
     assert dataset.slug == "ev" and dataset.unique_id_field == "id" and dataset.modality == "embedding"
-    assert dataset.meta()["project_fields"] == ["id", "participant", "shot", "taken", "model", "_blob_hash"]
+    assert dataset.meta()["project_fields"] == ["id", "participant", "shot", "taken", "model", "group", "_blob_hash"]
     assert len(dataset.indices) == 1, "one map once enough points exist"
     status = engine.status()
     assert status.state == "uploaded" and status.uploaded == len(ev.consented) == 36
@@ -120,6 +120,44 @@ def test_happy_path_uploads_each_consented_photo_once_and_builds_the_map(atlas_e
     assert outbox.counts(ev.store) == {"queued": 0, "sending": 0, "failing": 0, "uploaded": 36}
     # Requests per photo stay small: one shard, one read-back per batch.
     assert len(emu.log.entries("arrow")) == len(emu.log.entries("data_get")) == 3
+
+
+def test_the_shared_map_gets_the_station_s_group_names_as_topic_labels(atlas_env: ClientEnv, tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=12)
+    store = ev.store
+    consented = sorted(ev.consented)
+    # The live map named two groups (names from the label vocabulary); the rest is in none yet.
+    named = {p: "glasses" for p in consented[:10]} | {p: "red hat" for p in consented[10:20]}
+    assert groups.record(store, named) == 20
+    engine = UploadEngine(store, FAST, rng=random.Random(0))
+
+    drain(engine)
+
+    (dataset,) = emu.datasets()
+    rows = {r["id"]: r for r in dataset.rows()}
+    assert {p: rows[p]["group"] for p in named} == named
+    assert {rows[p]["group"] for p in consented[20:]} == {groups.NO_GROUP}
+    (index,) = dataset.indices
+    assert index.topic_label_field == payload.GROUP_FIELD
+    assert set(index.topic_labels) == {"glasses", "red hat", groups.NO_GROUP}
+    assert_nothing_private_left(emu, ev, tmp_path / "data")
+
+
+def test_group_names_are_replaced_whole_and_leave_with_their_photo(tmp_path: Path) -> None:
+    ev = make_event(tmp_path / "data", participants=4)
+    store = ev.store
+    ids = sorted(ev.consented)
+    groups.record(store, {ids[0]: "glasses", ids[1]: "glasses", "not-a-photo": "x"})
+    groups.record(store, {ids[1]: "red hat", ids[2]: "red hat"})  # a renaming replaces every name
+    assert groups.lookup(store, ids) == {ids[1]: "red hat", ids[2]: "red hat"}
+    store.delete_photo(ids[1])
+    assert groups.lookup(store, ids) == {ids[2]: "red hat"}
+
+    class C:  # the live map's Cluster: a name and photo ids
+        def __init__(self, name, ids):
+            self.name, self.ids = name, ids
+    assert groups.from_clusters([C("  two\n words ", ("a",)), C("", ("b",))]) == {"a": "two words"}
 
 
 def test_map_waits_for_enough_points_and_is_refreshed_as_the_event_grows(atlas_env: ClientEnv, tmp_path: Path) -> None:

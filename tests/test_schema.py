@@ -41,7 +41,7 @@ def test_a_database_written_by_the_release_before_opens_with_everything_in_it(tm
         assert len(store.photos()) == 6 and store.embedded_models() == {"m:none": 6}
         assert outbox.counts(store) == {"queued": 2, "sending": 0, "failing": 0, "uploaded": 2}
         assert state.get(store, "map_link") == "https://atlas.example/map"
-        assert dict(store.query("SELECT package, version FROM schema_versions")) == {"atlas": 1, "core": len(schema.CORE_MIGRATIONS)}
+        assert dict(store.query("SELECT package, version FROM schema_versions")) == {"atlas": 2, "core": len(schema.CORE_MIGRATIONS)}
         assert store.scalar("PRAGMA user_version") == schema.SCHEMA_VERSION
         # The Atlas trigger came along: forgetting an uploaded visitor still schedules a rebuild.
         uploaded = store.query("SELECT p.participant_id FROM atlas_outbox o JOIN photos p ON p.id=o.photo_id "
@@ -60,7 +60,7 @@ def test_a_first_release_database_gets_the_atlas_tables(tmp_path: Path) -> None:
     conn.close()
     with EventStore.open(tmp_path, "ev") as store:
         assert outbox.counts(store) == {"queued": 0, "sending": 0, "failing": 0, "uploaded": 0}
-        assert dict(store.query("SELECT package, version FROM schema_versions")) == {"atlas": 1, "core": len(schema.CORE_MIGRATIONS)}
+        assert dict(store.query("SELECT package, version FROM schema_versions")) == {"atlas": 2, "core": len(schema.CORE_MIGRATIONS)}
 
 
 NO_ATLAS = """

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .deadline import DeadlineExceeded, call_with_deadline
-from .payload import ID_FIELD, Batch
+from .payload import GROUP_FIELD, ID_FIELD, Batch
 
 T = TypeVar("T")
 
@@ -309,10 +309,17 @@ class AtlasClient:
         return found & set(ids)
 
     def build_map(self, name: str) -> str:
-        """Ask for a map of everything uploaded; returns its link. Does not wait for the build."""
+        """Ask for a map of everything uploaded; returns its link. Does not wait for the build.
+
+        Topics are labelled from the group-name column (``topic_label_field``), so the shared map
+        shows group names; without a text field an embedding map has no topic names at all.
+        """
         self._require()
+        from nomic.data_inference import NomicTopicOptions
+
+        topics = NomicTopicOptions(build_topic_model=True, topic_label_field=GROUP_FIELD)
         projection = self._call("building the Atlas map", self._ds.create_index, name=name,
-                                topic_model=False, duplicate_detection=False, seconds=self.deadline_s + 10)
+                                topic_model=topics, duplicate_detection=False, seconds=self.deadline_s + 10)
         if projection is None:
             raise AtlasError("server", "Atlas accepted the map request but no map appeared")
         return projection.map_link

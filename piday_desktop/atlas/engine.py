@@ -302,6 +302,9 @@ class UploadEngine:
         built = int(values.get("map_count") or 0)
         if uploaded == 0 or uploaded == built:
             return False
+        refused = int(values.get("map_refused_count") or 0)
+        if refused and uploaded <= refused and self._clock() - float(values.get("map_refused_at") or 0) < s.map_retry_s:
+            return False  # Atlas would not map this many: wait for more visitors (or a while)
         if built == 0:
             return uploaded >= s.map_min_points or final
         if final:
@@ -314,9 +317,21 @@ class UploadEngine:
         info = self._connect(values)
         uploaded = outbox.counts(self.store)["uploaded"]
         name = self._dataset_name(values)
-        link = self.client.build_map(f"{name.split('/')[-1]} map")
+        try:
+            link = self.client.build_map(f"{name.split('/')[-1]} map")
+        except AtlasError as exc:
+            if exc.kind not in ("error", "rejected"):
+                raise
+            # The service refused this map (e.g. too few datums: it has asked for at least 20).
+            # Not retried until more photos are up, or map_retry_s passed (in case it was a
+            # passing fault worded like a refusal): never a loop of refused builds.
+            state.set_many(self.store, map_refused_count=uploaded, map_refused_at=f"{self._clock():.3f}",
+                           map_refused_reason=exc.reason[:300])
+            log.info("Atlas refused a map of %d photos: %s", uploaded, exc.reason)
+            return
         state.set_many(self.store, map_count=uploaded, map_built_at=f"{self._clock():.3f}",
-                       map_link=link or info.map_link)
+                       map_link=link or info.map_link, map_refused_count=None, map_refused_at=None,
+                       map_refused_reason=None)
 
     def _finish_rebuild(self, values: dict[str, str]) -> None:
         started = values.get("rebuild_started_at")

@@ -5,7 +5,8 @@ is *now*, so a consent changed a second ago is honoured even for photos queued l
 
 - Without "public map" consent nothing is built at all (the photo is refused, whatever queued it).
 - Always sent: the photo's UUID, the embedding, and anonymous fields: participant code, shot
-  number, when it was taken, the model.
+  number, when it was taken, the model, and the name of the group the station's map puts it in
+  (``group``, from the label vocabulary: the text Atlas names the shared map's topics from).
 - A thumbnail only with "show my photo" consent, re-encoded (no EXIF: no GPS, no camera serial).
 - The nickname only when the event shows nicknames *and* the visitor agreed; never a label, an
   original file name or any path.
@@ -23,10 +24,14 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..core import images
+from . import groups
 from ..core.store import EventStore, Photo
 from ..core.consent import PUBLIC_PICTURE_SQL, PUBLIC_SQL
 
 ID_FIELD = "id"
+#: The text column Atlas names the map's topics from (``topic_label_field``); in every first
+#: upload, because the first shard fixes the dataset's columns for good.
+GROUP_FIELD = "group"
 NO_BLOB = "null"  # what the client itself stores for a missing value (ATLAS_PROTOCOL.md §6)
 THUMBNAIL_QUALITY = 82
 
@@ -110,6 +115,7 @@ def gather(
     cleared = {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
     refused = {p: "no public-map consent (or visit not finished)" for p in wanted if p not in cleared}
     vectors = store.photo_vectors(model_id, list(cleared)) if cleared else {}
+    names = groups.lookup(store, list(cleared)) if cleared else {}
     items, thumbs, waiting, broken = [], {}, {}, {}
     for photo_id in wanted:
         if photo_id in refused:
@@ -123,7 +129,7 @@ def gather(
             broken[photo_id] = "its embedding is not finite"
             continue
         row = {ID_FIELD: photo.id, "participant": photo.participant_code, "shot": photo.shot,
-               "taken": _taken(photo), "model": model_id}
+               "taken": _taken(photo), "model": model_id, GROUP_FIELD: names.get(photo_id, groups.NO_GROUP)}
         if share_nicknames:
             row["nickname"] = nickname if (nickname_ok and nickname) else None
         if show_photo and photo_id not in blob_hashes:

@@ -47,6 +47,16 @@ MIGRATIONS: list[str] = [
         participant_id TEXT PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE
     );
     """,
+    # atlas 2: the group names the station's live map shows (its clusters' names, from the
+    # label vocabulary: never a visitor's name), sent as the text column Atlas names its topics
+    # from. Rewritten whole at each naming; a deleted photo takes its row with it.
+    """
+    CREATE TABLE atlas_groups (
+        photo_id TEXT PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+        name     TEXT NOT NULL,
+        named_at TEXT NOT NULL
+    );
+    """,
 ]
 
 schema.register(PACKAGE, MIGRATIONS)

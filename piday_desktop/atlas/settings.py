@@ -26,6 +26,8 @@ class AtlasSettings:
     - ``map_growth``: rebuild the map when the count grew by this fraction since the last one
       (None: build once; later points still go up, the map is refreshed by ``piday upload``).
     - ``map_min_interval_s``: never rebuild the map more often than this.
+    - ``map_retry_s``: after Atlas refused a map (too few photos), ask again only once more photos
+      are up or this long has passed.
     - ``idle_poll_s``: how often an idle uploader looks for newly finished visitors by itself.
     - ``thumbnail_px``: longest side of the thumbnail sent with "show my photo" consent.
     """
@@ -40,6 +42,7 @@ class AtlasSettings:
     map_min_points: int = 20
     map_growth: float | None = 0.5
     map_min_interval_s: float = 120.0
+    map_retry_s: float = 600.0
     idle_poll_s: float = 5.0
     thumbnail_px: int = 384
     is_public: bool = True

@@ -9,7 +9,8 @@ Keys: ``dataset_id`` (the dataset rows are sent to; empty until one is created o
 ``share_nicknames`` (fixed when the dataset is created), ``remove_datasets`` and
 ``deleted_datasets`` (JSON lists: datasets to delete for a rebuild, and those confirmed gone),
 ``erased_since_upload`` (set by a trigger when something that may be on Atlas is deleted),
-``rebuild_started_at``, ``rebuild_reason``, ``last_rebuild_s``.
+``rebuild_started_at``, ``rebuild_reason``, ``last_rebuild_s``, ``map_refused_count`` /
+``map_refused_at`` / ``map_refused_reason`` (Atlas would not build a map of that many photos).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ REBUILD_RESET_SQL = (
     "UPDATE atlas_outbox SET state='queued', attempts=0, last_error=NULL, next_attempt_at=0, "
     "blob_hash=NULL, dataset_id=NULL, uploaded_at=NULL"
 )
-_RESET_KEYS = ("map_count", "map_built_at", "share_nicknames")  # the new dataset decides these afresh
+_RESET_KEYS = ("map_count", "map_built_at", "share_nicknames", "map_refused_count", "map_refused_at",
+               "map_refused_reason")  # the new dataset decides these afresh
 
 
 def get_all(store: EventStore) -> dict[str, str]:

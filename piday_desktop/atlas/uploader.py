@@ -24,7 +24,7 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from ..core.events import Signal
-from . import erase
+from . import erase, groups
 from .engine import UploadEngine
 from .erase import ForgetResult
 from .lock import UploaderLock
@@ -141,6 +141,17 @@ class Uploader:
             if done is not None and self._loop is not None:
                 self._loop.call_soon_threadsafe(done, result)
         self._submit(job)
+
+    def record_groups(self, clusters) -> None:
+        """The live map renamed its groups: keep each photo's group name for the next upload.
+
+        ``clusters`` as the live map holds them (name + photo ids); written on the upload
+        thread, so the UI thread never waits for the database.
+        """
+        names = groups.from_clusters(clusters)
+        if not names:  # a map being reloaded, or too small to group: keep the last names
+            return
+        self._submit(lambda: groups.record(self.engine.store, names))
 
     def _submit(self, job: Callable[[], None]) -> None:
         if self._loop is None:

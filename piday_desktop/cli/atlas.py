@@ -165,6 +165,9 @@ def _report(store: EventStore, status: UploadStatus, done: bool) -> int:
             err.print(f"[yellow]{waiting} photo(s) have no vector yet: run `piday embed` first[/]")
         err.print(f"[yellow]not uploaded yet: {pending} photo(s): {escape(why)}[/]")
     values = state.get_all(store)
+    if values.get("map_refused_count") and not values.get("map_count"):
+        err.print(f"[yellow]Atlas did not build a map of {values['map_refused_count']} photo(s) "
+                  f"({escape(values.get('map_refused_reason') or '')}); it is asked again once more are up[/]")
     _print_map(values.get("map_link"))
     return EXIT_OK if done and not pending else EXIT_NOT_UPLOADED
 

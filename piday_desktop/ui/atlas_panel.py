@@ -184,6 +184,9 @@ def attach_atlas(window, uploader: Uploader) -> AtlasStatusWidget:
 
     uploader.status_changed.connect(on_status)
     show(uploader.status)
+    live = getattr(getattr(window, "map", None), "map", None)  # the live map's groups name the Atlas topics
+    if live is not None:
+        live.clusters_changed.connect(uploader.record_groups)
     finished = getattr(window.controller, "participant_finished", None)
     if finished is not None:  # exact: fires once the "finished" row is committed
         finished.connect(lambda *_: uploader.wake())

@@ -20,6 +20,13 @@ from .messages import Reply, Request, detail_reply, json_reply
 from .multipart import MultipartError, parse_form
 from .state import AtlasIndexRecord, Dataset, Store
 
+
+def pa_is_text(arrow_type: Any) -> bool:
+    """A string column (what topic labels can be written from)."""
+    import pyarrow as pa
+
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
 DEFAULT_KEY = "nk-emulator-test-key"
 
 
@@ -40,6 +47,12 @@ class ServiceConfig:
       embedding uploads through; "text" reproduces the client's refusal).
     - ``error_style``: ``"object"`` (real) or ``"string"`` for the lock-held/org-limit/ID-conflict
       rejections the rules themselves produce.
+    - ``min_map_datums``: the fewest rows an index (map) is built from; fewer answers 400 (nomic
+      issue #144: the service asked for at least 20; the current threshold is unconfirmed, so 20
+      is the cautious model). None: no minimum.
+    - ``slug_hold_s``: after a dataset is removed its slug stays taken for this long (None: for
+      good); a create for it meanwhile behaves like one for an existing slug (``duplicate_create``).
+      0 (default): free at once. Whether the real service frees it at once is unconfirmed.
     """
 
     valid_keys: set[str] = field(default_factory=lambda: {DEFAULT_KEY})
@@ -48,6 +61,11 @@ class ServiceConfig:
     duplicate_create: str = "conflict"
     fresh_modality: Optional[str] = None
     error_style: str = "object"
+    min_map_datums: Optional[int] = 20
+    slug_hold_s: Optional[float] = 0.0
+
+VISION_MODELS = ("nomic-embed-vision-v1", "nomic-embed-vision-v1.5")
+TEXT_MODELS = ("nomic-embed-text-v1", "nomic-embed-text-v1.5", "gte-multilingual-base")
 
 
 def slugify(name: str) -> str:
@@ -272,6 +290,10 @@ class AtlasService:
         with self.store.lock:
             if dataset.locked:
                 return detail_reply(messages.LOCK_HELD_STATUS, messages.lock_held_text())
+            problem = self._index_problem(dataset, body)
+            if problem is not None:
+                return detail_reply(400, problem)
+            label_field, labels = self._topics(dataset, body)
             seconds = self.config.build_seconds
             index = AtlasIndexRecord(
                 id=str(uuid.uuid4()),
@@ -281,10 +303,71 @@ class AtlasService:
                 job_id=str(uuid.uuid4()),
                 ready_at=None if seconds is None else time.monotonic() + seconds,
                 request=body,
+                model=body.get("model"),
+                topic_label_field=label_field,
+                topic_labels=labels,
             )
             dataset.indices.append(index)
             self.store.jobs[index.job_id] = (dataset.id, index.id)
         return json_reply(200, {"job_id": index.job_id})
+
+    @staticmethod
+    def _hyper(body: dict[str, Any], key: str) -> dict[str, Any]:
+        """One of the build template's JSON-encoded-string hyperparameter sets (ATLAS_PROTOCOL.md §3)."""
+        raw = body.get(key)
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _index_problem(self, dataset: Dataset, body: dict[str, Any]) -> Optional[str]:
+        """Why the service refuses to build this index, or None.
+
+        Modelled refusals (wording ours; the real texts are not documented): too few rows; an
+        embedding dataset asked to be embedded again by a model; an image dataset indexed on
+        anything but its images, or with a text model; rows pointing at images never uploaded;
+        a topic label field that is not a text column of the dataset.
+        """
+        minimum = self.config.min_map_datums
+        if dataset.count == 0:
+            return "Cannot build a map of an empty dataset."
+        if minimum is not None and dataset.count < minimum:
+            return f"A map needs at least {minimum} datums; this dataset has {dataset.count}."
+        model, field = body.get("model"), body.get("indexed_field")
+        if dataset.modality == "embedding":
+            if model is not None or field is not None:
+                return ("This dataset holds its own embeddings: it cannot be embedded by a model "
+                        f"({model or field}). Upload images without embeddings to have them embedded.")
+        elif dataset.modality == "image":
+            if field != "_blob_hash":
+                return f"An image dataset is indexed on its images (_blob_hash), not {field!r}."
+            if model not in VISION_MODELS:
+                return f"{model!r} cannot embed images; use one of {list(VISION_MODELS)}."
+            stored = set(dataset.blob_hashes)
+            missing = sum(1 for r in dataset.rows() if r.get("_blob_hash") not in stored)
+            if missing:
+                return f"{missing} datums point at no uploaded image."
+        elif dataset.modality == "text":
+            if model not in TEXT_MODELS:
+                return f"{model!r} cannot embed text."
+        topics = self._hyper(body, "topic_model_hyperparameters")
+        label = topics.get("community_description_target_field")
+        if topics.get("build_topic_model") and label is not None:
+            schema = dataset.schema
+            if schema is None or label not in schema.names or not pa_is_text(schema.field(label).type):
+                return f"Topic label field {label!r} is not a text field of this dataset."
+        return None
+
+    @staticmethod
+    def _topics(dataset: Dataset, body: dict[str, Any]) -> tuple[Optional[str], tuple[str, ...]]:
+        """The topic label field and the names the map's topics get from it (its distinct texts here)."""
+        topics = AtlasService._hyper(body, "topic_model_hyperparameters")
+        label = topics.get("community_description_target_field") if topics.get("build_topic_model") else None
+        if label is None:
+            return None, ()
+        values = {str(r.get(label)) for r in dataset.rows() if r.get(label) not in (None, "null", "")}
+        return label, tuple(sorted(values))
 
     def _index_job(self, request: Request) -> Reply:
         job = self.store.jobs.get(request.params["job_id"])

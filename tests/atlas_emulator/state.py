@@ -45,6 +45,14 @@ class AtlasIndexRecord:
     job_id: str
     ready_at: Optional[float]
     request: dict[str, Any]
+    model: Optional[str] = None
+    topic_label_field: Optional[str] = None
+    topic_labels: tuple[str, ...] = ()
+
+    @property
+    def text_search(self) -> bool:
+        """Text-to-image search ("a red hat") exists only on maps embedded with Nomic Embed Vision."""
+        return bool(self.model and self.model.startswith("nomic-embed-vision"))
 
     @property
     def building(self) -> bool:
