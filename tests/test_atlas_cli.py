@@ -169,3 +169,30 @@ def test_nicknames_can_be_switched_on_later_with_a_rebuild(setup, capsys) -> Non
     rows = {r["participant"]: r for r in emu.datasets()[0].rows()}
     assert rows["P-003"]["nickname"] == "Zebulon02" and rows["P-002"]["nickname"] == "null"
     assert not emu.log.find("Zebulon01") and len(emu.datasets()) == 1
+
+
+def test_upload_mode_is_kept_per_event_and_switching_rebuilds(setup, capsys) -> None:
+    env, ev, opts = setup
+    emu = env.emulator
+    code, _, err = run(capsys, "upload", *opts, "--mode", "nomic-embeds")
+    assert code == EXIT_OK, err
+    assert "Atlas mode: nomic-embeds" in err and "switching" not in err  # nothing was on Atlas yet
+    (dataset,) = emu.datasets()
+    assert dataset.modality == "image" and sorted(dataset.ids) == sorted(ev.with_photo)
+    assert "on Atlas: 16 photo(s) of 4 visitor(s); 16 photo(s) stay on this laptop" in err
+    assert "Atlas did not build a map of 16 photo(s)" in err, "too few for a map: said, not retried in a loop"
+
+    code, _, err = run(capsys, "upload", *opts)  # no --mode: the event's own mode
+    assert code == EXIT_OK and "Atlas mode: nomic-embeds" in err and len(emu.datasets()) == 1
+
+    code, _, err = run(capsys, "upload", *opts, "--mode", "vectors")
+    assert code == EXIT_OK, err
+    assert "switching to vectors mode" in err
+    (dataset,) = emu.datasets()
+    assert dataset.modality == "embedding" and sorted(dataset.ids) == sorted(ev.consented)
+    code, _, err = run(capsys, "atlas", "status", "--event", "ev", "--data-dir", opts[3])
+    assert "mode: vectors" in err
+
+    with pytest.raises(SystemExit) as exit_info:
+        run(capsys, "upload", *opts, "--mode", "pictures")
+    assert exit_info.value.code == EXIT_USAGE and "invalid choice" in capsys.readouterr().err

@@ -531,3 +531,57 @@ def test_a_map_needs_enough_datums(atlas_env: ClientEnv) -> None:
     with pytest.raises(Exception, match="at least 20 datums"):
         atlas_env.call(ds.create_index, name="m", topic_model=False, timeout=10)
     assert emu.dataset(ds.id).indices == []
+
+
+def small_jpegs(n: int, seed: int) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        buf = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8), "RGB").save(buf, "JPEG")
+        out.append(buf.getvalue())
+    return out
+
+
+def test_the_client_s_own_image_path_makes_an_image_map_embedded_with_nomic_embed_vision(atlas_env: ClientEnv) -> None:
+    from nomic import atlas
+    from nomic.data_inference import NomicTopicOptions
+
+    emu = atlas_env.emulator
+    ids, rows, _ = make_batch(24, seed=32)
+    for k, row in enumerate(rows):
+        row["group"] = ("glasses", "red hat")[k % 2]
+    jpegs = small_jpegs(24, seed=32)
+    atlas_env.call(atlas.map_data, data=rows, blobs=jpegs, identifier=f"{emu.org_slug}/images", id_field="id",
+                   topic_model=NomicTopicOptions(topic_label_field="group"), duplicate_detection=False, timeout=20)
+    dataset = emu.dataset("images")
+    assert dataset.modality == "image" and sorted(dataset.ids) == sorted(ids)
+    by_id = {r["id"]: r["_blob_hash"] for r in dataset.rows()}
+    assert [emu.blobs[by_id[i]] for i in ids] == jpegs, "each row points at its own image"
+    (index,) = dataset.indices
+    assert index.model == "nomic-embed-vision-v1.5" and index.text_search
+    assert index.topic_labels == ("glasses", "red hat")
+
+
+def test_unsupported_combinations_are_refused(atlas_env: ClientEnv) -> None:
+    from nomic import atlas
+
+    emu = atlas_env.emulator
+    ids, rows, emb = make_batch(24, seed=33)
+    with pytest.raises(ValueError, match="cannot pass both `blobs` and `embeddings`"):  # the client itself
+        atlas_env.call(atlas.map_data, data=rows, blobs=small_jpegs(24, 33), embeddings=emb, timeout=10)
+    assert emu.log.entries("create") == []
+
+    ds = new_dataset(atlas_env)  # our own vectors ...
+    atlas_env.call(ds.add_data, rows, embeddings=emb, timeout=10)
+    with pytest.raises(Exception, match="holds its own embeddings"):  # ... cannot be embedded again
+        atlas_env.call(ds.create_index, name="m", indexed_field="participant", modality="text", topic_model=False,
+                       timeout=10)
+
+    images = new_dataset(atlas_env, "image set")
+    atlas_env.call(images.add_data, rows, blobs=small_jpegs(24, 34), timeout=10)
+    assert emu.dataset(images.id).modality == "image"
+    with pytest.raises(Exception, match="cannot embed images"):
+        atlas_env.call(images.create_index, name="m", modality="image", embedding_model="nomic-embed-text-v1.5",
+                       topic_model=False, timeout=10)
+    assert emu.dataset(images.id).indices == [] and emu.dataset(ds.id).indices == []

@@ -17,13 +17,13 @@ import pytest
 from atlas_emulator import AtlasEmulator
 from atlas_emulator.harness import ClientEnv, atlas_env, emulator, wait_for  # noqa: F401
 from atlas_event import MODEL, Event, make_event
-from piday_desktop.atlas import groups, outbox, payload, state
+from piday_desktop.atlas import groups, modes, outbox, payload, state
 from piday_desktop.atlas.engine import UploadEngine
 from piday_desktop.atlas.settings import AtlasSettings
 from piday_desktop.core.store import EventStore
 
 FAST = AtlasSettings(deadline_s=0.6, backoff_base_s=0.02, backoff_cap_s=0.3, map_min_points=20,
-                     map_min_interval_s=0.0, batch_size=16, idle_poll_s=0.2)
+                     map_min_interval_s=0.0, batch_size=16, idle_poll_s=0.2, vector_thumbnails=True)
 
 SHARD_FAULTS = ["500", "502", "503", "504", "id_conflict", "lock_held", "org_limit", "status_201", "drop", "slow",
                 "hang", "warning"]
@@ -142,6 +142,61 @@ def test_the_shared_map_gets_the_station_s_group_names_as_topic_labels(atlas_env
     assert index.topic_label_field == payload.GROUP_FIELD
     assert set(index.topic_labels) == {"glasses", "red hat", groups.NO_GROUP}
     assert_nothing_private_left(emu, ev, tmp_path / "data")
+
+
+def test_our_vectors_mode_sends_no_thumbnail_until_the_service_is_known_to_show_them(atlas_env: ClientEnv,
+                                                                                    tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=8)
+    drain(UploadEngine(ev.store, AtlasSettings(**{**FAST.__dict__, "vector_thumbnails": False})))
+    (dataset,) = emu.datasets()
+    assert set(dataset.ids) == ev.consented and dataset.modality == "embedding"
+    assert emu.log.entries("blobs") == [] and emu.blobs == {}
+    assert {r["_blob_hash"] for r in dataset.rows()} == {payload.NO_BLOB}, "the column is there for later"
+
+
+def test_nomic_embeds_mode_sends_only_photos_that_may_be_shown_for_the_service_to_embed(atlas_env: ClientEnv,
+                                                                                       tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=12)
+    store = ev.store
+    assert modes.choose(store, modes.NOMIC) is False, "nothing on Atlas yet: no rebuild"
+    engine = UploadEngine(store, FAST, rng=random.Random(0))
+
+    drain(engine, final_map=True)
+
+    (dataset,) = emu.datasets()
+    assert dataset.modality == "image" and "_embeddings" not in dataset.table().column_names
+    assert sorted(dataset.ids) == sorted(ev.with_photo), "map-only visitors are not on an image map"
+    rows = {r["id"]: r for r in dataset.rows()}
+    assert all(rows[p]["_blob_hash"] in emu.blobs for p in ev.with_photo)
+    assert {r["model"] for r in rows.values()} == {modes.VISION_MODEL}
+    (index,) = dataset.indices
+    assert index.model == modes.VISION_MODEL and index.indexed_field == "_blob_hash"
+    assert index.text_search and index.topic_label_field == payload.GROUP_FIELD
+    for photo_id in ev.consented - ev.with_photo:  # map consent, but not their photo
+        assert emu.log.find(photo_id) == [], "a photo without consent to show it reached the service"
+    assert engine.status().uploaded == len(ev.with_photo)
+    assert outbox.kept_not_public(store) == len(ev.private) + len(ev.consented - ev.with_photo)
+
+
+def test_switching_mode_rebuilds_the_dataset_in_the_new_mode_under_the_same_name(atlas_env: ClientEnv,
+                                                                                 tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=12)
+    store = ev.store
+    drain(UploadEngine(store, FAST, rng=random.Random(0)))
+    old = emu.datasets()[0].id
+
+    assert modes.choose(store, "nomic-embeds") is True
+    assert modes.choose(store, "nomic") is False, "the same mode again changes nothing"
+    drain(UploadEngine(store, FAST, rng=random.Random(1)), final_map=True)
+
+    (dataset,) = emu.datasets()
+    assert dataset.id != old and dataset.slug == "ev" and dataset.modality == "image"
+    assert sorted(dataset.ids) == sorted(ev.with_photo)
+    with pytest.raises(modes.UnknownMode, match="vectors or nomic-embeds"):
+        modes.choose(store, "pictures")
 
 
 def test_group_names_are_replaced_whole_and_leave_with_their_photo(tmp_path: Path) -> None:

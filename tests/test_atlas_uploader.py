@@ -23,7 +23,8 @@ from piday_desktop.atlas.status import UploadStatus
 from piday_desktop.atlas.uploader import OTHER_UPLOADER, Uploader
 from piday_desktop.core.store import Consent, EventStore
 
-FAST = AtlasSettings(deadline_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.3, map_min_points=1000, idle_poll_s=0.2)
+FAST = AtlasSettings(deadline_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.3, map_min_points=1000, idle_poll_s=0.2,
+                     vector_thumbnails=True)
 
 
 async def until(uploader: Uploader, predicate: Callable[[UploadStatus], bool], timeout: float = 20.0) -> UploadStatus:

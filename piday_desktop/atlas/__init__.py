@@ -13,6 +13,8 @@ Modules, each with one job:
 - ``erase``     forgetting a visitor and consent changes (rebuilds the dataset when needed)
 - ``lock``      one uploader per event across processes
 - ``adopt``     a merged station's upload rows (``piday merge``): nothing goes up twice
+- ``groups``    the live map's group names, the text column Atlas names topics from
+- ``modes``     "our vectors" or "Nomic embeds the photos", per event
 - ``status``, ``settings``, ``qr``  values and helpers
 
 Nothing here imports Qt; ``piday_desktop.ui.atlas_panel`` shows the status and the QR code.

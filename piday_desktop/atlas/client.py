@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import modes
 from .deadline import DeadlineExceeded, call_with_deadline
 from .payload import GROUP_FIELD, ID_FIELD, Batch
 
@@ -294,6 +295,10 @@ class AtlasClient:
         if not rows:
             return
         seconds = self.deadline_s * (1 + len(rows) / 2000)
+        # "nomic embeds" mode: no embeddings; the rows carry their images' _blob_hash (sent
+        # first by send_thumbnails, as the client's own blob path does), so the client uploads
+        # them as data of an image dataset. Never a row without its image: that one could not
+        # be mended (no row deletes in 3.9), while the client's path sends rows whose blob failed.
         self._call("uploading to Atlas", self._ds.add_data, rows, embeddings=batch.embeddings(), pbar=_NullBar(),
                    seconds=seconds)
 
@@ -308,18 +313,23 @@ class AtlasClient:
             found.update(str(d.get(ID_FIELD)) for d in datums if isinstance(d, dict))
         return found & set(ids)
 
-    def build_map(self, name: str) -> str:
+    def build_map(self, name: str, mode: str = modes.VECTORS) -> str:
         """Ask for a map of everything uploaded; returns its link. Does not wait for the build.
 
         Topics are labelled from the group-name column (``topic_label_field``), so the shared map
-        shows group names; without a text field an embedding map has no topic names at all.
+        shows group names; without a text field an embedding map has no topic names at all. In
+        "nomic embeds" mode the service embeds the images with Nomic Embed Vision (the client
+        would default to the *text* model, ATLAS_PROTOCOL.md §6), which also gives text search.
         """
         self._require()
         from nomic.data_inference import NomicTopicOptions
 
         topics = NomicTopicOptions(build_topic_model=True, topic_label_field=GROUP_FIELD)
+        extra: dict[str, Any] = {}
+        if mode == modes.NOMIC:
+            extra = dict(indexed_field="_blob_hash", modality="image", embedding_model=modes.VISION_MODEL)
         projection = self._call("building the Atlas map", self._ds.create_index, name=name,
-                                topic_model=topics, duplicate_detection=False, seconds=self.deadline_s + 10)
+                                topic_model=topics, duplicate_detection=False, seconds=self.deadline_s + 10, **extra)
         if projection is None:
             raise AtlasError("server", "Atlas accepted the map request but no map appeared")
         return projection.map_link

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.store import EventStore
-from . import outbox, payload, state
+from . import modes, outbox, payload, state
 from .client import AtlasClient, AtlasError, DatasetInfo, slugify
 from .settings import AtlasSettings
 from .status import UploadStatus
@@ -184,7 +184,7 @@ class UploadEngine:
                 raise AtlasError("server", "Atlas is still deleting the old dataset; will retry")
             state.set_many(self.store, dataset_id=info.id, dataset_name=name, dataset_slug=info.slug,
                            org_slug=info.org_slug, dataset_link=info.dataset_link,
-                           share_nicknames=int(self.settings.share_nicknames))
+                           share_nicknames=int(self.settings.share_nicknames), mode=self._mode(values))
         return info
 
     def _dataset_name(self, values: dict[str, str]) -> str:
@@ -204,11 +204,21 @@ class UploadEngine:
         models = self.store.embedded_models()
         return next(iter(models), None)
 
+    def _mode(self, values: dict[str, str]) -> str:
+        return modes.of_values(values)
+
+    def _vector_thumbnails(self, values: dict[str, str]) -> bool:
+        # Thumbnails beside our vectors only where the service is known to show them (modes).
+        if "vector_thumbnails" in values:
+            return values["vector_thumbnails"] == "1"
+        return self.settings.vector_thumbnails
+
     def _send(self, values: dict[str, str], due: list[str]) -> None:
         s = self.settings
         now = self._clock()
-        model_id = self._model_id(values)
-        if model_id is None:
+        mode = self._mode(values)
+        model_id = self._model_id(values) if mode == modes.VECTORS else None
+        if model_id is None and mode == modes.VECTORS:
             outbox.postpone(self.store, due, now + s.idle_poll_s, "waiting for embeddings")
             self._waiting = "photos wait for their embeddings"
             return
@@ -220,8 +230,10 @@ class UploadEngine:
             self._waiting = "Atlas is building the map"
             return
         hashes = outbox.blob_hashes(self.store, due)
+        nomic = mode == modes.NOMIC
         batch = payload.gather(self.store, due, model_id=model_id, share_nicknames=self._share_nicknames(values),
-                               blob_hashes=hashes, thumbnail_px=s.thumbnail_px)
+                               blob_hashes=hashes, mode=mode, thumbnails=self._vector_thumbnails(values),
+                               thumbnail_px=modes.NOMIC_IMAGE_PX if nomic else s.thumbnail_px)
         if batch.waiting:
             outbox.postpone(self.store, list(batch.waiting), now + s.idle_poll_s, next(iter(batch.waiting.values())))
             self._waiting = "some photos wait for their embeddings"
@@ -247,7 +259,7 @@ class UploadEngine:
                 raise service_error
             return
         send = batch.only([i.photo_id for i in ready])
-        if not values.get("model_id"):
+        if model_id and not values.get("model_id"):
             state.set_many(self.store, model_id=model_id)
         outbox.mark_sending(self.store, send.ids, info.id)
         self._notify()  # "uploading", with these photos in flight
@@ -318,7 +330,7 @@ class UploadEngine:
         uploaded = outbox.counts(self.store)["uploaded"]
         name = self._dataset_name(values)
         try:
-            link = self.client.build_map(f"{name.split('/')[-1]} map")
+            link = self.client.build_map(f"{name.split('/')[-1]} map", self._mode(values))
         except AtlasError as exc:
             if exc.kind not in ("error", "rejected"):
                 raise

@@ -12,7 +12,8 @@ the client's word (``add_data`` returns nothing and logs "Upload succeeded" over
 counts for nothing.
 
 What is eligible is derived from the database every time (:func:`sweep`), by the one consent
-rule (``core.consent.PUBLIC_SQL``): kept photos of visitors who agreed to the public map, once
+rule (``core.consent.PUBLIC_SQL``, or ``PUBLIC_PICTURE_SQL`` in "nomic embeds" mode, where the
+photo itself is the datum): kept photos of visitors who agreed to the public map, once
 their visit is finished (or, for imports, not cancelled). Finishing a visit therefore needs no separate "enqueue" write to be lost in a
 crash, and a consent withdrawn later takes the photos back out (and, if they may already have
 left, flags a rebuild: see ``state.schedule_rebuild``).
@@ -27,11 +28,12 @@ from dataclasses import dataclass
 
 from ..core import consent
 from ..core.store import PHOTO_FROM, EventStore, utcnow
-from . import state
+from . import modes, state
 
 STATES = ("queued", "sending", "failing", "uploaded")
 
-#: What may be on the public map: the one rule, from core.consent (aliases p, pt).
+#: What may be on the public map in "our vectors" mode: the one rule, from core.consent (aliases
+#: p, pt); "nomic embeds" mode takes only photos that may be shown (``modes.eligible_sql``).
 ELIGIBLE_SQL = consent.PUBLIC_SQL
 # Something of this row may be on the service: it was sent to a dataset, or its thumbnail was.
 MAY_HAVE_LEFT_SQL = "(o.dataset_id IS NOT NULL OR o.blob_hash IS NOT NULL)"
@@ -65,10 +67,11 @@ def sweep(store: EventStore) -> SweepResult:
     """
     now = utcnow()
     with store.transaction() as conn:
+        eligible = modes.eligible_sql(modes.mode_in(conn))
         enqueued = conn.execute(
             "INSERT OR IGNORE INTO atlas_outbox(photo_id, state, enqueued_at, next_attempt_at) "
             f"SELECT p.id, 'queued', ?, 0 FROM photos p JOIN participants pt ON pt.id=p.participant_id "
-            f"WHERE {ELIGIBLE_SQL} AND NOT EXISTS (SELECT 1 FROM atlas_outbox o WHERE o.photo_id=p.id)",
+            f"WHERE {eligible} AND NOT EXISTS (SELECT 1 FROM atlas_outbox o WHERE o.photo_id=p.id)",
             (now,),
         ).rowcount
         blob_withdrawn = conn.execute(
@@ -77,7 +80,7 @@ def sweep(store: EventStore) -> SweepResult:
         # Deleting a row that may have left fires the atlas_outbox_erased trigger.
         withdrawn = conn.execute(
             "DELETE FROM atlas_outbox WHERE photo_id IN (SELECT o.photo_id FROM "
-            f"{_FROM} WHERE NOT ({ELIGIBLE_SQL}))"
+            f"{_FROM} WHERE NOT ({eligible}))"
         ).rowcount
         erased = conn.execute("SELECT value FROM atlas_state WHERE key='erased_since_upload'").fetchone()
         rebuild = bool(blob_withdrawn) or bool(erased and int(erased[0] or 0))
@@ -203,8 +206,10 @@ def waiting_for_vectors(store: EventStore) -> int:
 
 
 def kept_not_public(store: EventStore) -> int:
-    """Kept photos the consent rule keeps on this laptop (no public-map consent, or visit open)."""
-    return store.scalar(f"SELECT COUNT(*) FROM {PHOTO_FROM} WHERE p.state='kept' AND NOT {consent.PUBLIC_SQL}")
+    """Kept photos the consent rule keeps off this event's map (no public-map consent, visit
+    open, or, in "nomic embeds" mode, no consent to show the photo)."""
+    eligible = modes.eligible_sql(modes.current(store))
+    return store.scalar(f"SELECT COUNT(*) FROM {PHOTO_FROM} WHERE p.state='kept' AND NOT {eligible}")
 
 
 def uploaded_visitors(store: EventStore) -> int:

@@ -8,6 +8,8 @@ is *now*, so a consent changed a second ago is honoured even for photos queued l
   number, when it was taken, the model, and the name of the group the station's map puts it in
   (``group``, from the label vocabulary: the text Atlas names the shared map's topics from).
 - A thumbnail only with "show my photo" consent, re-encoded (no EXIF: no GPS, no camera serial).
+- In "nomic embeds" mode (``atlas.modes``) no vector: the thumbnail is the datum the service
+  embeds, so only visitors who agreed to show their photo are sent at all.
 - The nickname only when the event shows nicknames *and* the visitor agreed; never a label, an
   original file name or any path.
 
@@ -24,9 +26,9 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..core import images
-from . import groups
+from . import groups, modes
 from ..core.store import EventStore, Photo
-from ..core.consent import PUBLIC_PICTURE_SQL, PUBLIC_SQL
+from ..core.consent import PUBLIC_PICTURE_SQL
 
 ID_FIELD = "id"
 #: The text column Atlas names the map's topics from (``topic_label_field``); in every first
@@ -42,7 +44,7 @@ class Item:
 
     photo_id: str
     row: dict
-    vector: np.ndarray
+    vector: np.ndarray | None  # None in "nomic embeds" mode: the service embeds the photo
     wants_thumbnail: bool
 
 
@@ -69,7 +71,10 @@ class Batch:
             out.append(row)
         return out
 
-    def embeddings(self) -> np.ndarray:
+    def embeddings(self) -> np.ndarray | None:
+        """Our vectors, or None when the service embeds the photos ("nomic embeds" mode)."""
+        if any(i.vector is None for i in self.items):
+            return None
         return np.stack([i.vector for i in self.items]).astype(np.float32) if self.items else np.zeros((0, 0), np.float32)
 
     def only(self, photo_ids: Sequence[str]) -> "Batch":
@@ -101,42 +106,60 @@ def thumbnail(store: EventStore, photo: Photo, max_px: int) -> bytes:
 
 
 def gather(
-    store: EventStore, photo_ids: Sequence[str], *, model_id: str, share_nicknames: bool,
-    blob_hashes: dict[str, str], thumbnail_px: int = 384,
+    store: EventStore, photo_ids: Sequence[str], *, model_id: str | None, share_nicknames: bool,
+    blob_hashes: dict[str, str], thumbnail_px: int = 384, mode: str = modes.VECTORS, thumbnails: bool = True,
 ) -> Batch:
-    """Build what may be sent for ``photo_ids`` right now, checking consent photo by photo."""
+    """Build what may be sent for ``photo_ids`` right now, checking consent photo by photo.
+
+    ``mode`` (``atlas.modes``): ``vectors`` sends our vector per photo, and a thumbnail only
+    where ``thumbnails`` (the service is known to show them) and the visitor agreed to show it;
+    ``nomic-embeds`` sends no vector: the photo itself goes up, for the service to embed, so
+    only photos the consent rule may show in public are cleared at all.
+    """
+    nomic = mode == modes.NOMIC
     wanted = list(dict.fromkeys(photo_ids))
     marks = ",".join("?" * len(wanted)) or "NULL"
     rows = store.query(
         f"SELECT p.id, {PUBLIC_PICTURE_SQL}, pt.nickname, "
         f"EXISTS (SELECT 1 FROM atlas_nickname_ok n WHERE n.participant_id=pt.id) "
         f"FROM photos p JOIN participants pt ON pt.id=p.participant_id "
-        f"WHERE p.id IN ({marks}) AND {PUBLIC_SQL}", wanted)
+        f"WHERE p.id IN ({marks}) AND {modes.eligible_sql(mode)}", wanted)
     cleared = {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
-    refused = {p: "no public-map consent (or visit not finished)" for p in wanted if p not in cleared}
-    vectors = store.photo_vectors(model_id, list(cleared)) if cleared else {}
+    why = "no consent to show the photo in public (or visit not finished)" if nomic else \
+        "no public-map consent (or visit not finished)"
+    refused = {p: why for p in wanted if p not in cleared}
+    if nomic:
+        vectors = {}
+        photos = {p: store.photo(p) for p in cleared}
+    else:
+        assert model_id is not None, "our-vectors mode needs the model whose vectors go up"
+        vectors = store.photo_vectors(model_id, list(cleared)) if cleared else {}
+        photos = {p: v.photo for p, v in vectors.items()}
     names = groups.lookup(store, list(cleared)) if cleared else {}
     items, thumbs, waiting, broken = [], {}, {}, {}
     for photo_id in wanted:
         if photo_id in refused:
             continue
-        if photo_id not in vectors:
+        if photo_id not in photos:
             waiting[photo_id] = f"waiting for its embedding ({model_id})"
             continue
-        photo, vector = vectors[photo_id].photo, vectors[photo_id].vector
+        photo = photos[photo_id]
+        vector = None if nomic else vectors[photo_id].vector
         show_photo, nickname, nickname_ok = cleared[photo_id]
-        if not np.all(np.isfinite(vector)):
+        if vector is not None and not np.all(np.isfinite(vector)):
             broken[photo_id] = "its embedding is not finite"
             continue
         row = {ID_FIELD: photo.id, "participant": photo.participant_code, "shot": photo.shot,
-               "taken": _taken(photo), "model": model_id, GROUP_FIELD: names.get(photo_id, groups.NO_GROUP)}
+               "taken": _taken(photo), "model": modes.VISION_MODEL if nomic else model_id,
+               GROUP_FIELD: names.get(photo_id, groups.NO_GROUP)}
         if share_nicknames:
             row["nickname"] = nickname if (nickname_ok and nickname) else None
-        if show_photo and photo_id not in blob_hashes:
+        send_photo = show_photo and (nomic or thumbnails)
+        if send_photo and photo_id not in blob_hashes:
             try:
                 thumbs[photo_id] = thumbnail(store, photo, thumbnail_px)
             except (OSError, images.ImageError) as exc:
                 broken[photo_id] = f"its photo file cannot be read ({exc})"
                 continue
-        items.append(Item(photo_id, row, vector, show_photo))
+        items.append(Item(photo_id, row, vector, send_photo))
     return Batch(items, thumbs, refused, waiting, broken)

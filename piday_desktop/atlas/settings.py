@@ -29,7 +29,11 @@ class AtlasSettings:
     - ``map_retry_s``: after Atlas refused a map (too few photos), ask again only once more photos
       are up or this long has passed.
     - ``idle_poll_s``: how often an idle uploader looks for newly finished visitors by itself.
-    - ``thumbnail_px``: longest side of the thumbnail sent with "show my photo" consent.
+    - ``thumbnail_px``: longest side of the thumbnail sent with "show my photo" consent (our-vectors
+      mode; "nomic embeds" mode sends 512 px, what the client itself sends at most).
+    - ``vector_thumbnails``: in our-vectors mode, send thumbnails beside the vectors (default off:
+      Nomic does not support images on a map of custom embeddings, see ``atlas.modes``). An
+      event's own choice (``piday upload --vector-thumbnails``, stored in its database) wins.
     """
 
     dataset: str | None = None
@@ -45,6 +49,7 @@ class AtlasSettings:
     map_retry_s: float = 600.0
     idle_poll_s: float = 5.0
     thumbnail_px: int = 384
+    vector_thumbnails: bool = False
     is_public: bool = True
 
     def with_(self, **changes: object) -> "AtlasSettings":

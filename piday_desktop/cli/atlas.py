@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from rich.markup import escape
 
-from ..atlas import erase, outbox, qr, state
+from ..atlas import erase, modes, outbox, qr, state
 from ..atlas.client import AtlasClient, AtlasError, login, quiet_client_logs
 from ..atlas.engine import UploadEngine
 from ..atlas.lock import UploaderLock
@@ -55,6 +55,15 @@ def add_parsers(subs, subparser: Callable[..., argparse.ArgumentParser]) -> None
     p.add_argument("--dataset", metavar="[ORG/]NAME", help="Atlas dataset (default: the event's name; kept once created)")
     p.add_argument("--rebuild", action="store_true",
                    help="delete and upload the dataset again (applies consents widened after an upload)")
+    p.add_argument("--mode", metavar="MODE", choices=modes.MODES,
+                   help="the event's Atlas mode, kept in its database: 'vectors' (our vectors: the station's "
+                   "layout, points for everyone with map consent) or 'nomic-embeds' (Nomic embeds the photos: "
+                   "images and text search on the map, only visitors who agreed to show their photo); switching "
+                   "an event already on Atlas rebuilds its dataset")
+    p.add_argument("--vector-thumbnails", action=argparse.BooleanOptionalAction, default=None,
+                   help="in vectors mode, also send thumbnails of visitors who agreed (off by default: Nomic does "
+                   "not support images beside custom vectors; switch on once `piday atlas selftest` and a look at "
+                   "its map showed them); kept for the event")
     p.add_argument("--share-nicknames", action="store_true",
                    help="show nicknames of visitors who agreed (`piday consent --share-nickname`); "
                    "fixed when the dataset is created")
@@ -191,6 +200,15 @@ def run_upload(args: argparse.Namespace) -> int:
     try:
         if args.rebuild and erase.request_rebuild(store, "asked for with piday upload --rebuild"):
             err.print("[dim]rebuilding: the dataset is deleted and uploaded again under the same name[/]")
+        if args.mode and modes.choose(store, args.mode):
+            err.print(f"[dim]switching to {args.mode} mode: the dataset is deleted and uploaded again under the "
+                      "same name[/]")
+        if args.vector_thumbnails is not None:
+            state.set_many(store, vector_thumbnails=int(args.vector_thumbnails))
+            if args.vector_thumbnails and outbox.counts(store)["uploaded"] and not args.rebuild:
+                err.print("[yellow]photos already on Atlas stay without a thumbnail: add --rebuild to send them[/]")
+        mode = modes.current(store)
+        err.print(f"[dim]Atlas mode: {mode} ({modes.DESCRIPTIONS[mode]})[/]")
         if args.share_nicknames and state.get(store, "share_nicknames") == "0":
             err.print("[yellow]the dataset was created without nicknames: add --rebuild to show them[/]")
         engine = UploadEngine(store, _settings(args, store))
@@ -301,6 +319,8 @@ def run_status(args: argparse.Namespace) -> int:
     outbox.sweep(store)
     counts = outbox.counts(store)
     values = state.get_all(store)
+    mode = modes.of_values(values)
+    err.print(f"mode: {mode} ({modes.DESCRIPTIONS[mode]})")
     err.print(f"uploaded {counts['uploaded']}, queued {counts['queued']}, in doubt {counts['sending']}, "
               f"failing {counts['failing']}; {outbox.kept_not_public(store)} photo(s) stay on this laptop")
     if counts["failing"]:
