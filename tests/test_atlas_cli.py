@@ -17,7 +17,7 @@ from piday_desktop.cli import main
 from piday_desktop.cli.atlas import EXIT_NOT_UPLOADED
 from piday_desktop.cli.common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 
-LINK = "https://atlas.nomic.ai/data/piday-test/ev/map"
+LINK = "https://atlas.nomic.ai/data/piday-test/ev"  # the dataset page: opens with or without its map
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -26,7 +26,7 @@ from piday_desktop.ui.main_window import StationWindow
 from test_atlas_uploader import until
 
 FAST = AtlasSettings(deadline_s=0.5, backoff_base_s=0.05, backoff_cap_s=0.3, map_min_points=10, idle_poll_s=0.2)
-LINK = "https://atlas.nomic.ai/data/piday-test/ev/map"
+LINK = "https://atlas.nomic.ai/data/piday-test/ev"  # the dataset page: opens with or without its map
 
 
 def test_qr_widget_shows_the_link_as_a_code(qtbot) -> None:

@@ -116,7 +116,7 @@ def test_happy_path_uploads_each_consented_photo_once_and_builds_the_map(atlas_e
     assert len(dataset.indices) == 1, "one map once enough points exist"
     status = engine.status()
     assert status.state == "uploaded" and status.uploaded == len(ev.consented) == 36
-    assert status.map_link == "https://atlas.nomic.ai/data/piday-test/ev/map"
+    assert status.map_link == "https://atlas.nomic.ai/data/piday-test/ev"
     assert outbox.counts(ev.store) == {"queued": 0, "sending": 0, "failing": 0, "uploaded": 36}
     # Requests per photo stay small: one shard, one read-back per batch.
     assert len(emu.log.entries("arrow")) == len(emu.log.entries("data_get")) == 3
@@ -352,3 +352,114 @@ def test_a_duplicate_dataset_made_by_a_failed_lookup_is_removed(atlas_env: Clien
         engine._connect(state.get_all(ev.store))
     assert [d.slug for d in emu.datasets()] == ["ev"], "the stray duplicate is deleted again"
     assert engine._connect(state.get_all(ev.store)).slug == "ev"
+
+
+# --- the link never dies ----------------------------------------------------------------------
+
+
+def forget_one(ev: Event, code: str, rebuild: bool = True) -> set[str]:
+    from piday_desktop.atlas import erase
+
+    gone = {p.id for p in ev.store.photos(code)}
+    assert erase.forget_participant(ev.store, code).rebuild is rebuild
+    return gone
+
+
+def test_a_forget_rebuilds_in_one_go_and_the_link_stays(atlas_env: ClientEnv, tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=12)
+    engine = UploadEngine(ev.store, FAST, rng=random.Random(0))
+    drain(engine)
+    link = engine.status().map_link
+    assert link == "https://atlas.nomic.ai/data/piday-test/ev"
+    emu.log.clear()
+
+    gone = forget_one(ev, "P-003")
+    drain(engine)
+
+    (dataset,) = emu.datasets()
+    assert set(dataset.ids) == ev.consented - gone and len(dataset.indices) == 1
+    assert engine.status().map_link == link and engine.status().note is None
+    # Without its map only from the delete to the new map's request: one create, every photo in
+    # one shard, then the map at once (below map_min_points too: the event had a map).
+    flow = [e.endpoint for e in emu.log.entries() if e.endpoint in ("remove", "create", "arrow", "index_create")]
+    assert flow == ["remove", "create", "arrow", "index_create"]
+    assert emu.log.entries("arrow")[0].num_rows == len(ev.consented - gone)
+    assert emu.dataset(dataset.id).meta()["description"].endswith("come back in a few minutes.")
+
+
+def test_a_rebuild_below_the_service_s_minimum_says_waiting_and_does_not_loop(atlas_env: ClientEnv,
+                                                                            tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    ev = make_event(tmp_path / "data", participants=8)  # 24 photos on the map
+    engine = UploadEngine(ev.store, FAST, rng=random.Random(0))
+    drain(engine)
+    forget_one(ev, "P-003")
+    forget_one(ev, "P-006", rebuild=False)  # 16 left: Atlas maps from 20 (the rebuild is queued already)
+
+    drain(engine, final_map=True)
+    drain(engine, final_map=True)  # and again: still no second attempt
+
+    status = engine.status()
+    assert status.state == "uploaded" and status.uploaded == 16 and not status.rebuilding
+    assert "waiting for more visitors" in status.note and "waiting for more visitors" in status.text()
+    new = emu.datasets()[0]
+    assert new.indices == [] and len([e for e in emu.log.entries("index_create") if e.status == 400]) == 1
+    assert status.map_link == "https://atlas.nomic.ai/data/piday-test/ev", "the page opens, saying so"
+
+
+@pytest.mark.parametrize("policy", ["suffix", "conflict"])
+def test_a_slug_the_service_keeps_after_delete_never_loops(atlas_env: ClientEnv, tmp_path: Path, policy: str) -> None:
+    emu = atlas_env.emulator
+    emu.config.duplicate_create = policy
+    emu.config.slug_hold_s = None  # the old name never comes back
+    ev = make_event(tmp_path / "data", participants=12)
+    engine = UploadEngine(ev.store, FAST, rng=random.Random(0))
+    drain(engine)
+    gone = forget_one(ev, "P-002")
+
+    drain(engine)
+
+    (dataset,) = emu.datasets()
+    assert dataset.slug.startswith("ev-") and set(dataset.ids) == ev.consented - gone
+    creates = emu.log.entries("create")
+    assert len(creates) <= 2 + FAST.slug_attempts, "a few tries, then a new name: no create-delete loop"
+    status = engine.status()
+    assert status.map_link == f"https://atlas.nomic.ai/data/piday-test/{dataset.slug}"
+    assert "the map moved to" in status.note and len(dataset.indices) == 1
+    drain(engine)
+    assert len(emu.log.entries("create")) == len(creates), "settled: nothing more to try"
+
+
+def test_a_slug_held_briefly_comes_back_and_the_link_stays(atlas_env: ClientEnv, tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    emu.config.duplicate_create = "suffix"
+    emu.config.slug_hold_s = None
+    ev = make_event(tmp_path / "data", participants=12)
+    engine = UploadEngine(ev.store, FAST, rng=random.Random(0))
+    drain(engine)
+    forget_one(ev, "P-002")
+    engine.step()  # removes the old dataset
+    engine.step()  # the service hands out ev-2: removed again, retried later
+    assert [d.slug for d in emu.datasets()] == []
+    emu.store.release_slugs()  # the service finished deleting
+
+    drain(engine)
+    (dataset,) = emu.datasets()
+    assert dataset.slug == "ev" and engine.status().note is None
+
+
+def test_maps_are_rebuilt_only_when_the_data_changed_enough(atlas_env: ClientEnv, tmp_path: Path) -> None:
+    emu = atlas_env.emulator
+    settings = AtlasSettings(**{**FAST.__dict__, "map_growth": None})
+    data = tmp_path / "data"
+    ev = make_event(data, participants=12)  # 36 photos
+    engine = UploadEngine(ev.store, settings, rng=random.Random(0))
+    drain(engine, final_map=True)
+    drain(engine, final_map=True)
+    assert len(emu.datasets()[0].indices) == 1, "nothing changed: no second map"
+
+    make_event(data, participants=1, seed=5).store.close()  # P-001 of seed 5 has no map consent
+    make_event(data, participants=2, seed=6).store.close()  # +4 photos: 11 % more
+    drain(engine, final_map=True)
+    assert len(emu.datasets()[0].indices) == 2

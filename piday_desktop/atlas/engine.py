@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -89,9 +90,15 @@ class UploadEngine:
         queued = counts["queued"] + counts["failing"]
         rebuilding = bool(values.get("rebuild_started_at"))
         last_rebuild = float(values["last_rebuild_s"]) if values.get("last_rebuild_s") else None
+        note = None
+        if values.get("link_moved_from"):
+            note = (f"the map moved to {values.get('map_link')} (Atlas kept the old name after the rebuild): "
+                    "QR codes shown before open the old address")
+        elif values.get("map_refused_count") and not values.get("map_count"):
+            note = f"no map yet: waiting for more visitors (Atlas did not map {values['map_refused_count']} photos)"
         common = dict(queued=queued, sending=counts["sending"], failing=counts["failing"],
                       uploaded=counts["uploaded"], map_link=values.get("map_link"), rebuilding=rebuilding,
-                      last_rebuild_s=last_rebuild)
+                      last_rebuild_s=last_rebuild, note=note)
         if self._busy:
             return UploadStatus("uploading", **common)
         if self._error is not None:
@@ -120,7 +127,9 @@ class UploadEngine:
             if unsure:
                 self._work(lambda: self._verify(values, unsure))
                 return StepResult(True)
-            due = outbox.due(self.store, now, self.settings.batch_size)
+            # A rebuild sends everyone in one go: the event is without its map until it is done.
+            limit = max(self.settings.batch_size, 1000) if values.get("rebuild_started_at") else self.settings.batch_size
+            due = outbox.due(self.store, now, limit)
             if due:
                 self._work(lambda: self._send(values, due))
                 return StepResult(True)
@@ -173,19 +182,61 @@ class UploadEngine:
                     state.rebuild(self.store, "the dataset was deleted on Atlas")
                 raise
         else:
-            info = client.open_dataset(name, None, is_public=self.settings.is_public)
+            # After deleting the old dataset for a rebuild, its slug may not be free again at once
+            # (unconfirmed): the service may refuse the name or hand out another slug. Both are
+            # retried with backoff, a few times; then the event moves to a new name for good,
+            # rather than creating and deleting datasets forever.
+            rebuilding = bool(values.get("rebuild_started_at")) and bool(state.json_list(values, "deleted_datasets"))
+            tries = int(values.get("slug_attempts") or 0)
+            try:
+                info = client.open_dataset(name, None, is_public=self.settings.is_public,
+                                           description=self._description(values))
+            except AtlasError as exc:
+                if rebuilding and exc.kind == "server" and "could not create" in exc.reason:
+                    self._slug_refused(values, tries, name, None)
+                raise
             if info.slug != slugify(name.split("/")[-1]):
-                # The client's lookup failed and it created a second dataset: remove that one.
-                if info.total == 0:
-                    client.remove_dataset(info.id)
-                raise AtlasError("server", "Atlas did not find the event's dataset and made a duplicate; "
-                                           "removed it, will retry")
+                if rebuilding and tries + 1 >= self.settings.slug_attempts and info.total == 0:
+                    log.warning("Atlas gave the rebuilt dataset the slug %s: the link moves", info.slug)
+                    state.set_many(self.store, link_moved_from=values.get("map_link"), slug_attempts=None)
+                else:
+                    # The client's lookup failed and it created a second dataset (or the old slug is
+                    # still held): remove that one.
+                    if info.total == 0:
+                        client.remove_dataset(info.id)
+                    if rebuilding:
+                        self._slug_refused(values, tries, name, info)
+                    raise AtlasError("server", "Atlas did not find the event's dataset and made a duplicate; "
+                                               "removed it, will retry")
             if info.id in state.json_list(values, "deleted_datasets"):
                 raise AtlasError("server", "Atlas is still deleting the old dataset; will retry")
             state.set_many(self.store, dataset_id=info.id, dataset_name=name, dataset_slug=info.slug,
-                           org_slug=info.org_slug, dataset_link=info.dataset_link,
-                           share_nicknames=int(self.settings.share_nicknames), mode=self._mode(values))
+                           org_slug=info.org_slug, dataset_link=info.dataset_link, map_link=info.dataset_link,
+                           share_nicknames=int(self.settings.share_nicknames), mode=self._mode(values),
+                           slug_attempts=None)
         return info
+
+    def _slug_refused(self, values: dict[str, str], tries: int, name: str, info: DatasetInfo | None) -> None:
+        """The old slug is not ours again yet: count it; past ``slug_attempts`` use a new name."""
+        tries += 1
+        if tries < self.settings.slug_attempts:
+            state.set_many(self.store, slug_attempts=tries)
+            return
+        base, _, last = name.rpartition("/")
+        stem, dash, number = last.rpartition("-")
+        fresh = f"{stem}-{int(number) + 1}" if dash and number.isdigit() and stem else f"{last}-2"
+        fresh = f"{base}/{fresh}" if base else fresh
+        log.warning("Atlas does not give the name %s back after the rebuild; using %s", name, fresh)
+        state.set_many(self.store, dataset_name=fresh, link_moved_from=values.get("map_link"), slug_attempts=None)
+
+    def _description(self, values: dict[str, str]) -> str:
+        """What the dataset's page says: true whether the map is there, being built, or waiting."""
+        mode = self._mode(values)
+        how = ("placed by likeness with the station's own vectors" if mode == modes.VECTORS
+               else "embedded by Nomic Embed Vision (search the map with words)")
+        return (f"Photos of the visitors of {self.store.event} who agreed to be on this map, {how}. "
+                f"The map appears once about {self.settings.map_min_points} photos are up and is rebuilt "
+                "when a visitor asks to be removed; if no map shows, it is being built: come back in a few minutes.")
 
     def _dataset_name(self, values: dict[str, str]) -> str:
         return values.get("dataset_name") or self.settings.dataset or self.store.event
@@ -318,9 +369,10 @@ class UploadEngine:
         if refused and uploaded <= refused and self._clock() - float(values.get("map_refused_at") or 0) < s.map_retry_s:
             return False  # Atlas would not map this many: wait for more visitors (or a while)
         if built == 0:
-            return uploaded >= s.map_min_points or final
-        if final:
-            return uploaded > built
+            # A rebuilt dataset (forget, mode switch) gets its map at once: the event had one.
+            return uploaded >= s.map_min_points or final or bool(values.get("rebuild_started_at"))
+        if final:  # only when the data changed enough: every map stays, the client cannot delete one
+            return uploaded - built >= max(1, math.ceil(built * s.map_final_growth))
         if s.map_growth is None or uploaded < built * (1 + s.map_growth):
             return False
         return self._clock() - float(values.get("map_built_at") or 0) >= s.map_min_interval_s
@@ -341,16 +393,19 @@ class UploadEngine:
                            map_refused_reason=exc.reason[:300])
             log.info("Atlas refused a map of %d photos: %s", uploaded, exc.reason)
             return
+        # The link stays the dataset's page (set when the dataset was made): it opens whether the
+        # map is ready, being built or waiting for more visitors; ``link`` (…/map) is its map.
         state.set_many(self.store, map_count=uploaded, map_built_at=f"{self._clock():.3f}",
-                       map_link=link or info.map_link, map_refused_count=None, map_refused_at=None,
-                       map_refused_reason=None)
+                       map_link=values.get("map_link") or info.dataset_link, map_refused_count=None,
+                       map_refused_at=None, map_refused_reason=None)
 
     def _finish_rebuild(self, values: dict[str, str]) -> None:
         started = values.get("rebuild_started_at")
         if not started or not self.settled():
             return
         uploaded = outbox.counts(self.store)["uploaded"]
-        if uploaded and int(values.get("map_count") or 0) != uploaded and uploaded >= self.settings.map_min_points:
+        refused = int(values.get("map_refused_count") or 0) >= uploaded
+        if uploaded and int(values.get("map_count") or 0) != uploaded and not refused:
             return  # the map is rebuilt too before the erasure counts as done
         state.set_many(self.store, last_rebuild_s=f"{self._clock() - float(started):.3f}",
                        rebuild_started_at=None, rebuild_reason=None)

@@ -28,6 +28,11 @@ class AtlasSettings:
     - ``map_min_interval_s``: never rebuild the map more often than this.
     - ``map_retry_s``: after Atlas refused a map (too few photos), ask again only once more photos
       are up or this long has passed.
+    - ``map_final_growth``: ``piday upload`` (``final_map``) builds a new map only when the photos
+      on Atlas grew by this fraction since the last one (every map stays: the client cannot
+      delete one).
+    - ``slug_attempts``: after a rebuild's delete, how often to try to get the dataset's name back
+      before moving to a new name (the service may hold it; the link then changes, and says so).
     - ``idle_poll_s``: how often an idle uploader looks for newly finished visitors by itself.
     - ``thumbnail_px``: longest side of the thumbnail sent with "show my photo" consent (our-vectors
       mode; "nomic embeds" mode sends 512 px, what the client itself sends at most).
@@ -47,6 +52,8 @@ class AtlasSettings:
     map_growth: float | None = 0.5
     map_min_interval_s: float = 120.0
     map_retry_s: float = 600.0
+    map_final_growth: float = 0.1
+    slug_attempts: int = 3
     idle_poll_s: float = 5.0
     thumbnail_px: int = 384
     vector_thumbnails: bool = False

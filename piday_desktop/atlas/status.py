@@ -26,6 +26,7 @@ class UploadStatus:
     map_link: str | None = None
     rebuilding: bool = False
     last_rebuild_s: float | None = None
+    note: str | None = None  # about the map: waiting for more visitors, or its link moved
 
     @property
     def pending(self) -> int:
@@ -52,7 +53,8 @@ class UploadStatus:
         if self.state == "uploading":
             return f"Atlas: uploading… {counts}{rebuild}"
         if self.state == "uploaded":
-            return f"Atlas: all {self.uploaded} photos on the map" if self.uploaded else "Atlas: up to date"
+            done = f"Atlas: all {self.uploaded} photos on the map" if self.uploaded else "Atlas: up to date"
+            return f"{done}; {self.note}" if self.note else done
         if self.state == "idle":
             return "Atlas: nothing to upload yet"
         if self.state == "stopped":

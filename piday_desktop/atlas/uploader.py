@@ -210,4 +210,5 @@ class Uploader:
 
 def _counts(status: UploadStatus) -> dict:
     return dict(queued=status.queued, sending=status.sending, failing=status.failing, uploaded=status.uploaded,
-                map_link=status.map_link, rebuilding=status.rebuilding, last_rebuild_s=status.last_rebuild_s)
+                map_link=status.map_link, rebuilding=status.rebuilding, last_rebuild_s=status.last_rebuild_s,
+                note=status.note)

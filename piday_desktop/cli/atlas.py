@@ -177,6 +177,10 @@ def _report(store: EventStore, status: UploadStatus, done: bool) -> int:
     if values.get("map_refused_count") and not values.get("map_count"):
         err.print(f"[yellow]Atlas did not build a map of {values['map_refused_count']} photo(s) "
                   f"({escape(values.get('map_refused_reason') or '')}); it is asked again once more are up[/]")
+    if values.get("link_moved_from"):
+        err.print(f"[yellow]{escape(status.note or 'the map link changed')}[/]")
+    if values.get("map_link") and not values.get("map_count"):
+        err.print("[dim]the link opens the event's dataset page now; its map appears there once built[/]")
     _print_map(values.get("map_link"))
     return EXIT_OK if done and not pending else EXIT_NOT_UPLOADED
 

@@ -191,11 +191,11 @@ class AtlasService:
             return detail_reply(403, "You do not have access to this organization")
         with self.store.lock:
             slug = slugify(name)
-            if self.store.by_slug(slug) is not None:
+            if self.store.slug_taken(slug):
                 if self.config.duplicate_create != "suffix":
                     return detail_reply(409, f"A dataset named '{slug}' already exists in '{self.store.org.slug}'.")
                 n = 2
-                while self.store.by_slug(f"{slug}-{n}") is not None:
+                while self.store.slug_taken(f"{slug}-{n}"):
                     n += 1
                 slug = f"{slug}-{n}"
             dataset = self.store.create(
@@ -216,7 +216,7 @@ class AtlasService:
 
     def _remove(self, request: Request) -> Reply:
         body = request.json_body if isinstance(request.json_body, dict) else {}
-        if not self.store.remove(str(body.get("project_id"))):
+        if not self.store.remove(str(body.get("project_id")), self.config.slug_hold_s):
             return detail_reply(404, "Project not found")
         return json_reply(200, {"success": True})
 

@@ -227,6 +227,7 @@ class Store:
         self._datasets: dict[str, Dataset] = {}
         self.blobs: dict[str, bytes] = {}
         self.jobs: dict[str, tuple[str, str]] = {}
+        self.held_slugs: dict[str, Optional[float]] = {}  # slug of a removed dataset -> free again at (None: never)
 
     def create(self, slug: str, **fields: Any) -> Dataset:
         """Create and register a dataset."""
@@ -240,17 +241,32 @@ class Store:
         with self.lock:
             return self._datasets.get(dataset_id)
 
+    def slug_taken(self, slug: str) -> bool:
+        """True if a dataset has this slug, or a removed one's slug is still held."""
+        with self.lock:
+            if self.by_slug(slug) is not None:
+                return True
+            until = self.held_slugs.get(slug, 0.0)
+            return slug in self.held_slugs and (until is None or time.monotonic() < until)
+
+    def release_slugs(self) -> None:
+        """Free every held slug now (the service finished deleting)."""
+        with self.lock:
+            self.held_slugs.clear()
+
     def by_slug(self, slug: str) -> Optional[Dataset]:
         """A dataset of the organization by slug."""
         with self.lock:
             return next((d for d in self._datasets.values() if d.slug == slug), None)
 
-    def remove(self, dataset_id: str) -> bool:
-        """Delete a dataset with its blobs and jobs."""
+    def remove(self, dataset_id: str, hold_s: Optional[float] = 0.0) -> bool:
+        """Delete a dataset with its blobs and jobs; its slug stays taken ``hold_s`` seconds (None: for good)."""
         with self.lock:
             dataset = self._datasets.pop(dataset_id, None)
             if dataset is None:
                 return False
+            if hold_s is None or hold_s > 0:
+                self.held_slugs[dataset.slug] = None if hold_s is None else time.monotonic() + hold_s
             for blob_hash in dataset.blob_hashes:
                 self.blobs.pop(blob_hash, None)
             self.jobs = {k: v for k, v in self.jobs.items() if v[0] != dataset_id}
