@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -196,3 +197,37 @@ def test_upload_mode_is_kept_per_event_and_switching_rebuilds(setup, capsys) -> 
     with pytest.raises(SystemExit) as exit_info:
         run(capsys, "upload", *opts, "--mode", "pictures")
     assert exit_info.value.code == EXIT_USAGE and "invalid choice" in capsys.readouterr().err
+
+
+def test_atlas_selftest_against_the_emulator(emulator: AtlasEmulator, tmp_path: Path, capsys) -> None:
+    with ClientEnv(emulator, tmp_path / "home"):
+        code, out, err = run(capsys, "atlas", "selftest", "--deadline", "5", "--wait", "5")
+    print(out)  # the report, for the closing note
+    assert code == EXIT_OK, err
+    lines = out.splitlines()
+    found = (re.match(r"^\[(..) \] (\S+)\s+([^:]+):", ln) for ln in lines)
+    verdicts = {(m[2], m[3]): m[1].strip() for m in found if m}
+    assert verdicts[("-", "sign in")] == "OK"
+    for mode in ("vectors", "nomic-embeds"):
+        assert verdicts[(mode, "ids read back")] == "OK"
+        assert verdicts[(mode, "map link")] == "OK"
+        assert verdicts[(mode, "row delete")] == "NO", "3.9 cannot delete single rows"
+        assert verdicts[(mode, "name free after delete")] == "OK"
+    assert verdicts[("vectors", "thumbnails shown")] == "??", "not visible through the client"
+    assert verdicts[("nomic-embeds", "images on the map")] == "OK"
+    assert "--vector-thumbnails" in out and "forget deletes and rebuilds" in out
+    assert "https://atlas.nomic.ai/data/piday-test/piday-selftest-" in out
+    assert emulator.datasets() == [], "everything it made is deleted"
+    assert sum(1 for e in emulator.log.entries("create") if e.status == 201) == 4
+
+
+def test_atlas_selftest_says_what_a_stricter_service_means(emulator: AtlasEmulator, tmp_path: Path, capsys) -> None:
+    emulator.config.slug_hold_s = None  # the name of a deleted dataset is never free again
+    emulator.config.min_map_datums = 100
+    with ClientEnv(emulator, tmp_path / "home"):
+        code, out, err = run(capsys, "atlas", "selftest", "--mode", "vectors", "--deadline", "5", "--wait", "5")
+    assert code == EXIT_OK, err
+    assert "[NO ] vectors      name free after delete: the name was refused" in out
+    assert "moves the event to a new name" in out
+    assert "[NO ] vectors      map link: map refused: " in out and "at least 100 datums" in out
+    assert emulator.datasets() == []

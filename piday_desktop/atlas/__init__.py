@@ -15,6 +15,7 @@ Modules, each with one job:
 - ``adopt``     a merged station's upload rows (``piday merge``): nothing goes up twice
 - ``groups``    the live map's group names, the text column Atlas names topics from
 - ``modes``     "our vectors" or "Nomic embeds the photos", per event
+- ``selftest``  `piday atlas selftest`: what the configured service really does, per capability
 - ``status``, ``settings``, ``qr``  values and helpers
 
 Nothing here imports Qt; ``piday_desktop.ui.atlas_panel`` shows the status and the QR code.

@@ -65,6 +65,7 @@ class DatasetInfo:
     locked: bool
     maps: int
     dataset_link: str
+    modality: str | None = None
 
     @property
     def map_link(self) -> str:
@@ -233,6 +234,7 @@ class AtlasClient:
             locked=bool(meta.get("insert_update_delete_lock")),
             maps=sum(len(i.get("projections") or []) for i in meta.get("atlas_indices") or []),
             dataset_link=f"{ds.web_path}/data/{meta['organization_slug']}/{meta['slug']}",
+            modality=meta.get("modality"),
         )
 
     def refresh(self) -> DatasetInfo:
@@ -333,6 +335,26 @@ class AtlasClient:
         if projection is None:
             raise AtlasError("server", "Atlas accepted the map request but no map appeared")
         return projection.map_link
+
+    def map_stage(self) -> str | None:
+        """The build stage of the open dataset's newest map (``Completed`` when done), or None."""
+        self._require()
+        maps = self._call("asking for the Atlas map", lambda: self._ds.maps)
+        if not maps:
+            return None
+        status = self._call("asking for the Atlas map", lambda: maps[-1]._status)
+        return str(status.get("index_build_stage") or status.get("job_state") or "") if isinstance(status, dict) else None
+
+    def delete_rows(self, ids: Sequence[str]) -> str | None:
+        """Try the client's own row delete; None if it worked, else what stopped it (3.9: refused locally)."""
+        self._require()
+        try:
+            self._call("deleting rows on Atlas", self._ds.delete_data, list(ids))
+        except AtlasError as exc:
+            return exc.reason
+        except DeprecationWarning as exc:
+            return f"the client refuses: {exc}"
+        return None
 
     def _require(self) -> None:
         if self._ds is None:

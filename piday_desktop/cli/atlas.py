@@ -96,6 +96,16 @@ def add_parsers(subs, subparser: Callable[..., argparse.ArgumentParser]) -> None
     a.add_argument("key", nargs="?", help="the API key (nk-...); asked for without echo when left out")
     a.add_argument("--check", action="store_true", help="also sign in to Atlas to check that the key is accepted")
     a.add_argument("--deadline", type=float, default=30.0, metavar="S", help="seconds the check may take")
+    a = actions.add_parser("selftest", help="check what the configured Atlas service does, with a throwaway dataset",
+                           description="Make a throwaway dataset in each mode with a few random vectors and "
+                           "thumbnails, check the map link, thumbnails, a row delete, how soon ids read back and "
+                           "whether the name is free after a delete, delete it, and print a verdict per capability "
+                           "with what the station does about it. No visitor's data is used.\n\nexample:\n"
+                           "  piday atlas selftest", formatter_class=Formatter)
+    a.add_argument("--mode", choices=modes.MODES, help="test one mode only (default: both)")
+    a.add_argument("--deadline", type=float, default=60.0, metavar="S", help="the most seconds one request may take")
+    a.add_argument("--wait", type=float, default=120.0, metavar="S",
+                   help="how long to wait for ids to read back and for a map to be built")
     a = actions.add_parser("status", help="what is uploaded, queued or failing, and the map's link and QR code",
                            description="The event's upload state, from its database (no network).\n\n"
                            "example:\n  piday atlas status --event pi-day-2026", formatter_class=Formatter)
@@ -113,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         return run_consent(args)
     if args.atlas_command == "login":
         return run_login(args)
+    if args.atlas_command == "selftest":
+        return run_selftest(args)
     return run_status(args)
 
 
@@ -316,6 +328,19 @@ def _read_credentials() -> bytes | None:
 
     path = credentials_path()
     return path.read_bytes() if path.exists() else None
+
+
+def run_selftest(args: argparse.Namespace) -> int:
+    from ..atlas.selftest import SelfTest
+
+    test = SelfTest(args.deadline, wait_s=args.wait)
+    err.print("[dim]testing the Atlas service with throwaway datasets (random data, deleted at the end)…[/]")
+    with quiet_client_logs():
+        report = test.run((args.mode,) if args.mode else modes.MODES)
+    out.print(report.text(), markup=False, highlight=False)
+    failed_sign_in = report.verdicts and report.verdicts[0].capability == "sign in" and not report.verdicts[0].ok
+    broken = any(v.capability == "test run" for v in report.verdicts)
+    return EXIT_NOT_UPLOADED if failed_sign_in or broken or report.leftovers else EXIT_OK
 
 
 def run_status(args: argparse.Namespace) -> int:
