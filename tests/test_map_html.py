@@ -138,3 +138,20 @@ def test_tiny_and_empty_events(tmp_path, tiny):
     code = main(["map", "--event", "ev", "--out", str(tmp_path / "e.html"), "--model", MODEL,
                  "--data-dir", str(tmp_path / "data2")])
     assert code == EXIT_NOT_FOUND and not (tmp_path / "e.html").exists()
+
+
+def test_the_report_draws_the_map_with_the_group_names_piday_map_named(tmp_path, tiny, capsys):
+    """`piday map` keeps the groups it named in the event; the report (which never loads the
+    model) draws the stored layout with those names."""
+    make_event(tmp_path / "data", tiny, participants=8, each=3)
+    code, out = run_map(tmp_path)
+    assert code == EXIT_OK
+    named = page_data(out.read_text(encoding="utf-8"))["clusters"]
+    assert named, "the tiny model names at least one group on 24 photos"
+    report = tmp_path / "report.html"
+    assert main(["report", "--event", "ev", "--html", str(report), "--data-dir", str(tmp_path / "data")]) == 0
+    page = report.read_text(encoding="utf-8")
+    section = page[page.index("The map and its groups"):page.index("Retakes and deletions")]
+    assert section.count("<circle") == 24
+    for group in named:
+        assert f'{group["name"]} ({len(group["members"])})' in section

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
+from ..atlas import groups as atlas_groups
 from ..projection.map_html import HtmlCluster, HtmlMap, HtmlPhoto
 from ..core.consent import Audience, Visibility, shown
 from ..core.search import rank
@@ -118,8 +119,11 @@ def event_map(
         text = clustering.encode_labels(encode_text, labels)
         ids = [p.id for p in photos]
         index = {pid: i for i, pid in enumerate(ids)}
-        for c in clustering.cluster_map(ids, layout, matrix, labels, text):
+        named = clustering.cluster_map(ids, layout, matrix, labels, text)
+        for c in named:
             found.append(HtmlCluster(c.name, tuple(index[i] for i in c.ids)))
+        if save_layout and not public and named:  # the whole map's names: the report and Atlas use them
+            atlas_groups.record(store, atlas_groups.from_clusters(named))
         k = search_size(n)
         for label, vec in zip(labels, text):
             label_hits[label.name] = [index[h.photo.id] for h in rank(vec, photos, matrix, k=k)]

@@ -18,11 +18,11 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from .. import __version__
-from ..atlas import outbox, state as atlas_state
+from ..atlas import groups as atlas_groups, outbox, state as atlas_state
 from ..core import consent
 from ..core.store import EventStore
 from .backup import read_manifest
@@ -52,6 +52,9 @@ class ReportData:
     visitors: list[dict] = field(default_factory=list)
     include_names: bool = False
     removals: dict[str, int] = field(default_factory=dict)  # retake / photo / visitor (store.removals)
+    map_model: str | None = None  # the model whose stored layout is drawn
+    map_points: list[tuple[float, float, int]] = field(default_factory=list)  # x, y, group index or -1
+    groups: list[tuple[str, float, float, int]] = field(default_factory=list)  # name, x, y, photos
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -129,7 +132,6 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
     for run in runs:
         for item, reason in store.run_failures(run["id"]):
             failures.append((f"#{run['id']} {run['command']}", item, reason))
-    db = store.directory / "event.sqlite"
     storage = {
         "photos_bytes": _dir_bytes(store.photos_dir) if store.photos_dir.exists() else 0,
         "catalogue_bytes": sum(f.stat().st_size for f in store.directory.glob("event.sqlite*") if f.is_file()),
@@ -159,6 +161,7 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
             row["label"] = pt.label or ""
         visitors.append(row)
     counts = store.counts()
+    map_model, points, groups = _map_of(store, kept, by_id)
     return ReportData(
         event=store.event,
         generated_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
@@ -174,7 +177,65 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
         runs=runs, failures=failures, storage=storage,
         backup=_backup_state(store, counts["photos"], backup_dir, runs),
         atlas=atlas, visitors=visitors, include_names=include_names, removals=store.removals(),
+        map_model=map_model, map_points=points, groups=groups,
     )
+
+
+def _map_of(store: EventStore, kept, by_id) -> tuple[str | None, list[tuple[float, float, int]],
+                                                       list[tuple[str, float, float, int]]]:
+    """The stored layout of the event's main model (the organiser's view: photos kept here) and
+    the group names the station or `piday map` last gave (atlas/groups.py). No model is loaded."""
+    models = store.embedded_models()
+    if not models:
+        return None, [], []
+    model_id = next(iter(models))
+    local = {p.id for p in kept
+             if consent.shown(by_id[p.participant_id], p.state, consent.Audience.LOCAL) is not consent.Visibility.HIDDEN}
+    xy = {pid: (x, y) for pid, x, y in store.query(
+        "SELECT photo_id, x, y FROM embeddings WHERE model_id=? AND x IS NOT NULL AND y IS NOT NULL", (model_id,))
+        if pid in local}
+    names = atlas_groups.lookup(store, list(xy))  # the station's (or `piday map`'s) last names
+    order = sorted(set(names.values()))
+    index = {name: k for k, name in enumerate(order)}
+    member = {pid: index[name] for pid, name in names.items()}
+    groups = []
+    for name in order:  # each name at the centre of its photos, as the station writes it
+        ids = [pid for pid, n in names.items() if n == name]
+        groups.append((name, sum(xy[i][0] for i in ids) / len(ids), sum(xy[i][1] for i in ids) / len(ids), len(ids)))
+    points = [(x, y, member.get(pid, -1)) for pid, (x, y) in xy.items()]
+    return model_id, points, groups
+
+
+GROUP_COLOURS = ("#4f7be8", "#e8774f", "#3fa66b", "#b65fd1", "#d1a52f", "#2fb3c4", "#d14f7b", "#7b8a3f")
+
+
+def map_svg(points: list[tuple[float, float, int]], groups: list[tuple[str, float, float, int]],
+            width: int = 900, height: int = 380) -> str:
+    """The event's map as dots (a colour per named group, grey outside any) with the group names."""
+    if not points:
+        return '<p class="muted">No map yet (photos get a place once they have a vector and the map was laid out).</p>'
+    xs = [p[0] for p in points] + [g[1] for g in groups]
+    ys = [p[1] for p in points] + [g[2] for g in groups]
+    pad = 24
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    scale = min((width - 2 * pad) / max(x1 - x0, 1e-9), (height - 2 * pad) / max(y1 - y0, 1e-9))
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return pad + (x - x0) * scale, height - pad - (y - y0) * scale
+
+    parts = [f'<svg class="map" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="the event map with its group names">']
+    for x, y, g in points:
+        px, py = at(x, y)
+        colour = GROUP_COLOURS[g % len(GROUP_COLOURS)] if g >= 0 else "#b8bec9"
+        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
+    for name, x, y, n in groups:
+        px, py = at(x, y)
+        half = 4.5 * (len(name) + 5)  # about half the label's width at 14 px: kept inside the frame
+        px = min(max(px, half), width - half)
+        parts.append(f'<text x="{px:.1f}" y="{py:.1f}" class="group" text-anchor="middle">{_e(name)} ({n})</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -242,17 +303,20 @@ h1{margin:0 0 4px;font-size:28px} h3{margin:14px 0 6px;font-size:15px;color:#4a5
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 1px 2px #0001}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eef0f4;font-size:13px;vertical-align:top}
 th{background:#eef1f6;font-weight:600} .chart{background:#fff;border-radius:10px;box-shadow:0 1px 2px #0001}
-.bar{fill:#4f7be8} .grid{stroke:#e4e7ee} .base{stroke:#9aa3b2} .axis{font-size:11px;fill:#6b7485} .peak{font-size:11px;fill:#1d2330}
+.bar{fill:#4f7be8} .group{font-size:14px;font-weight:600;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:3px} .grid{stroke:#e4e7ee} .base{stroke:#9aa3b2} .axis{font-size:11px;fill:#6b7485} .peak{font-size:11px;fill:#1d2330}
 .ok{color:#23863a;font-weight:600} .warn{color:#b05a00;font-weight:600} .bad{color:#c0392b;font-weight:600}
 @media print{body{background:#fff}.tile,table,.chart{box-shadow:none;border:1px solid #ddd}}
 """
 
 
-def render(data: ReportData, *, chart: Callable[[list[tuple[datetime, int]]], str] | None = None,
+def render(data: ReportData, *, svg: Callable[[str], str] | None = None,
            tiles: Callable[[list[tuple[str, object, str]]], str] | None = None) -> str:
-    """The report page (see the module docstring). ``chart`` and ``tiles`` draw those parts
-    differently for print (report_pdf.py: Qt's HTML subset has no SVG and no flex boxes)."""
-    chart_svg_ = chart or chart_svg
+    """The report page (see the module docstring). ``svg`` (each inline SVG) and ``tiles`` are
+    drawn differently for print (report_pdf.py: Qt's HTML subset has no SVG and no flex boxes)."""
+    inline = svg or (lambda text: text)
+
+    def chart_svg_(bars: list[tuple[datetime, int]]) -> str:
+        return inline(chart_svg(bars))
     _tiles = tiles or _tiles_html
     a = data.atlas
     consistent = a["on_atlas"] + a["waiting"] + a["failed"]
@@ -288,6 +352,11 @@ def render(data: ReportData, *, chart: Callable[[list[tuple[datetime, int]]], st
         "<h2>Photos per quarter hour</h2>", *charts,
         (f'<p class="muted">Busiest quarter hour: {busiest[0]:%a %H:%M} with {busiest[1]} photo(s).</p>'
          if busiest else ""),
+        "<h2>The map and its groups</h2>",
+        inline(map_svg(data.map_points, data.groups)),
+        (f'<p class="muted">{len(data.map_points)} photo(s) placed with {_e(data.map_model)}; '
+         + (", ".join(f"{_e(name)}: {n}" for name, _, _, n in data.groups) or "no group names yet (the station "
+            "names groups as the map grows; `piday map` names them too)") + "</p>") if data.map_model else "",
         "<h2>Retakes and deletions</h2>",
         _tiles([("retakes", data.removals.get("retake", 0), "shots discarded at review"),
                 ("photos deleted", data.removals.get("photo", 0), "kept photos removed later"),

@@ -11,10 +11,9 @@ from __future__ import annotations
 import errno
 import html
 import os
-from datetime import datetime
 from pathlib import Path
 
-from ..jobs.report_html import ReportData, chart_svg, render
+from ..jobs.report_html import ReportData, render
 
 _CSS = """
 body { font-family: sans-serif; font-size: 10pt; color: #1d2330; }
@@ -28,7 +27,8 @@ th { background: #eef0f4; text-align: left; }
 
 
 CHART_CSS = (".bar{fill:#4f7be8} .grid{stroke:#e4e7ee} .base{stroke:#9aa3b2} "
-             ".axis{font-size:11px;fill:#6b7485} .peak{font-size:11px;fill:#1d2330}")
+             ".axis{font-size:11px;fill:#6b7485} .peak{font-size:11px;fill:#1d2330} "
+             ".group{font-size:14px;font-weight:600;fill:#1d2330}")
 CHART_WIDTH = 900  # in the document's units (the PDF writer's resolution): about the text width
 
 
@@ -52,14 +52,14 @@ def write_pdf(data: ReportData, out: Path) -> Path:
 
     charts: list[QImage] = []
 
-    def chart_image(bars: list[tuple[datetime, int]]) -> str:
-        svg = chart_svg(bars)
+    def svg_image(svg: str) -> str:
         if not svg.startswith("<svg"):
             return svg  # "No kept photos yet."
-        head = svg.index(">") + 1  # the page's CSS colours the bars: carry it into the SVG itself
+        head = svg.index(">") + 1  # the page's CSS colours the drawing: carry it into the SVG itself
         svg = f"{svg[:head]}<style>{CHART_CSS}</style>{svg[head:]}"
         renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-        image = QImage(QSize(1800, 440), QImage.Format.Format_ARGB32)
+        box = renderer.defaultSize()
+        image = QImage(QSize(box.width() * 2, box.height() * 2), QImage.Format.Format_ARGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
         renderer.render(painter)
@@ -73,7 +73,7 @@ def write_pdf(data: ReportData, out: Path) -> Path:
                         for k, v, s in items)
         return f'<table width="100%" cellpadding="5" cellspacing="0"><tr>{cells}</tr></table>'
 
-    page = render(data, chart=chart_image, tiles=tiles_table)
+    page = render(data, svg=svg_image, tiles=tiles_table)
     body = page[page.index("<main>") + len("<main>"):page.index("</main>")]
     body = body.replace("<table>", '<table cellpadding="4" cellspacing="0">')  # Qt ignores CSS cell padding
     doc = QTextDocument()
