@@ -49,7 +49,11 @@ def test_status_widget_offers_retry_only_while_failing_and_retry_makes_rows_due(
     qtbot.addWidget(widget)
 
     widget.set_status(UploadStatus("failing", queued=4, failing=4, reason=KEY_REFUSED))
-    assert widget.retry.isVisibleTo(widget) and KEY_REFUSED in widget.label.text()
+    assert not widget.retry.isVisibleTo(widget) and widget.login.isVisibleTo(widget)  # only a key helps
+    assert widget.label.text() == "Atlas: the key was refused" and KEY_REFUSED in widget.label.toolTip()
+    widget.set_status(UploadStatus("failing", queued=4, failing=4, reason="Atlas did not answer in time"))
+    assert widget.retry.isVisibleTo(widget) and not widget.login.isVisibleTo(widget)
+    assert "did not answer" in widget.label.toolTip()
     assert outbox.due(ev.store, now=time.time(), limit=10) == []
     widget.retry.click()
     assert len(outbox.due(ev.store, now=time.time(), limit=10)) == 4
@@ -59,6 +63,46 @@ def test_status_widget_offers_retry_only_while_failing_and_retry_makes_rows_due(
     dialog = widget.open_map()
     assert dialog.qr.link == LINK
     dialog.close()
+
+
+def test_without_a_key_the_window_says_so_whole_takes_the_key_and_then_uploads(qtbot, qasync_loop,
+                                                                            emulator: AtlasEmulator,
+                                                                            tmp_path: Path) -> None:
+    from piday_desktop.atlas.client import NO_KEY, credentials_path
+
+    with ClientEnv(emulator, tmp_path / "home"):
+        credentials_path().unlink()  # a laptop nobody logged in on
+        ev = make_event(tmp_path / "data", participants=4)
+        window = StationWindow(ev.store, StationConfig(event="ev"))
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+
+        async def main() -> None:
+            uploader = Uploader(UploadEngine(ev.store, replace(FAST))).start()
+            widget = attach_atlas(window, uploader)
+            failing = await until(uploader, lambda s: s.state == "failing")
+            assert failing.reason == NO_KEY
+            assert widget.label.text() == "Atlas: not set up on this laptop (no key)"
+            assert NO_KEY in widget.label.toolTip()  # the whole reason, not cut off
+            assert widget.login.isVisible() and not widget.retry.isVisible()  # "Retry now" cannot help
+            assert window.atlas_qr.caption.text() == "The online map is not set up on this laptop: your photos stay here."
+            assert widget.mapToGlobal(widget.rect().bottomRight()).x() <= window.mapToGlobal(window.rect().bottomRight()).x()
+
+            login = widget.open_login()
+            login.key.setText("")
+            login.submit()
+            assert login.message.text() == "Paste a key first."
+            login.key.setText(emulator.key)
+            login.submit()
+            done = await until(uploader, lambda s: s.state == "uploaded" and s.uploaded == len(ev.consented), timeout=30)
+            assert "Key saved" in login.message.text() and login.key.text() == ""
+            assert done.map_link and window.atlas_qr.link == done.map_link
+            await uploader.stop()
+            login.close()
+
+        qasync_loop.run_until_complete(main())
+        window.close()
 
 
 @pytest.fixture

@@ -30,11 +30,10 @@ from typing import Any, TypeVar
 from . import modes
 from .deadline import DeadlineExceeded, call_with_deadline
 from .payload import GROUP_FIELD, ID_FIELD, Batch
+from .status import KEY_REFUSED, NO_KEY  # noqa: F401  (the reasons only a key fixes, worded once)
 
 T = TypeVar("T")
 
-KEY_REFUSED = "the Atlas key was refused"
-NO_KEY = "no Atlas key on this laptop: run `piday atlas login`"
 BLOBS_PER_REQUEST = 40  # what the client itself sends at most (ATLAS_PROTOCOL.md §4)
 IDS_PER_LOOKUP = 100
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+# The client's reasons that only a key fixes (kept in sync by tests/test_atlas_panel.py).
+NO_KEY = "no Atlas key on this laptop: run `piday atlas login`"
+KEY_REFUSED = "the Atlas key was refused"
+
 
 @dataclass(frozen=True)
 class UploadStatus:
@@ -37,6 +41,32 @@ class UploadStatus:
         if self.retry_at is None:
             return None
         return max(0.0, self.retry_at - (time.time() if now is None else now))
+
+    @property
+    def needs_key(self) -> bool:
+        """Nothing goes up until someone enters a (new) key: retrying cannot help."""
+        return self.state == "failing" and self.reason in (NO_KEY, KEY_REFUSED)
+
+    def short(self) -> str:
+        """What fits in the status bar beside other entries; :meth:`text` has the whole reason."""
+        if self.needs_key:
+            return ("Atlas: not set up on this laptop (no key)" if self.reason == NO_KEY
+                    else "Atlas: the key was refused")
+        if self.state == "failing":
+            wait = self.retry_in()
+            queued = f", {self.pending} waiting" if self.pending else ""
+            return f"Atlas: {self.uploaded} on the map{queued}; retrying" + (f" in {wait:.0f} s" if wait and wait >= 1 else "")
+        return self.text()
+
+    def caption(self) -> str:
+        """What the thank-you page says about the online map when there is no link to show yet."""
+        if self.needs_key:
+            return "The online map is not set up on this laptop: your photos stay here."
+        if self.state == "failing":
+            return "The online map cannot be reached right now: your photos wait here and go up by themselves."
+        if self.note:
+            return f"The online map: {self.note}."
+        return "The online map opens once the first photos are up."
 
     def text(self) -> str:
         """One line for a status bar."""

@@ -8,13 +8,16 @@ without the window knowing about Atlas.
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QThread, QTimer, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ..atlas import qr
+from ..atlas.client import AtlasError, login
 from ..atlas.erase import ForgetResult
 from ..atlas.status import UploadStatus
 from ..atlas.uploader import Uploader
@@ -41,15 +44,20 @@ class MapQrWidget(QWidget):
         layout.addWidget(self.caption)
         self.code.hide()
 
-    def set_link(self, link: str | None) -> None:
+    def set_status(self, status: UploadStatus) -> None:
+        """The link's QR code, or (no link yet) what is true about the online map right now."""
+        self.set_link(status.map_link, why=status.caption())
+
+    def set_link(self, link: str | None, why: str = NO_MAP_YET) -> None:
+        if not link:
+            self.link = None
+            self.code.clear()
+            self.code.hide()
+            self.caption.setText(why)
+            return
         if link == self.link:
             return
         self.link = link
-        if not link:
-            self.code.clear()
-            self.code.hide()
-            self.caption.setText(NO_MAP_YET)
-            return
         pixmap = QPixmap()
         pixmap.loadFromData(qr.png(link, scale=8), "PNG")
         self.code.setPixmap(pixmap.scaled(self.size_px, self.size_px, Qt.AspectRatioMode.KeepAspectRatio,
@@ -85,8 +93,8 @@ class MapDialog(QDialog):
         self.show_status(uploader.status)
 
     def show_status(self, status: UploadStatus) -> None:
-        self.qr.set_link(status.map_link)
-        self.status.setText(status.text())
+        self.qr.set_status(status)
+        self.status.setText(status.text())  # the whole reason, however long
 
     def ask_forget(self) -> None:
         code, ok = QInputDialog.getText(self, "Forget a visitor", "Participant code (e.g. P-017):")
@@ -116,6 +124,63 @@ class MapDialog(QDialog):
             self.message.setText(f"{result.code} erased here ({result.photos} photos); nothing of theirs was online.")
 
 
+class LoginDialog(QDialog):
+    """The Atlas key entered from the window (what `piday atlas login` does), checked off the UI
+    thread; once stored, the uploader tries again at once."""
+
+    saved = Signal(str)  # the credentials file, once the key is stored
+    failed = Signal(str)  # why not
+
+    def __init__(self, uploader: Uploader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Nomic Atlas key")
+        self.uploader = uploader
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("nk-…  (from atlas.nomic.ai → your organisation → API keys)")
+        self.message = QLabel("The key is stored for this laptop's user only; it never goes into logs or exports.")
+        self.message.setWordWrap(True)
+        self.save = QPushButton("Save key")
+        self.save.setDefault(True)
+        self.save.clicked.connect(self.submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Paste the Atlas API key of the organisation that holds the event's map:"))
+        layout.addWidget(self.key)
+        layout.addWidget(self.message)
+        layout.addWidget(self.save)
+        self.saved.connect(self._saved)
+        self.failed.connect(self._failed)
+
+    def submit(self) -> None:
+        key = self.key.text().strip()
+        if not key:
+            self.message.setText("Paste a key first.")
+            return
+        self.save.setEnabled(False)
+        self.message.setText("Checking the key…")
+
+        def work() -> None:  # nk- keys are stored at once; other tokens are exchanged over https
+            try:
+                path = login(key)
+            except AtlasError as exc:
+                self.failed.emit(exc.reason)
+            except Exception as exc:  # noqa: BLE001 - the dialog says it, the station goes on
+                self.failed.emit(f"{type(exc).__name__}: {exc}")
+            else:
+                self.saved.emit(str(path))
+        threading.Thread(target=work, name="piday-atlas-login", daemon=True).start()
+
+    def _saved(self, _path: str) -> None:
+        self.key.clear()
+        self.save.setEnabled(True)
+        self.message.setText("Key saved. Uploading starts now.")
+        self.uploader.retry_now()
+
+    def _failed(self, why: str) -> None:
+        self.save.setEnabled(True)
+        self.message.setText(f"Not saved: {why}")
+
+
 class AtlasStatusWidget(QWidget):
     """Status-bar entry: one line of status, "Retry now" while failing, "Show map"."""
 
@@ -128,23 +193,34 @@ class AtlasStatusWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         self.retry = QPushButton("Retry now")
+        self.login = QPushButton("Enter Atlas key…")
         self.show_map = QPushButton("Show map")
         self.retry.clicked.connect(uploader.retry_now)
+        self.login.clicked.connect(self.open_login)
         self.show_map.clicked.connect(self.open_map)
-        for widget in (self.label, self.retry, self.show_map):
+        for widget in (self.label, self.retry, self.login, self.show_map):
             layout.addWidget(widget)
         self.dialog: MapDialog | None = None
+        self.login_dialog: LoginDialog | None = None
         self.shown = uploader.status
         self.set_status(uploader.status)
 
     def set_status(self, status: UploadStatus) -> None:
         self.shown = status
-        self.label.setText(status.text())
-        self.label.setToolTip(status.reason or "")
-        self.retry.setVisible(status.state == "failing")
+        self.label.setText(status.short())  # short enough for the status bar; the tooltip has it all
+        self.label.setToolTip(status.text())
+        self.retry.setVisible(status.state == "failing" and not status.needs_key)  # a retry cannot fix a key
+        self.login.setVisible(status.needs_key)
         if self.dialog is not None:
             self.dialog.show_status(status)
         self.status_shown.emit(status)
+
+    def open_login(self) -> "LoginDialog":
+        if self.login_dialog is None:
+            self.login_dialog = LoginDialog(self.uploader, self.window())
+        self.login_dialog.show()
+        self.login_dialog.raise_()
+        return self.login_dialog
 
     def open_map(self) -> MapDialog:
         if self.dialog is None:
@@ -171,7 +247,7 @@ def attach_atlas(window, uploader: Uploader) -> AtlasStatusWidget:
 
     def show(status: UploadStatus) -> None:
         widget.set_status(status)
-        done_qr.set_link(status.map_link)
+        done_qr.set_status(status)
         souvenirs = getattr(window, "souvenirs", None)
         if souvenirs is not None:  # the souvenir card's QR: the whole Atlas map (no link to one point)
             souvenirs.atlas_link = status.map_link
