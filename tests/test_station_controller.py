@@ -237,3 +237,25 @@ def test_a_visit_ended_before_its_row_was_written_is_closed_not_left_open(tmp_pa
         assert store.open_participants() == []
         assert store.today_counts()["participants"] == 0  # a visit with no photo is not a visitor
         controller.close()
+
+
+@pytest.mark.parametrize("as_seen", [False, True])
+def test_a_shot_is_saved_as_the_camera_sees_it_or_mirrored_as_the_visitor_saw_it(tmp_path, as_seen):
+    """pibooth's choice: text on a T-shirt reads right (as the camera sees it), or the photo looks
+    like the mirror the visitor posed in. Left half bright, right half dark: which side is which."""
+    frame = np.zeros((120, 160, 3), np.uint8)
+    frame[:, :80] = 250
+    with EventStore.open(tmp_path, "ev") as store:
+        clock = Clock()
+        flow = VisitorFlow(FlowSettings(shots_per_visitor=1, countdown_s=1, debounce_s=0), clock=clock)
+        controller = StationController(store, flow, grab_frame=lambda: frame.copy())
+        controller.save_as_seen = as_seen
+        flow.start()
+        flow.give_consent(Consent())
+        controller.wait_idle()
+        take(flow, controller, clock)
+        (photo,) = store.photos("P-001", include_review=True)
+        saved = np.asarray(Image.open(store.photo_path(photo)).convert("L"), dtype=float)
+        left, right = saved[:, :70].mean(), saved[:, 90:].mean()
+        assert (left < right) if as_seen else (left > right)
+        controller.close()

@@ -49,6 +49,9 @@ class StationController:
     ) -> None:
         self.store, self.flow, self.engine = store, flow, engine
         self.station_id = station_id  # codes A-017 at station A (core/codes.py)
+        #: Store the shot mirrored, as the visitor saw it in the (mirrored) preview; off: as the
+        #: camera sees it (text on a T-shirt reads right). pibooth offers the same choice.
+        self.save_as_seen = False
         self._grab = grab_frame
         self._post = post
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piday-writer")
@@ -123,7 +126,8 @@ class StationController:
         def save() -> Photo:
             if visit.participant_id is None:
                 raise RuntimeError("participant was not created")
-            data = encode_jpeg(frame, uuid.uuid4().hex)
+            shot = np.ascontiguousarray(frame[:, ::-1]) if self.save_as_seen else frame
+            data = encode_jpeg(shot, uuid.uuid4().hex)
             participant = self.store.participant(visit.participant_id)
             return self.store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(), fmt="JPEG",
                                         width=frame.shape[1], height=frame.shape[0], state="review")

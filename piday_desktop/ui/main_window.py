@@ -168,6 +168,7 @@ class StationWindow(QMainWindow):
         self.consent_page = ConsentPage(self.config.consent_text)
         self.capture_page = CapturePage()
         self.capture_page.preview.framing_guide = self.config.framing_guide
+        self._apply_save_as_seen(self.config.save_as_seen)
         self.done_page = DonePage()
         self.failsafe_page = FailsafePage()
         for page in (self.idle_page, self.consent_page, self.capture_page, self.done_page, self.failsafe_page):
@@ -378,6 +379,7 @@ class StationWindow(QMainWindow):
         self.flow.settings = flow_settings(new)
         self.consent_page.text.setText(new.consent_text)
         self.capture_page.preview.framing_guide = new.framing_guide
+        self._apply_save_as_seen(new.save_as_seen)
         self.controller.station_id = new.station_id  # from the next visitor on
         self.config = new
         self._show_card_status()
@@ -507,6 +509,12 @@ class StationWindow(QMainWindow):
                                 or self.idle_page.notice.text() == NO_PICTURE):
             self.idle_page.notice.setText("")
         self.refresh_status()
+
+    def _apply_save_as_seen(self, on: bool) -> None:
+        """Mirrored shots are shown as they are; shots as the camera sees them are mirrored on
+        screen like the preview, so the visitor never sees themselves flip at review."""
+        self.controller.save_as_seen = on
+        self.capture_page.preview.mirror_still = not on
 
     def _camera_file(self, path: str) -> None:
         """A tethered camera's photo: the visitor's next shot, or (nobody being photographed)

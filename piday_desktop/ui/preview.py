@@ -28,6 +28,7 @@ class PreviewWidget(QWidget):
         self._banner = ""
         self.framing_guide = True
         self.mirror = True
+        self.mirror_still = True  # False when the shot was saved mirrored already (save as seen)
         self._flash = QElapsedTimer()
 
     # --- inputs ------------------------------------------------------------------------
@@ -91,7 +92,7 @@ class PreviewWidget(QWidget):
             # saved photo stays as the camera sees it.
             target = self._target(self._still.width(), self._still.height())
             p.save()
-            if self.mirror:
+            if self.mirror and self.mirror_still:
                 p.translate(target.center().x() * 2, 0)
                 p.scale(-1, 1)
             p.drawPixmap(target, self._still, QRectF(self._still.rect()))

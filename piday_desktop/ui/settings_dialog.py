@@ -78,6 +78,8 @@ class SettingsDialog(QDialog):
         self.device.setCurrentText(config.device)
         self.guide = QCheckBox("Show a framing guide on the preview")
         self.guide.setChecked(config.framing_guide)
+        self.as_seen = QCheckBox("Save photos mirrored, as visitors see themselves in the preview")
+        self.as_seen.setChecked(config.save_as_seen)
         form.addRow("Event", self.event)
         form.addRow("Camera", self.camera)
         form.addRow("Photos per visitor", self.shots)
@@ -86,6 +88,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model", self.model)
         form.addRow("Device", self.device)
         form.addRow("", self.guide)
+        form.addRow("", self.as_seen)
         self.backup = QLineEdit(config.backup_dir)
         self.backup.setPlaceholderText("a USB stick or network folder; empty: no live backup")
         form.addRow("Backup folder", self.backup)
@@ -200,7 +203,7 @@ class SettingsDialog(QDialog):
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
             backup_dir=self.backup.text().strip(), station_id=self.station.text().strip().upper(),
-            kiosk_pin=self._kiosk_pin(), souvenir_card=self.souvenir.isChecked(),
+            kiosk_pin=self._kiosk_pin(), save_as_seen=self.as_seen.isChecked(), souvenir_card=self.souvenir.isChecked(),
             printer=self._choice(self.printer), print_automatically=self.autoprint.isChecked(),
             map_url=self.map_url.text().strip(),
         )
