@@ -434,3 +434,22 @@ def test_an_interrupted_visit_can_be_resumed_and_closing_mid_visit_asks(qtbot, t
     assert store.participant("P-001").state == "finished" and len(store.photos("P-001")) == 3
     win.close()
     store.close()
+
+
+def test_you_are_here_stays_put_while_the_visitor_looks_at_their_photo(qtbot, window):
+    """The live probe (the map's "you are here") pauses from the shutter until the photo is kept
+    or retaken: the marker does not wander while the visitor decides."""
+    from piday_desktop.embedding.engine import EmbeddingEngine
+    from piday_desktop.embedding.models import ModelSpec, load_model
+
+    win = window
+    win.attach_engine(EmbeddingEngine(load_model(ModelSpec.parse("piday-tiny:none"), device="cpu")))
+    key(qtbot, win, Qt.Key.Key_Space)
+    key(qtbot, win, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.flow.visit.code is not None, timeout=5_000)
+    probe = win.map.probe
+    assert probe.active and not probe.held
+    shoot_and_wait_review(qtbot, win)
+    qtbot.waitUntil(lambda: probe.held, timeout=5_000)
+    key(qtbot, win, Qt.Key.Key_Return)  # keep: back to the preview, the marker follows again
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW and not probe.held, timeout=5_000)

@@ -126,6 +126,11 @@ class LiveProbe:
                 self._session += 1
             self._cond.notify_all()
 
+    @property
+    def held(self) -> bool:
+        """Paused (the shutter, or the visitor looking at their photo): the marker stays put."""
+        return self._held
+
     def hold(self, held: bool) -> None:
         """Stop submitting frames for now (the shutter is about to fire); the marker stays."""
         with self._cond:

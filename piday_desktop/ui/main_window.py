@@ -618,7 +618,10 @@ class StationWindow(QMainWindow):
 
     def _hold_probe(self) -> None:
         remaining = self.flow.countdown_remaining()
-        held = self.flow.stage is Stage.CAPTURING or (self.flow.stage is Stage.COUNTDOWN and remaining < PROBE_HOLD_S)
+        # Held from just before the shutter until the visitor has decided on the photo: the
+        # "you are here" marker stays where the shot landed instead of wandering during review.
+        held = (self.flow.stage in (Stage.CAPTURING, Stage.REVIEW)
+                or (self.flow.stage is Stage.COUNTDOWN and remaining < PROBE_HOLD_S))
         if held != self._probe_held:
             self._probe_held = held
             self.map.hold_probe(held)
