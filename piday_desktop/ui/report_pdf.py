@@ -33,13 +33,15 @@ CHART_WIDTH = 900  # in the document's units (the PDF writer's resolution): abou
 
 
 def _ensure_gui_app():
-    """Fonts need a QGuiApplication; a CLI has none, and may have no display either."""
-    from PySide6.QtGui import QGuiApplication
+    """Fonts need an application object; a CLI has none, and may have no display either. A full
+    QApplication (not a QGuiApplication): a process may show widgets after printing (the station,
+    a test run), and Qt refuses widgets under a mere QGuiApplication."""
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance()
+    app = QApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["piday-report"])
+        app = QApplication(["piday-report"])
     return app
 
 
