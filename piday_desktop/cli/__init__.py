@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--consent", choices=("none", "map", "map+photo"), default="none",
                    help="what the imported participants agreed to share: none keeps everything on this laptop")
     p.add_argument("--no-embed", action="store_true", help="only copy photos in; embed later with `piday embed`")
+    p.add_argument("--metadata", metavar="FILE", default=None,
+                   help="per-photo fields (tags, description, theme, prompt, ...) from a JSON array, JSON Lines "
+                        "or CSV file; each row names its file in a path, file, file_name or filename column "
+                        "(relative to FOLDER, or a file name unique under it). The whole file is checked first: "
+                        "any problem is listed by line and nothing is imported")
+    p.add_argument("--skip-unmatched", action="store_true",
+                   help="with --metadata: leave out (and list) rows that name no file under FOLDER instead of "
+                        "refusing the import")
 
     p = _subparser(subs, "embed", "Embed every photo that has no vector for the chosen model.",
                    "piday embed --event pi-day-2026 --model ViT-B-32:laion2b_s34b_b79k")

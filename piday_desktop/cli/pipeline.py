@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,12 +13,13 @@ from rich.markup import escape
 
 from ..core.durable import DiskFull, StorageError
 from ..jobs.intake import IntakeResult, ingest
+from ..jobs.metadata import MetadataError, MetadataMatch, load_metadata
 from ..jobs.scan import ScanError, scan_folder
 from ..core.store import Consent, EventStore
 from ..jobs.embed import EmbedResult, embed_missing
 from . import context
 from .common import (
-    EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_SKIPPED, EXIT_STORAGE, UserError, err,
+    EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_SKIPPED, EXIT_STORAGE, EXIT_USAGE, UserError, err,
     peak_rss_mb, progress_bar,
 )
 
@@ -101,11 +103,42 @@ def _model_fields(engine) -> dict:
         return {}
 
 
+def _metadata(args: argparse.Namespace, scan) -> MetadataMatch | None:
+    """The --metadata file matched to the scan, checked whole before anything is imported."""
+    if not args.metadata:
+        return None
+    source = Path(args.metadata).expanduser()
+    try:
+        return load_metadata(source, scan, skip_unmatched=args.skip_unmatched)
+    except FileNotFoundError:
+        raise UserError(f"no such metadata file: {source}", EXIT_NOT_FOUND) from None
+    except IsADirectoryError:
+        raise UserError(f"--metadata takes a file, not a folder: {source}", EXIT_USAGE) from None
+    except MetadataError as exc:
+        shown = exc.problems[:50]
+        err.print(f"[bold]{escape(str(source))}: {len(exc.problems)} problem(s):[/]")
+        for line, problem in shown:
+            err.print(f"  line {line}: {escape(problem)}")
+        if len(shown) < len(exc.problems):
+            err.print(f"  … and {len(exc.problems) - len(shown)} more")
+        hint = "" if args.skip_unmatched else " (add --skip-unmatched to leave out rows that name no file)"
+        raise UserError(f"the metadata file has {len(exc.problems)} problem(s): nothing was imported; "
+                        f"fix them and run the same command again{hint if _only_unmatched(exc) else ''}",
+                        EXIT_USAGE) from None
+
+
+def _only_unmatched(exc: MetadataError) -> bool:
+    return all(problem.startswith("no file ") or " is not imported: " in problem for _, problem in exc.problems)
+
+
 def run_import(args: argparse.Namespace) -> int:
     try:
         scan = scan_folder(args.folder)
     except ScanError as exc:
         raise UserError(str(exc), EXIT_NOT_FOUND) from None
+    if args.skip_unmatched and not args.metadata:
+        raise UserError("--skip-unmatched only makes sense with --metadata FILE", EXIT_USAGE)
+    metadata = _metadata(args, scan)
     consent = Consent.parse(args.consent)
     if not scan.items:
         # Nothing to import: no event is created (a typo in the folder must not leave an empty
@@ -127,6 +160,7 @@ def run_import(args: argparse.Namespace) -> int:
             with progress_bar() as progress:
                 task = progress.add_task("Importing", total=len(scan.items))
                 ingest(store, scan, consent=consent, result=intake,
+                       fields=metadata.by_item if metadata else None,
                        progress=lambda done, total: progress.update(task, completed=done))
                 if engine is not None:
                     _embed_phase(store, engine, progress, embedded)
@@ -144,18 +178,24 @@ def run_import(args: argparse.Namespace) -> int:
             **(_model_fields(engine) if engine is not None and embedded.embedded else {}),
         )
     store.close()
-    _summarise_import(args, intake, embedded, engine)
+    _summarise_import(args, intake, embedded, engine, metadata)
     outcome.report()
     return outcome.code
 
 
-def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine) -> None:
+def _summarise_import(args, intake: IntakeResult, embedded: EmbedResult, engine,
+                      metadata: MetadataMatch | None = None) -> None:
     parts = [f"imported {intake.imported} photo(s)"]
     if intake.already:
         parts.append(f"{intake.already} already in the event")
     if intake.duplicates:
         parts.append(f"{len(intake.duplicates)} duplicate(s) stored once")
+    if metadata is not None:
+        parts.append(f"metadata for {intake.described} photo(s) from {metadata.rows} row(s)")
     err.print(f"[green]{escape(args.event)}:[/] " + ", ".join(parts))
+    if metadata is not None and metadata.unmatched:
+        _print_list("metadata rows that name no file here (left out)",
+                    [(f"line {line}", why) for line, why in metadata.unmatched], limit=20)
     if embedded.embedded:
         fields = _model_fields(engine)
         err.print(

@@ -116,6 +116,24 @@ CORE_MIGRATIONS: list[str] = [
         INSERT INTO removals(removed_at, what) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'visitor');
     END;
     """,
+    # core 3: per-photo fields from an archive's own records (`piday import --metadata`): tags,
+    # description, theme, prompt, any string or number. One row per value; a list is several
+    # rows in order (pos 0, 1, ...), a scalar one row with is_list 0. ``kind`` keeps the source's
+    # type for exports (a JSON number stays a number, CSV cells are text); ``num`` is the value as
+    # a number whenever it reads as one, for --where's < and >.
+    """
+    CREATE TABLE photo_fields (
+        photo_id TEXT NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        key      TEXT NOT NULL,
+        pos      INTEGER NOT NULL DEFAULT 0,
+        is_list  INTEGER NOT NULL DEFAULT 0,
+        kind     TEXT NOT NULL,                 -- text | number | bool
+        value    TEXT NOT NULL,
+        num      REAL,
+        PRIMARY KEY (photo_id, key, pos)
+    );
+    CREATE INDEX photo_fields_key ON photo_fields(key, value);
+    """,
 ]
 
 #: ``user_version`` of this layout (versions per package in ``schema_versions``).

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
-from . import opening, paths, schema
+from . import opening, paths, photo_fields, schema
 from .codes import format_code, prefix_for
 from .consent import Consent, may_keep
 from .durable import DiskFull, StorageError, write_durably
@@ -386,11 +386,13 @@ class EventStore:
     def add_photo(
         self, participant: Participant, data: bytes | Path, *, sha256: str, fmt: str, width: int,
         height: int, original_name: str | None = None, taken_at: str | None = None, state: str = "kept",
+        fields: dict | None = None,
     ) -> Photo:
         """Store a photo durably: the file is fsynced and renamed before its row is committed.
 
         The station stores each shot at once in state ``review`` (so a crash cannot lose it) and
-        flips it to ``kept`` when the visitor keeps it.
+        flips it to ``kept`` when the visitor keeps it. ``fields`` (an archive's per-photo
+        metadata, :mod:`.photo_fields`) are committed with the row.
         """
         if state not in PHOTO_STATES:
             raise ValueError(f"unknown photo state {state!r}")
@@ -412,6 +414,8 @@ class EventStore:
                     (photo_id, participant.id, shot, sha256, original_name, ext, size, width, height,
                      taken_at, utcnow(), state),
                 )
+                if fields:
+                    photo_fields.write(c, photo_id, fields)
         except BaseException as exc:
             dest.unlink(missing_ok=True)  # no row points at it; leave nothing half-recorded
             if isinstance(exc, sqlite3.IntegrityError) and "photos.sha256" in str(exc):
@@ -492,6 +496,37 @@ class EventStore:
         with self._tx() as c:
             c.execute("DELETE FROM photos WHERE id=?", (photo_id,))
         self.photo_path(photo).unlink(missing_ok=True)
+
+    # --- per-photo fields (an archive's metadata: core/photo_fields.py) ----------------------
+
+    def set_photo_fields(self, photo_id: str, fields: dict) -> None:
+        """Replace the named fields of one photo (None removes one); other fields stay."""
+        with self._tx() as c:
+            if c.execute("SELECT 1 FROM photos WHERE id=?", (photo_id,)).fetchone() is None:
+                raise LookupError(f"no photo {photo_id!r} in event {self.event!r}")
+            photo_fields.write(c, photo_id, fields)
+
+    def photo_fields(self, photo_ids: Sequence[str] | None = None) -> dict[str, dict]:
+        """{photo id: {key: value}} for these photos (all when None); photos without fields are left out."""
+        sql = "SELECT photo_id, key, pos, is_list, kind, value FROM photo_fields"
+        if photo_ids is None:
+            return photo_fields.assemble(self._query(sql + " ORDER BY photo_id, key, pos"))
+        out: dict[str, dict] = {}
+        ids = list(dict.fromkeys(photo_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            out.update(photo_fields.assemble(self._query(
+                f"{sql} WHERE photo_id IN ({','.join('?' * len(chunk))}) ORDER BY photo_id, key, pos", chunk)))
+        return out
+
+    def field_keys(self) -> dict[str, photo_fields.KeyInfo]:
+        """Every field name the event's photos have, with its kinds (for exports and --where)."""
+        rows = self._query(
+            "SELECT key, group_concat(DISTINCT kind), MAX(is_list), "
+            "MIN(CASE WHEN kind != 'number' OR num = CAST(num AS INTEGER) AND instr(value, '.') = 0 "
+            "AND instr(lower(value), 'e') = 0 THEN 1 ELSE 0 END) FROM photo_fields GROUP BY key ORDER BY key")
+        return {key: photo_fields.KeyInfo(key, frozenset(kinds.split(",")), bool(is_list), bool(integral))
+                for key, kinds, is_list, integral in rows}
 
     def photos_missing_embedding(self, model_id: str) -> list[Photo]:
         return [photo_from_row(r) for r in self._query(

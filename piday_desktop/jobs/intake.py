@@ -12,14 +12,14 @@ import hashlib
 import os
 import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.images import ImageError, ImageInfo, is_raw, probe, raw_preview
 from .scan import ScanItem, ScanResult
-from ..core.store import AlreadyStored, Consent, EventStore, Participant
+from ..core.store import AlreadyStored, Consent, EventStore, Participant, Photo
 
 ProgressFn = Callable[[int, int], None]
 
@@ -32,6 +32,7 @@ class IntakeResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (display, reason)
     participants: set[str] = field(default_factory=set)  # codes touched
     restored: list[tuple[str, str]] = field(default_factory=list)  # (display, what): lost files put back
+    described: int = 0  # photos whose fields (--metadata) were recorded
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,14 @@ def ingest(
     progress: ProgressFn | None = None,
     workers: int = 4,
     result: IntakeResult | None = None,
+    fields: Mapping[str, tuple[int, dict]] | None = None,
 ) -> IntakeResult:
     """Store every valid, new photo of ``scan``; nothing here raises for a bad file.
+
+    ``fields``: scanned file (display path) -> (metadata line, fields), from
+    :func:`.metadata.match_metadata`; recorded with a new photo's row in one transaction, or
+    on the photo already there (a re-run, a duplicate). Two lines for identical files that
+    disagree on a value are reported as skipped (the first line's value stays).
 
     Raises only when the run itself cannot go on (e.g. :class:`~piday_desktop.core.durable.DiskFull`
     or Ctrl-C); everything stored before that point is committed and stays. Pass ``result`` to
@@ -138,22 +145,60 @@ def ingest(
     result.skipped.extend(scan.skipped)
     participants: dict[str, Participant] = {}
     seen_this_run: dict[str, str] = {}
+    described = _Described(store, result, fields or {})
     total = len(scan.items)
     for done, (item, checked) in enumerate(_checked_in_order(scan.items, workers), start=1):
         if isinstance(checked, ImageError):
             result.skipped.append((item.display, str(checked)))
         elif checked.sha256 in seen_this_run:
             result.duplicates.append((item.display, f"same file as {seen_this_run[checked.sha256]}"))
+            described.attach(item.display, store.photo_by_sha256(checked.sha256))
         else:
-            _store_one(store, checked, consent, participants, seen_this_run, result)
+            _store_one(store, checked, consent, participants, seen_this_run, result, described)
         if progress:
             progress(done, total)
     return result
 
 
+class _Described:
+    """Which photo got which metadata line in this run, so identical files that disagree are caught."""
+
+    def __init__(self, store: EventStore, result: IntakeResult, fields: Mapping[str, tuple[int, dict]]) -> None:
+        self.store, self.result, self.fields = store, result, fields
+        self.by_photo: dict[str, tuple[int, dict]] = {}
+
+    def for_new(self, display: str) -> dict | None:
+        entry = self.fields.get(display)
+        return entry[1] if entry else None
+
+    def stored_new(self, display: str, photo: Photo) -> None:
+        entry = self.fields.get(display)
+        if entry:
+            self.by_photo[photo.id] = entry
+            self.result.described += 1
+
+    def attach(self, display: str, photo: Photo | None) -> None:
+        entry = self.fields.get(display)
+        if not entry or photo is None:
+            return
+        line, fields = entry
+        earlier = self.by_photo.get(photo.id)
+        if earlier is not None:
+            clash = sorted(k for k in fields.keys() & earlier[1].keys() if fields[k] != earlier[1][k])
+            if clash:
+                self.result.skipped.append((display, f"metadata line {line}: the same photo as line {earlier[0]} "
+                                                     f"(identical files) with other values for {', '.join(clash)}: "
+                                                     "not applied"))
+                return
+        self.store.set_photo_fields(photo.id, fields)
+        if earlier is None:
+            self.by_photo[photo.id] = entry
+            self.result.described += 1
+
+
 def _store_one(
     store: EventStore, checked: _Checked, consent: Consent, participants: dict[str, Participant],
-    seen_this_run: dict[str, str], result: IntakeResult,
+    seen_this_run: dict[str, str], result: IntakeResult, described: _Described,
 ) -> None:
     item = checked.item
     seen_this_run[checked.sha256] = item.display
@@ -163,17 +208,19 @@ def _store_one(
         participant = participants[item.participant] = store.import_participant(item.participant, consent)
     if existing is None:
         try:
-            store.add_photo(
+            photo = store.add_photo(
                 participant, checked.data, sha256=checked.sha256, fmt=checked.info.format,
                 width=checked.info.width, height=checked.info.height, original_name=item.path.name,
-                taken_at=checked.info.taken_at,
+                taken_at=checked.info.taken_at, fields=described.for_new(item.display),
             )
         except AlreadyStored as exc:  # a concurrent import of the same files stored it first
             existing = exc.photo
         else:
             result.imported += 1
             result.participants.add(participant.code)
+            described.stored_new(item.display, photo)
             return
+    described.attach(item.display, existing)
     if not store.photo_path(existing).exists():
         # The file was lost behind its row (deleted by hand, a bad disk): these are its bytes.
         store.restore_photo_file(existing, checked.data)
