@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.consent import Audience, Consent, Visibility, shown
 from ..core.souvenir_files import forget_cards
-from ..core.store import EventStore
+from ..core.store import EventStore, Photo
 from . import outbox, state
 from .outbox import MAY_HAVE_LEFT_SQL
 
@@ -64,6 +65,48 @@ def forget_participant(store: EventStore, code: str) -> ForgetResult:
         log.warning("could not remove every file of %s under %s", participant.code, folder)
     forget_cards(store.directory, participant.code)  # their souvenir card, and cards showing their photo
     return ForgetResult(participant.code, photo_count, bool(left))
+
+
+@dataclass(frozen=True)
+class ForgetPhotosResult:
+    photos: int
+    rebuild: bool  # something may have reached Atlas: the dataset is rebuilt without them
+    kept_files: int  # photos referenced in place (import --in-place): their files are the archive's, left alone
+
+
+def forget_photos(store: EventStore, photos: Sequence[Photo], reason: str) -> ForgetPhotosResult:
+    """Delete these photos, their vectors, fields and outbox rows (``piday forget --where``).
+
+    The same path as :func:`forget_participant`, photo by photo: one transaction, rows overwritten
+    on disk (``secure_delete``), the WAL checkpointed, a rebuild scheduled when any of them may
+    be on Atlas (the outbox trigger counts them too), then the event's own copies of the files
+    removed. A photo recorded in place keeps its file: it belongs to the archive, not the event.
+    Participants stay, with whatever photos they have left.
+    """
+    ids = [p.id for p in photos]
+    if not ids:
+        return ForgetPhotosResult(0, False, 0)
+    files = [store.photo_path(p) for p in photos]
+    store.enable_secure_delete()
+    left = 0
+    with store.transaction() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            left += conn.execute(f"SELECT COUNT(*) FROM atlas_outbox o WHERE o.photo_id IN ({marks}) "
+                                 f"AND {MAY_HAVE_LEFT_SQL}", chunk).fetchone()[0]
+            conn.execute(f"DELETE FROM photos WHERE id IN ({marks})", chunk)  # cascades
+        if left:
+            state.schedule_rebuild(conn, reason)
+    store.checkpoint()
+    for path in files:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", path, exc)
+    for code in sorted({p.participant_code for p in photos}):  # saved souvenir cards may show them
+        forget_cards(store.directory, code)
+    return ForgetPhotosResult(len(ids), bool(left), len(ids) - len(files))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ piday: a capture station for exhibitions, and the headless tools behind it.
 With no command, opens the station window. The commands work without a window:
 
   piday import PHOTOS/ --event pi-day-2026        import a folder (one subfolder per participant) and embed it
+  piday import ARCHIVE/ --event a --in-place --metadata meta.jsonl   record files where they are, with their fields
   piday embed --event pi-day-2026                 embed whatever has no vector for the model yet
   piday export --event pi-day-2026 --out pi.parquet
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
@@ -43,6 +44,7 @@ With no command, opens the station window. The commands work without a window:
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
   piday upload --event pi-day-2026                consented photos to the Atlas map; link and QR code
   piday forget P-017 --event pi-day-2026          erase a visitor here and from the Atlas map
+  piday forget --where "theme = sea" --dry-run -e archive   list (then remove) the photos a condition picks
   piday consent P-017 map --event pi-day-2026     change what a visitor agreed to share
 
 `piday COMMAND --help` explains each command with an example.
@@ -107,8 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_event_option(p)
     p.add_argument("-k", type=int, default=8, help="how many results")
     p.add_argument("--where", action="append", metavar="'FIELD OP VALUE'",
-                   help="filter, repeatable, combined with AND: FIELD is participant, name, shot, id, format or "
-                        "taken; OP is = (globs allowed), !=, in (a, b), <, >, or ~ (contains, any case)")
+                   help="filter, repeatable or joined with AND ('theme = sea AND tags ~ boat'): FIELD is "
+                        "participant, name, shot, id, format, taken or one of the event's own fields "
+                        "(import --metadata; meta.KEY where KEY is also one of the former); OP is = (globs "
+                        "allowed), !=, in (a, b), <, >, or ~ (contains, any case)")
     p.add_argument("--like", metavar="PHOTO_ID", help="photos most like this one (an id or unique prefix)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
 

@@ -69,11 +69,18 @@ def add_parsers(subs, subparser: Callable[..., argparse.ArgumentParser]) -> None
                    "fixed when the dataset is created")
     _patience(p)
 
-    p = subparser(subs, "forget", "Erase a visitor: photos, vectors and rows here, and their points on the Atlas map.",
-                  "piday forget P-017 --event pi-day-2026")
+    p = subparser(subs, "forget", "Erase a visitor (or the photos a condition picks): photos, vectors and rows here, "
+                  "and their points on the Atlas map.",
+                  "piday forget P-017 --event pi-day-2026\n  piday forget --where \"theme = sea AND tags ~ boat\" "
+                  "--dry-run --event archive")
     p.epilog = (p.epilog or "") + EXIT_HELP
-    p.add_argument("code", metavar="CODE", help="participant code, e.g. P-017")
+    p.add_argument("code", metavar="CODE", nargs="?", default=None, help="participant code, e.g. P-017")
     add_event_option(p)
+    p.add_argument("--where", action="append", metavar="'FIELD OP VALUE'",
+                   help="instead of CODE: remove every photo passing the condition (as in `piday search`: "
+                        "participant, name, shot, id, format, taken or the event's own fields; =, !=, in (a, b), "
+                        "<, >, ~; repeatable or joined with AND). Lists them and asks first")
+    p.add_argument("--dry-run", action="store_true", help="with --where: list what would be removed, remove nothing")
     p.add_argument("--yes", "-y", action="store_true", help="erase without asking for confirmation")
     p.add_argument("--local-only", action="store_true",
                    help="erase here now and leave the Atlas rebuild to the next upload or the station")
@@ -240,6 +247,12 @@ def run_upload(args: argparse.Namespace) -> int:
 
 
 def run_forget(args: argparse.Namespace) -> int:
+    if bool(args.code) == bool(args.where):
+        raise UserError("give a participant CODE or --where CONDITION (not both)", EXIT_USAGE)
+    if args.dry_run and not args.where:
+        raise UserError("--dry-run goes with --where (it lists the photos a condition picks)", EXIT_USAGE)
+    if args.where:
+        return _forget_where(args)
     store = context.open_event(args)
     participant = _participant(store, args.code)
     photos = len(store.photos(participant.code, include_review=True))
@@ -257,6 +270,61 @@ def run_forget(args: argparse.Namespace) -> int:
     if not result.rebuild:
         err.print("nothing of theirs had reached Atlas")
         return EXIT_OK
+    return _rebuild_after_forget(args, store, result.code, started)
+
+
+def _forget_where(args: argparse.Namespace) -> int:
+    from ..core.search import where_sql
+
+    store = context.open_event(args)
+    where = context.parse_where_for(store, args.where)
+    photos = store.photos_where(*where_sql(where))
+    condition = " AND ".join(args.where)
+    if not photos:
+        err.print(f"no photo of {escape(args.event)} passes {escape(condition)}: nothing to remove")
+        return EXIT_OK
+    _list_photos(store, photos)
+    what = f"{len(photos)} photo(s) of {len(set(p.participant_id for p in photos))} participant(s)"
+    if args.dry_run:
+        err.print(f"[bold]would remove {what}[/] (dry run: nothing removed)")
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(f"add --yes to remove {what} without a prompt (or --dry-run to only list them)", EXIT_USAGE)
+        answer = input(f"Remove {what} from this event and from the Atlas map? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            err.print("nothing removed")
+            return EXIT_OK
+    started = time.monotonic()
+    result = erase.forget_photos(store, photos, f"photos removed with --where {condition}")
+    err.print(f"removed {result.photos} photo(s) on this laptop: their vectors, fields and rows"
+              + (f"; {result.kept_files} file(s) referenced in place were left where they are"
+                 if result.kept_files else ""))
+    if not result.rebuild:
+        err.print("none of them had reached Atlas")
+        return EXIT_OK
+    return _rebuild_after_forget(args, store, f"{result.photos} photo(s)", started)
+
+
+def _list_photos(store: EventStore, photos) -> None:
+    """What a --where picked, on stderr (this laptop's organiser: names are shown, as by search)."""
+    from rich.table import Table
+
+    fields = store.photo_fields([p.id for p in photos[:50]])
+    table = Table(title=f"{len(photos)} photo(s)")
+    for col in ("participant", "shot", "photo", "fields", "id"):
+        table.add_column(col)
+    for p in photos[:50]:
+        own = ", ".join(f"{k}=[{', '.join(map(str, v))}]" if isinstance(v, list) else f"{k}={v}"
+                        for k, v in fields.get(p.id, {}).items())
+        table.add_row(p.participant_code, str(p.shot), escape(p.original_name or ""),
+                      escape(own if len(own) <= 60 else own[:57] + "..."), p.id)
+    err.print(table)
+    if len(photos) > 50:
+        err.print(f"… and {len(photos) - 50} more")
+
+
+def _rebuild_after_forget(args: argparse.Namespace, store: EventStore, what: str, started: float) -> int:
     if args.local_only:
         err.print("the Atlas map is rebuilt without them by the next `piday upload` or by the station")
         return EXIT_OK
@@ -273,7 +341,7 @@ def run_forget(args: argparse.Namespace) -> int:
         seconds = time.monotonic() - started
         status = engine.status()
         if done:
-            err.print(f"removed {result.code} from the Atlas map in {seconds:.1f} s "
+            err.print(f"removed {what} from the Atlas map in {seconds:.1f} s "
                       f"(dataset rebuilt with {status.uploaded} photo(s))")
             _print_map(state.get(store, "map_link"))
             return EXIT_OK

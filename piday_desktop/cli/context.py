@@ -103,3 +103,13 @@ def reading_model_id(store: EventStore, args: argparse.Namespace) -> str:
     if DEFAULT_MODEL in embedded or not embedded:
         return DEFAULT_MODEL
     return next(iter(embedded))
+
+
+def parse_where_for(store: EventStore, expressions: list[str] | None) -> list:
+    """``--where`` for this event: its own field names are known, an unknown name is refused (exit 2)."""
+    from ..core.search import parse_where
+
+    try:
+        return parse_where(expressions or [], store.field_keys())
+    except ValueError as exc:
+        raise UserError(str(exc), EXIT_USAGE) from None

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..core import paths
 from ..jobs.export import FORMATS, export_event
-from ..core.search import ANN_THRESHOLD, parse_where, search_event
+from ..core.search import ANN_THRESHOLD, search_event
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError, err, out
 
@@ -39,11 +39,8 @@ def run_export(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     if bool(args.text) == bool(args.like):
         raise UserError("give either search words or --like PHOTO_ID (not both)", EXIT_USAGE)
-    try:
-        where = parse_where(args.where or [])
-    except ValueError as exc:
-        raise UserError(str(exc), EXIT_USAGE) from None
     with context.open_event(args) as store:
+        where = context.parse_where_for(store, args.where)
         model_id = context.reading_model_id(store, args)
         if not store.vector_count(model_id):
             raise UserError(f"event {args.event!r} has no vectors for {model_id}: run `piday embed --event {args.event}`",
@@ -61,10 +58,12 @@ def run_search(args: argparse.Namespace) -> int:
                                 ann_threshold=_ann_threshold())
         except ValueError as exc:
             raise UserError(str(exc), EXIT_USAGE) from None
+        fields = store.photo_fields([h.photo.id for h in hits]) if args.json else {}
     if args.json:
         out.print_json(json.dumps([
             {"rank": i, "score": round(h.score, 4), "id": h.photo.id, "participant": h.photo.participant_code,
-             "photo_name": h.photo.original_name, "shot": h.photo.shot} for i, h in enumerate(hits, 1)]))
+             "photo_name": h.photo.original_name, "shot": h.photo.shot, "fields": fields.get(h.photo.id, {})}
+            for i, h in enumerate(hits, 1)]))
         return EXIT_OK
     table = Table(title=f"{'like ' + args.like if args.like else repr(' '.join(args.text))} in {args.event}")
     for col in ("#", "score", "participant", "photo", "id"):

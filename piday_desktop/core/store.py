@@ -484,6 +484,12 @@ class EventStore:
             args.append(participant_code)
         return [photo_from_row(r) for r in self._query(sql + " ORDER BY pt.code, p.shot", args)]
 
+    def photos_where(self, where_sql: str, args: Sequence = (), include_review: bool = True) -> list[Photo]:
+        """Photos passing a condition over ``p.`` / ``pt.`` built by ``core.search.where_sql`` (never raw text)."""
+        review = "" if include_review else " AND p.state='kept'"
+        return [photo_from_row(r) for r in self._query(
+            f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE ({where_sql}){review} ORDER BY pt.code, p.shot", args)]
+
     def set_photo_state(self, photo_id: str, state: str) -> None:
         if state not in PHOTO_STATES:
             raise ValueError(f"unknown photo state {state!r}")
