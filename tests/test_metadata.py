@@ -160,3 +160,41 @@ def test_identical_files_that_disagree_are_reported_not_silently_merged(tmp_path
     assert code == EXIT_SKIPPED
     assert "metadata line 2: the same photo as line 1 (identical files) with other values for theme" in text
     assert fields_by_path(data)["alice/a.jpg"] == {"theme": "sea"}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl", "csv"])
+def test_exports_carry_the_fields_typed_and_no_file_names(tmp_path, capsys, fmt):
+    import csv as csvlib
+
+    import pyarrow.parquet as pq
+
+    folder, data = archive(tmp_path / "in"), tmp_path / "data"
+    meta = tmp_path / "meta.jsonl"
+    meta.write_text('{"path": "alice/a.jpg", "theme": "sea", "tags": ["boat", "sun"], "rating": 4, "width": "wide"}\n'
+                    '{"path": "bob/c.jpg", "theme": "forest", "rating": 2, "score": 0.25, "ok": false}\n')
+    assert imp(capsys, folder, data, "--metadata", str(meta))[0] == EXIT_OK
+    out = tmp_path / f"x.{fmt}"
+    code, text = run(capsys, "export", "--event", "ev", "--out", str(out), "--data-dir", str(data),
+                     "--model", "piday-tiny:none")
+    assert code == EXIT_OK, text
+    if fmt == "parquet":
+        table = pq.read_table(out)
+        types = {f.name: str(f.type) for f in table.schema}
+        assert types["theme"] == "string" and types["rating"] == "int64" and types["score"] == "double"
+        assert types["ok"] == "bool" and types["tags"].startswith("list<") and types["meta.width"] == "string"
+        assert types["width"] == "int64"  # the photo's own width column stays what it was
+        rows = {r["theme"]: r for r in table.to_pylist()}
+    elif fmt == "jsonl":
+        rows = {r["theme"]: r for r in map(json.loads, out.read_text().splitlines())}
+    else:
+        rows = {r["theme"]: r for r in csvlib.DictReader(open(out, encoding="utf-8"))}
+    sea, forest = rows["sea"], rows["forest"]
+    if fmt == "csv":
+        assert json.loads(sea["tags"]) == ["boat", "sun"] and sea["rating"] == "4" and forest["ok"] == "false"
+    else:
+        assert sea["tags"] == ["boat", "sun"] and sea["rating"] == 4 and forest["score"] == 0.25
+        assert forest["ok"] is False and forest["tags"] is None
+    assert sea["meta.width"] == "wide"
+    assert set(rows) == {"sea", "forest", "" if fmt == "csv" else None}  # photos without fields are exported too
+    raw = out.read_bytes()
+    assert b"a.jpg" not in raw and b"c.jpg" not in raw and b"alice" not in raw  # names only with --include-names
