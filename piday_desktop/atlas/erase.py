@@ -86,7 +86,7 @@ def forget_photos(store: EventStore, photos: Sequence[Photo], reason: str) -> Fo
     ids = [p.id for p in photos]
     if not ids:
         return ForgetPhotosResult(0, False, 0)
-    files = [store.photo_path(p) for p in photos]
+    files = [store.photo_path(p) for p in photos if not p.in_place]
     store.enable_secure_delete()
     left = 0
     with store.transaction() as conn:

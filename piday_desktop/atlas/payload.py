@@ -95,7 +95,7 @@ def _taken(photo: Photo) -> datetime:
 
 def thumbnail(store: EventStore, photo: Photo, max_px: int) -> bytes:
     """A small upright JPEG of the photo, without any metadata."""
-    img = images.load_rgb(store.photo_path(photo), min_side=max_px)
+    img = images.load_rgb(store.photo_source(photo), min_side=max_px)
     try:
         img.thumbnail((max_px, max_px))
         buf = io.BytesIO()

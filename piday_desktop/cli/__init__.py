@@ -39,6 +39,7 @@ With no command, opens the station window. The commands work without a window:
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday report --event pi-day-2026 --html r.html  the final report as one offline page (--pdf r.pdf to print)
   piday check --event pi-day-2026 [--repair]      every photo file against its SHA-256, vectors, temp files
+  piday roots set archive /mnt/new/archive -e a   the in-place tree moved: point its root there
   piday models                                    CLIP models known, cached and default
   piday doctor                                    is this laptop ready for the event?
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
@@ -87,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "or CSV file; each row names its file in a path, file, file_name or filename column "
                         "(relative to FOLDER, or a file name unique under it). The whole file is checked first: "
                         "any problem is listed by line and nothing is imported")
+    p.add_argument("--in-place", action="store_true",
+                   help="record the files where they are instead of copying them (an archive on shared storage): "
+                        "FOLDER becomes a root of the event (or lies inside one), paths are kept relative to it, "
+                        "so the tree can move (`piday roots set NAME NEWPATH`); `piday check` finds missing or "
+                        "changed files and embedding never reads a changed one")
+    p.add_argument("--root", metavar="NAME", default=None,
+                   help="with --in-place: the new root's name (default: FOLDER's name)")
     p.add_argument("--skip-unmatched", action="store_true",
                    help="with --metadata: leave out (and list) rows that name no file under FOLDER instead of "
                         "refusing the import")
@@ -151,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import check
 
     check.add_parser(subs, _subparser)
+    from . import roots as roots_cli
+
+    roots_cli.add_parser(subs, _subparser)
     from . import watch as watch_cli
 
     watch_cli.add_parser(subs, _subparser)
@@ -189,6 +200,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .check import run_check
 
         return run_check(args)
+    if args.command == "roots":
+        from .roots import run_roots
+
+        return run_roots(args)
     if args.command == "map":
         from .mapcmd import run_map
 

@@ -26,7 +26,11 @@ def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
                    help="with --repair: a folder to look in for the lost files' bytes (a backup, the "
                         "original import folder); repeatable")
     p.add_argument("--drop-missing", action="store_true",
-                   help="with --repair: remove the rows of photos whose file cannot be restored")
+                   help="with --repair: remove the rows of photos whose file cannot be restored (never those of "
+                        "a root that is not there at all: re-point it with `piday roots set`)")
+    p.add_argument("--quick", action="store_true",
+                   help="trust files whose size (and, recorded in place, modification time) is as recorded "
+                        "instead of reading them: a first look at a large archive")
     return p
 
 
@@ -40,19 +44,39 @@ def run_check(args: argparse.Namespace) -> int:
     with context.open_event(args) as store, progress_bar() as progress:
         task = progress.add_task("Checking", total=None)
         report = check_event(store, repair=args.repair, sources=sources, drop_unrestorable=args.drop_missing,
+                             quick=args.quick,
                              progress=lambda done, total: progress.update(task, completed=done, total=total))
-    _print(args, report)
+        where = {p.id: _where(store, p) for p in report.missing + report.damaged if p.in_place}
+    _print(args, report, where)
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
 
-def _print(args: argparse.Namespace, r: CheckReport) -> None:
+def _where(store, photo) -> str:
+    """An in-place photo's file as its root's name and the path below it (this laptop's terminal only)."""
+    root = next((r.name for r in store.roots() if r.id == photo.root_id), "?")
+    return f"{root}/{photo.rel_path}"
+
+
+def _print(args: argparse.Namespace, r: CheckReport, where: dict[str, str] | None = None) -> None:
     event = escape(args.event)
-    good = r.photos - len(r.missing) - len(r.damaged)
-    out.print(f"[bold]{event}[/]: {good} of {r.photos} photo file(s) match their SHA-256")
+    where = where or {}
+    checked = r.photos - len(r.offline)
+    good = checked - len(r.missing) - len(r.damaged)
+    quick = f" ({r.read} read, the others trusted by size and time)" if args.quick else ""
+    out.print(f"[bold]{event}[/]: {good} of {checked} photo file(s) match their SHA-256{quick}")
+    for name, (path, count) in r.offline_roots.items():
+        out.print(f"  root {escape(name)} is not there ({escape(str(path))}): {count} photo(s) out of reach; "
+                  f"if the tree moved or is mounted elsewhere: `piday roots set {escape(name)} NEWPATH --event {event}`")
     for title, photos in (("missing file", r.missing), ("damaged file", r.damaged)):
         for p in photos:
             fate = ("restored" if p in r.restored else "row dropped" if p in r.dropped else "")
-            out.print(f"  {title}: {p.participant_code} photo {p.shot} ({p.id})" + (f": {fate}" if fate else ""))
+            label = title if not p.in_place else ("changed since import" if title == "damaged file" else
+                                                  "missing in place")
+            place = f" at {escape(where[p.id])}" if p.id in where else ""
+            out.print(f"  {label}: {p.participant_code} photo {p.shot} ({p.id}){place}" + (f": {fate}" if fate else ""))
+    if r.touched:
+        out.print(f"  {len(r.touched)} in-place file(s) touched (new modification time, same bytes)"
+                  + (": recorded" if args.repair else ""))
     for photo_id, model_id, why in r.bad_vectors:
         out.print(f"  bad vector: {photo_id} {escape(model_id)}: {escape(why)}"
                   + (": dropped, `piday embed` makes it again" if r.vectors_dropped else ""))

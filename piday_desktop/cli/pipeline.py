@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from rich.markup import escape
 
 from ..core.durable import DiskFull, StorageError
-from ..jobs.intake import IntakeResult, ingest
+from ..jobs.intake import InPlace, IntakeResult, ingest, resolve_root
 from ..jobs.metadata import MetadataError, MetadataMatch, load_metadata
 from ..jobs.scan import ScanError, scan_folder
-from ..core.store import Consent, EventStore
+from ..core.store import ROOT_NAME_RE, Consent, EventStore, RootError
 from ..jobs.embed import EmbedResult, embed_missing
 from . import context
 from .common import (
@@ -131,6 +131,18 @@ def _only_unmatched(exc: MetadataError) -> bool:
     return all(problem.startswith("no file ") or " is not imported: " in problem for _, problem in exc.problems)
 
 
+def _in_place(args: argparse.Namespace, store: EventStore) -> InPlace:
+    try:
+        found = resolve_root(store, Path(args.folder), args.root)
+    except RootError as exc:
+        store.close()
+        raise UserError(str(exc), EXIT_USAGE) from None
+    where = f"{found.root.name}/{found.prefix}" if found.prefix else found.root.name
+    err.print(f"[dim]recording files in place under root {escape(where)} ({escape(str(found.root.path))}); "
+              "nothing is copied[/]")
+    return found
+
+
 def run_import(args: argparse.Namespace) -> int:
     try:
         scan = scan_folder(args.folder)
@@ -138,6 +150,10 @@ def run_import(args: argparse.Namespace) -> int:
         raise UserError(str(exc), EXIT_NOT_FOUND) from None
     if args.skip_unmatched and not args.metadata:
         raise UserError("--skip-unmatched only makes sense with --metadata FILE", EXIT_USAGE)
+    if args.root and not args.in_place:
+        raise UserError("--root NAME goes with --in-place", EXIT_USAGE)
+    if args.root and not ROOT_NAME_RE.match(args.root):
+        raise UserError(f"--root {args.root!r}: use letters, digits, '.', '_' and '-' (at most 64)", EXIT_USAGE)
     metadata = _metadata(args, scan)
     consent = Consent.parse(args.consent)
     if not scan.items:
@@ -148,6 +164,7 @@ def run_import(args: argparse.Namespace) -> int:
                   f"{'' if context.event_exists(args) else ', no event created'}[/]")
         return EXIT_SKIPPED
     store = context.open_event(args, create=True)
+    in_place = _in_place(args, store) if args.in_place else None
     engine = None if args.no_embed else context.make_engine(args)
     intake, embedded = IntakeResult(), EmbedResult()
     run_id: int | None = None
@@ -159,7 +176,7 @@ def run_import(args: argparse.Namespace) -> int:
             run_id = store.start_run("import")
             with progress_bar() as progress:
                 task = progress.add_task("Importing", total=len(scan.items))
-                ingest(store, scan, consent=consent, result=intake,
+                ingest(store, scan, consent=consent, result=intake, in_place=in_place,
                        fields=metadata.by_item if metadata else None,
                        progress=lambda done, total: progress.update(task, completed=done))
                 if engine is not None:

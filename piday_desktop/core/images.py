@@ -53,11 +53,38 @@ RAW_SUFFIXES = frozenset({".cr2", ".cr3", ".nef", ".nrw", ".arw", ".dng", ".raf"
 SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "DIB", "TIFF", "HEIF", "AVIF"})
 DRAFT_FORMATS = frozenset({"JPEG", "MPO"})  # decodable at a reduced scale
 
-ImageSource = Union[str, os.PathLike, bytes, BinaryIO]
-
-
 class ImageError(Exception):
     """A file that cannot be used as a photo; ``str(err)`` is a reason a user can act on."""
+
+
+@dataclass(frozen=True)
+class VerifiedFile:
+    """A file the catalogue references in place (``import --in-place``): read whole, and decoded
+    only if its size and SHA-256 are still the recorded ones, so a file changed or replaced after
+    import is never embedded (or shown on Atlas) as if it were the photo that was imported."""
+
+    path: Path
+    sha256: str
+    size: int
+
+    def read(self) -> bytes:
+        import hashlib
+
+        try:
+            with open(self.path, "rb") as fh:
+                data = fh.read(self.size + 1)
+        except FileNotFoundError:
+            raise ImageError("file not found where it was recorded in place (moved, deleted, or its root is "
+                             "not mounted: see `piday check`)") from None
+        except OSError as exc:
+            raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+        if len(data) != self.size or hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ImageError("the file changed since it was imported (its SHA-256 is not the recorded one): "
+                             "not embedded; see `piday check`")
+        return data
+
+
+ImageSource = Union[str, os.PathLike, bytes, BinaryIO, VerifiedFile]
 
 
 @dataclass(frozen=True)
@@ -108,6 +135,8 @@ def _decode_slot(img: Image.Image):
 
 
 def _open(source: ImageSource) -> Image.Image:
+    if isinstance(source, VerifiedFile):
+        source = source.read()
     if isinstance(source, (str, os.PathLike)) and is_raw(Path(source)):
         try:
             source = raw_preview(Path(source).read_bytes())

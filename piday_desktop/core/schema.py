@@ -134,6 +134,23 @@ CORE_MIGRATIONS: list[str] = [
     );
     CREATE INDEX photo_fields_key ON photo_fields(key, value);
     """,
+    # core 3: photos recorded where they are (`piday import --in-place`) instead of copied: a
+    # registered root (its name, and where it is mounted on this machine now) and the file's
+    # path relative to it, so the tree can move and `piday roots set` re-points it; size and
+    # mtime as recorded let `piday check` see a changed file, the SHA-256 proves it.
+    """
+    CREATE TABLE roots (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        path       TEXT NOT NULL,                 -- absolute, this machine's view; changes when re-pointed
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE photos ADD COLUMN root_id INTEGER REFERENCES roots(id);  -- NULL: the event holds a copy
+    ALTER TABLE photos ADD COLUMN rel_path TEXT;     -- '/'-separated, below the root; personal, never exported
+    ALTER TABLE photos ADD COLUMN mtime_ns INTEGER;  -- the file's modification time when recorded
+    CREATE UNIQUE INDEX photos_in_place ON photos(root_id, rel_path) WHERE root_id IS NOT NULL;
+    """,
 ]
 
 #: ``user_version`` of this layout (versions per package in ``schema_versions``).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
 import uuid
@@ -28,6 +29,7 @@ from . import opening, paths, photo_fields, schema
 from .codes import format_code, prefix_for
 from .consent import Consent, may_keep
 from .durable import DiskFull, StorageError, write_durably
+from .images import VerifiedFile
 from .locks import lock as file_lock, release_and_remove
 
 log = logging.getLogger(__name__)
@@ -85,12 +87,44 @@ class Photo:
     taken_at: str | None
     imported_at: str
     state: str
+    root_id: int | None = None  # recorded in place under this root (None: the event holds a copy)
+    rel_path: str | None = None  # below the root, '/'-separated (personal: folder and file names)
+    mtime_ns: int | None = None  # the in-place file's modification time when recorded
+
+    @property
+    def in_place(self) -> bool:
+        """Recorded where it is (`import --in-place`): the file is the archive's, not the event's."""
+        return self.root_id is not None
+
+
+@dataclass(frozen=True)
+class Root:
+    """A folder tree photos are recorded in place under; ``path`` is where it is on this machine now."""
+
+    id: int
+    name: str
+    path: Path
+
+
+class PathRecorded(Exception):
+    """Another photo is recorded in place at this path: the file there changed after it was recorded."""
+
+    def __init__(self, photo: "Photo") -> None:
+        super().__init__(f"recorded as {photo.participant_code} photo {photo.shot} with other bytes")
+        self.photo = photo
+
+
+class RootError(ValueError):
+    """A root cannot be registered or re-pointed as asked; ``str(err)`` says what to do."""
+
+
+ROOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 #: The columns :func:`photo_from_row` maps, in order (aliases ``p`` photos, ``pt`` participants).
 PHOTO_COLUMNS = (
     "p.id, p.participant_id, pt.code, p.shot, p.sha256, p.original_name, p.ext, p.size_bytes, "
-    "p.width, p.height, p.taken_at, p.imported_at, p.state"
+    "p.width, p.height, p.taken_at, p.imported_at, p.state, p.root_id, p.rel_path, p.mtime_ns"
 )
 #: The join :data:`PHOTO_COLUMNS` reads from; the consent rule's SQL uses the same aliases.
 PHOTO_FROM = "photos p JOIN participants pt ON pt.id = p.participant_id"
@@ -153,6 +187,7 @@ class EventStore:
         self._reader.execute("PRAGMA query_only=ON")
         self._read_lock = threading.Lock()
         self._schema_generation = -1  # migrations registered since: checked at the first use
+        self._roots: dict[int, Root] | None = None  # read at the first in-place photo; reset by set_root
 
     @staticmethod
     def _db_path(conn: sqlite3.Connection) -> str:
@@ -377,7 +412,57 @@ class EventStore:
     # --- photos ------------------------------------------------------------------------
 
     def photo_path(self, photo: Photo) -> Path:
+        """Where the photo's bytes are: the event's copy, or the file under its root (in place)."""
+        if photo.root_id is not None and photo.rel_path is not None:
+            return self._root(photo.root_id).path.joinpath(*photo.rel_path.split("/"))
+        return self._copy_path(photo)
+
+    def _copy_path(self, photo: Photo) -> Path:
         return self.photos_dir / photo.participant_id / f"{photo.id}.{photo.ext}"
+
+    def photo_source(self, photo: Photo) -> Path | VerifiedFile:
+        """What to decode for the model: the event's copy, or an in-place file checked against its
+        size and SHA-256 as it is read (a changed file fails instead of being embedded wrong)."""
+        path = self.photo_path(photo)
+        return VerifiedFile(path, photo.sha256, photo.size_bytes) if photo.in_place else path
+
+    # --- roots (photos recorded in place) -------------------------------------------------
+
+    def roots(self) -> list[Root]:
+        rows = self._query("SELECT id, name, path FROM roots ORDER BY name")
+        return [Root(i, n, Path(p)) for i, n, p in rows]
+
+    def _root(self, root_id: int) -> Root:
+        if self._roots is None or root_id not in self._roots:
+            self._roots = {r.id: r for r in self.roots()}
+        return self._roots[root_id]
+
+    def root_counts(self) -> dict[int, int]:
+        return dict(self._query("SELECT root_id, COUNT(*) FROM photos WHERE root_id IS NOT NULL GROUP BY root_id"))
+
+    def add_root(self, name: str, path: Path) -> Root:
+        if not ROOT_NAME_RE.match(name):
+            raise RootError(f"root name {name!r}: use letters, digits, '.', '_' and '-' (at most 64)")
+        now = utcnow()
+        try:
+            with self._tx() as c:
+                c.execute("INSERT INTO roots(name, path, created_at, updated_at) VALUES (?,?,?,?)",
+                          (name, str(Path(path).resolve()), now, now))
+        except sqlite3.IntegrityError:
+            raise RootError(f"a root named {name!r} is registered already") from None
+        self._roots = None
+        return next(r for r in self.roots() if r.name == name)
+
+    def set_root(self, name: str, path: Path) -> Root:
+        """Re-point a root (the tree moved, or is mounted elsewhere): its photos' paths follow."""
+        with self._tx() as c:
+            done = c.execute("UPDATE roots SET path=?, updated_at=? WHERE name=?",
+                             (str(Path(path).resolve()), utcnow(), name)).rowcount
+        if not done:
+            known = ", ".join(r.name for r in self.roots()) or "none"
+            raise RootError(f"no root named {name!r} in event {self.event!r} (roots: {known})")
+        self._roots = None
+        return next(r for r in self.roots() if r.name == name)
 
     def photo_by_sha256(self, sha256: str) -> Photo | None:
         rows = self._query(f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE p.sha256=?", (sha256,))
@@ -462,11 +547,65 @@ class EventStore:
             c.execute("UPDATE embeddings SET x=NULL, y=NULL WHERE model_id=?", (model_id,))
 
     def restore_photo_file(self, photo: Photo, data: bytes | Path) -> None:
-        """Put back a photo's file from the same bytes (a re-import, a backup); checked first."""
+        """Put back a photo's file from the same bytes (a re-import, a backup); checked first.
+
+        A photo recorded in place whose file is gone or changed becomes a copy held by the event:
+        nothing is ever written into the archive's own tree.
+        """
         raw = data if isinstance(data, (bytes, bytearray)) else Path(data).read_bytes()
         if hashlib.sha256(raw).hexdigest() != photo.sha256:
             raise ValueError(f"these bytes are not photo {photo.id} (SHA-256 differs)")
-        write_durably(self.photo_path(photo), bytes(raw))
+        write_durably(self._copy_path(photo), bytes(raw))
+        if photo.in_place:
+            with self._tx() as c:
+                c.execute("UPDATE photos SET root_id=NULL, rel_path=NULL, mtime_ns=NULL, size_bytes=? WHERE id=?",
+                          (len(raw), photo.id))
+
+    def add_photo_in_place(
+        self, participant: Participant, root: Root, rel_path: str, *, sha256: str, fmt: str, width: int,
+        height: int, size: int, mtime_ns: int, original_name: str | None = None, taken_at: str | None = None,
+        fields: dict | None = None,
+    ) -> Photo:
+        """Record a file where it is, under ``root`` (nothing is copied); see :meth:`add_photo`."""
+        if not may_keep(participant.consent):
+            raise PermissionError(f"{participant.code} did not agree to keep photos")
+        photo_id = str(uuid.uuid4())
+        try:
+            with self._tx() as c:
+                shot = c.execute(
+                    "SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?", (participant.id,)
+                ).fetchone()[0]
+                c.execute(
+                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, width, "
+                    "height, taken_at, imported_at, state, root_id, rel_path, mtime_ns) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (photo_id, participant.id, shot, sha256, original_name, EXT_BY_FORMAT.get(fmt, "bin"), size,
+                     width, height, taken_at, utcnow(), "kept", root.id, rel_path, mtime_ns),
+                )
+                if fields:
+                    photo_fields.write(c, photo_id, fields)
+        except sqlite3.IntegrityError as exc:
+            if "photos.sha256" in str(exc):
+                existing = self.photo_by_sha256(sha256)
+                if existing is not None:
+                    raise AlreadyStored(existing) from None
+            rows = self._query(f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE p.root_id=? AND p.rel_path=?",
+                               (root.id, rel_path))
+            if rows:
+                raise PathRecorded(photo_from_row(rows[0])) from None
+            raise
+        return self.photo(photo_id)
+
+    def repoint_photo(self, photo: Photo, root: Root, rel_path: str, mtime_ns: int) -> None:
+        """An in-place photo found at another path (moved inside its tree): same bytes, new place."""
+        with self._tx() as c:
+            c.execute("UPDATE photos SET root_id=?, rel_path=?, mtime_ns=? WHERE id=?",
+                      (root.id, rel_path, mtime_ns, photo.id))
+
+    def set_photo_mtime(self, photo_id: str, mtime_ns: int) -> None:
+        """Record an in-place file's new modification time once its bytes were checked unchanged."""
+        with self._tx() as c:
+            c.execute("UPDATE photos SET mtime_ns=? WHERE id=? AND root_id IS NOT NULL", (mtime_ns, photo_id))
 
     def photo(self, photo_id: str) -> Photo:
         rows = self._query(f"SELECT {PHOTO_COLUMNS} FROM {PHOTO_FROM} WHERE p.id=?", (photo_id,))
@@ -497,11 +636,13 @@ class EventStore:
             c.execute("UPDATE photos SET state=? WHERE id=?", (state, photo_id))
 
     def delete_photo(self, photo_id: str) -> None:
-        """Remove a photo for good (a retake, or the visitor asked): row, vectors and file."""
+        """Remove a photo for good (a retake, or the visitor asked): row, vectors and file (the
+        event's copy; a file recorded in place is the archive's and stays)."""
         photo = self.photo(photo_id)
         with self._tx() as c:
             c.execute("DELETE FROM photos WHERE id=?", (photo_id,))
-        self.photo_path(photo).unlink(missing_ok=True)
+        if not photo.in_place:
+            self.photo_path(photo).unlink(missing_ok=True)
 
     # --- per-photo fields (an archive's metadata: core/photo_fields.py) ----------------------
 

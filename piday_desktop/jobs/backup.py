@@ -164,11 +164,18 @@ def snapshot_catalogue(source_db: Path, dest: Path) -> None:
 
 
 def photo_rows(db: Path) -> list[PhotoRow]:
-    """Every photo a catalogue file names, read without opening it as a live event."""
+    """Every photo file a catalogue holds, read without opening it as a live event.
+
+    Photos recorded in place (``import --in-place``) are left out: their files are the archive's
+    and stay where they are; the catalogue copied with the backup still names them under their
+    root, which ``piday roots set`` points wherever the archive is reachable from.
+    """
     conn = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)
     try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(photos)")}
+        in_place = " WHERE root_id IS NULL" if "root_id" in columns else ""
         return [PhotoRow(*r) for r in conn.execute(
-            "SELECT id, participant_id, ext, sha256, size_bytes FROM photos ORDER BY rowid")]
+            f"SELECT id, participant_id, ext, sha256, size_bytes FROM photos{in_place} ORDER BY rowid")]
     finally:
         conn.close()
 

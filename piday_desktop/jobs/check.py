@@ -7,6 +7,15 @@ model, and the database against itself. ``repair`` then puts back what it can fr
 bytes (the event's own ``orphans/`` folder, or any folder given: a backup, the original import
 folder), re-queues bad vectors for ``piday embed``, cleans temp files, and drops rows that
 cannot be restored only when asked to.
+
+Photos recorded in place (``import --in-place``) are checked where they are: a file gone is
+missing, one whose size or SHA-256 differs from the record has changed (damaged), one only
+touched (new mtime, same bytes) is fine and ``repair`` records its new time. A root whose
+folder is not there at all (an unmounted share, a moved tree) is reported once, with
+``piday roots set``, and its photos are never dropped by ``--drop-missing``. ``repair`` never
+writes into the archive's tree: bytes found in a ``--from`` folder become the event's own copy.
+``quick`` trusts an in-place file whose size and mtime are as recorded (and a copy of the right
+size) instead of reading it: for a first look at a large archive on shared storage.
 """
 
 from __future__ import annotations
@@ -35,6 +44,10 @@ class CheckReport:
     orphans: list[Path] = field(default_factory=list)  # photo files without a row, in photos/
     kept_orphans: int = 0  # files already moved aside to orphans/
     database: list[str] = field(default_factory=list)  # PRAGMA integrity_check, empty when ok
+    offline_roots: dict[str, tuple[Path, int]] = field(default_factory=dict)  # root name -> (path, photos)
+    offline: list[Photo] = field(default_factory=list)  # under a root that is not there: never dropped
+    touched: list[Photo] = field(default_factory=list)  # in place, new mtime, same bytes
+    read: int = 0  # files whose SHA-256 was read (quick skips those whose size and time are as recorded)
     restored: list[Photo] = field(default_factory=list)
     dropped: list[Photo] = field(default_factory=list)
     vectors_dropped: int = 0
@@ -48,7 +61,8 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         remaining_vectors = len(self.bad_vectors) - self.vectors_dropped
-        return not (self.unresolved or remaining_vectors or self.database or self.temp_files or self.orphans)
+        return not (self.unresolved or remaining_vectors or self.database or self.temp_files or self.orphans
+                    or self.offline)
 
 
 def _vector_problem(dim: int, blob: bytes, expected_dim: int) -> str | None:
@@ -84,23 +98,44 @@ def _find_by_content(wanted: dict[str, list[Photo]], sources: Iterable[Path]) ->
     return found
 
 
+def _check_file(store: EventStore, photo: Photo, report: CheckReport, quick: bool) -> None:
+    path = store.photo_path(photo)
+    try:
+        st = path.stat()
+        if st.st_size != photo.size_bytes and photo.in_place:
+            report.damaged.append(photo)  # an in-place file of another size: changed, no need to read it
+            return
+        if quick and st.st_size == photo.size_bytes and (not photo.in_place or st.st_mtime_ns == photo.mtime_ns):
+            return
+        report.read += 1
+        if sha256_file(path) != photo.sha256:
+            report.damaged.append(photo)
+        elif photo.in_place and st.st_mtime_ns != photo.mtime_ns:
+            report.touched.append(photo)
+    except FileNotFoundError:
+        report.missing.append(photo)
+    except OSError:
+        report.damaged.append(photo)
+
+
 def check_event(
     store: EventStore, *, repair: bool = False, sources: Iterable[Path] = (), drop_unrestorable: bool = False,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn | None = None, quick: bool = False,
 ) -> CheckReport:
     """Verify the event; with ``repair``, fix what can be fixed without losing anything."""
     report = CheckReport(database=store.integrity_problems())
     photos = store.photos(include_review=True)
     report.photos = len(photos)
+    roots = {r.id: r for r in store.roots()}
+    offline = {rid for rid, root in roots.items() if not root.path.is_dir()}
     for done, photo in enumerate(photos, start=1):
-        path = store.photo_path(photo)
-        try:
-            if sha256_file(path) != photo.sha256:
-                report.damaged.append(photo)
-        except FileNotFoundError:
-            report.missing.append(photo)
-        except OSError:
-            report.damaged.append(photo)
+        if photo.root_id in offline:
+            report.offline.append(photo)
+            root = roots[photo.root_id]
+            path, count = report.offline_roots.get(root.name, (root.path, 0))
+            report.offline_roots[root.name] = (path, count + 1)
+        else:
+            _check_file(store, photo, report, quick)
         if progress:
             progress(done, len(photos))
     by_model: dict[str, list[tuple[str, int, bytes]]] = defaultdict(list)
@@ -123,6 +158,8 @@ def check_event(
 
 
 def _repair(store: EventStore, report: CheckReport, sources: list[Path], drop_unrestorable: bool) -> None:
+    # Bytes found for an in-place photo become the event's own copy (restore_photo_file): the
+    # archive's tree is never written to.
     cleaned = store.clean_leftovers()
     if cleaned is None:
         report.busy = True
@@ -139,10 +176,12 @@ def _repair(store: EventStore, report: CheckReport, sources: list[Path], drop_un
             for photo in wanted[digest]:
                 store.restore_photo_file(photo, path)
                 report.restored.append(photo)
-        if drop_unrestorable:
+        if drop_unrestorable:  # never the photos of an offline root: they are only out of reach
             for photo in report.unresolved:
                 store.delete_photo(photo.id)
                 report.dropped.append(photo)
+    for photo in report.touched:
+        store.set_photo_mtime(photo.id, store.photo_path(photo).stat().st_mtime_ns)
     if report.bad_vectors:
         # Dropped vectors are simply missing again: `piday embed` makes them anew.
         store.delete_embeddings([(photo_id, model_id) for photo_id, model_id, _ in report.bad_vectors])

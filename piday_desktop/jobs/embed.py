@@ -99,7 +99,7 @@ def _embed_locked(store: EventStore, engine, model_id: str, device: str, progres
                 if photo is None:
                     exhausted = True
                     break
-                pending[engine.submit(store.photo_path(photo))] = photo
+                pending[engine.submit(store.photo_source(photo))] = photo
             if not pending:
                 break
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
