@@ -33,7 +33,7 @@ EXIT_CODES_HELP = """\
 exit codes:
   0    everything asked for was done
   1    unexpected internal error (a bug: please report it with the log)
-  2    bad command line
+  2    bad command line (or a --metadata file with problems: each listed by line, nothing imported)
   3    the run finished but skipped some files (each is listed with its reason), or found no images
   4    not found: no such folder, event, participant or photo
   5    the model cannot be loaded (e.g. weights not on this machine and no network)

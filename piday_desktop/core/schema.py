@@ -134,7 +134,7 @@ CORE_MIGRATIONS: list[str] = [
     );
     CREATE INDEX photo_fields_key ON photo_fields(key, value);
     """,
-    # core 3: photos recorded where they are (`piday import --in-place`) instead of copied: a
+    # core 4: photos recorded where they are (`piday import --in-place`) instead of copied: a
     # registered root (its name, and where it is mounted on this machine now) and the file's
     # path relative to it, so the tree can move and `piday roots set` re-points it; size and
     # mtime as recorded let `piday check` see a changed file, the SHA-256 proves it.
