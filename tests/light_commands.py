@@ -32,6 +32,8 @@ COMMANDS: dict[str, list[str]] = {
     "map (stored layout)": ["map", "--event", EVENT, "--out", "{out}/map.html", "--no-names"],
     "consent": ["consent", "P-002", "map", "--event", EVENT],
     "forget": ["forget", "P-003", "--event", EVENT, "--local-only", "--yes"],
+    "forget --where --dry-run": ["forget", "--where", "shot > 1 AND participant != P-001", "--dry-run", "--event", EVENT],
+    "roots": ["roots", "--event", EVENT],
     "atlas status": ["atlas", "status", "--event", EVENT],
 }
 
