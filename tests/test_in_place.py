@@ -179,3 +179,23 @@ def test_root_names_clash_with_a_clear_message(tmp_path, capsys):
     assert code == EXIT_USAGE and "--root 'bad name'" in text
     code, text = piday(capsys, data, "roots")
     assert code == EXIT_OK and "archive" in text and "roots set" in text  # not there: says what to do
+
+
+def test_merging_an_archive_event_copies_its_in_place_photos_with_their_fields(tmp_path, capsys):
+    archive, other = tree(tmp_path / "archive"), tmp_path / "other"
+    meta = tmp_path / "meta.jsonl"
+    meta.write_text('{"path": "sea/s0.jpg", "theme": "sea", "tags": ["boat"]}\n')
+    code, text = run(capsys, "import", str(archive), "--event", "ev", "--data-dir", str(other), "--in-place",
+                     "--no-embed", "--metadata", str(meta))
+    assert code == EXIT_OK, text
+    data = tmp_path / "data"
+    f.jpeg(tmp_path / "here" / "p" / "x.jpg", size=(64, 48), seed=77)
+    assert piday(capsys, data, "import", str(tmp_path / "here"), "--no-embed")[0] == EXIT_OK
+    code, text = piday(capsys, data, "merge", str(other))
+    assert code == EXIT_OK, text
+    with EventStore.open(data, "ev") as store:
+        photos = store.photos()
+        assert len(photos) == 6 and not any(p.in_place for p in photos)  # the merged event holds copies
+        s0 = next(p for p in photos if p.original_name == "s0.jpg")
+        assert store.photo_fields([s0.id]) == {s0.id: {"theme": "sea", "tags": ["boat"]}}
+        assert store.photo_path(s0).read_bytes() == (archive / "sea" / "s0.jpg").read_bytes()

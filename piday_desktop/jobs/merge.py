@@ -110,9 +110,13 @@ def _merge(store: EventStore, other: EventStore, other_dir: Path,
         else:
             result.participants_known += 1
     photos = other.photos(include_review=True)
+    fields = other.photo_fields()
     taken: list[str] = []
     for done, photo in enumerate(photos, 1):
-        source = other_dir / "photos" / photo.participant_id / f"{photo.id}.{photo.ext}"
+        # A photo the other event recorded in place (import --in-place) is read from under its
+        # root there and becomes this event's own copy; its fields (import --metadata) come along.
+        source = (other.photo_path(photo) if photo.in_place
+                  else other_dir / "photos" / photo.participant_id / f"{photo.id}.{photo.ext}")
         try:
             data = source.read_bytes()
         except OSError as exc:
@@ -128,6 +132,8 @@ def _merge(store: EventStore, other: EventStore, other_dir: Path,
         else:
             result.photos_added += 1
             taken.append(photo.id)
+            if photo.id in fields:
+                store.set_photo_fields(photo.id, fields[photo.id])
         if progress is not None:
             progress(done, len(photos))
     for model_id in other.embedded_models():
