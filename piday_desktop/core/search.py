@@ -148,8 +148,10 @@ class Where:
             test, args = f"f.num {self.op} ?", [number]
         else:
             test, args = f"f.value {self.op} ?", [self.pattern]
-        exists = f"EXISTS (SELECT 1 FROM photo_fields f WHERE f.photo_id = p.id AND f.key = ? AND {test})"
-        return (f"NOT {exists}" if self.op == "!=" else exists), [self.field, *args]
+        # An uncorrelated set (computed once from the (key, value) index), not EXISTS per photo:
+        # the planner would drive a correlated EXISTS through that index too, a scan per photo.
+        having = f"p.id IN (SELECT f.photo_id FROM photo_fields f WHERE f.key = ? AND {test})"
+        return (f"NOT ({having})" if self.op == "!=" else having), [self.field, *args]
 
 
 def where_sql(where: Sequence[Where]) -> tuple[str, list]:
