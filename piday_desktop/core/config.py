@@ -38,6 +38,7 @@ class StationConfig:
     model: str = ""  # empty: the default model (PIDAY_MODEL / ViT-B-32:laion2b_s34b_b79k)
     device: str = "auto"
     framing_guide: bool = True
+    show_last_visitor: bool = False  # the start page shows the last visitor's photo (only with public photo consent)
     save_as_seen: bool = False  # store the shot mirrored, as the visitor saw it in the preview (pibooth's choice)
     key_debounce_s: float = 0.3  # presses closer together count once (bouncing pedals, double presses)
     backup_dir: str = ""  # live backup folder (USB stick, network share); empty: none (jobs/backup_job.py)

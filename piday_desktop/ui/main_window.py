@@ -39,6 +39,7 @@ from .lag_probe import LagProbe
 from .map_pane import MapPane
 from .map_thumbs import ThumbnailCache
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
+from .last_visitor import LastVisitor
 from .pin_prompt import unlocked
 from .preview import PreviewWidget
 from .souvenirs import Souvenirs
@@ -136,6 +137,7 @@ class StationWindow(QMainWindow):
         self._build()
         self._wire()
         self.souvenirs = Souvenirs(self, open_printer)
+        self.last_visitor = LastVisitor(self, config.show_last_visitor)
         self.souvenirs.service.changed.connect(self._show_card_status)
         self._tick = QTimer(self)
         self._tick.setInterval(40)
@@ -380,6 +382,7 @@ class StationWindow(QMainWindow):
         self.consent_page.text.setText(new.consent_text)
         self.capture_page.preview.framing_guide = new.framing_guide
         self._apply_save_as_seen(new.save_as_seen)
+        self.last_visitor.set_enabled(new.show_last_visitor)
         self.controller.station_id = new.station_id  # from the next visitor on
         self.config = new
         self._show_card_status()
@@ -786,6 +789,7 @@ class StationWindow(QMainWindow):
         self._tick.stop()
         self._status_timer.stop()
         self._status_reader.shutdown(wait=True)  # before the store it reads is closed
+        self.last_visitor.close()
         self.camera.stop()
         if self.map_window is not None:
             self.map_window.close()

@@ -80,6 +80,8 @@ class SettingsDialog(QDialog):
         self.guide.setChecked(config.framing_guide)
         self.as_seen = QCheckBox("Save photos mirrored, as visitors see themselves in the preview")
         self.as_seen.setChecked(config.save_as_seen)
+        self.last_visitor = QCheckBox("Show the last visitor's photo on the start page (only if they agreed to show it)")
+        self.last_visitor.setChecked(config.show_last_visitor)
         form.addRow("Event", self.event)
         form.addRow("Camera", self.camera)
         form.addRow("Photos per visitor", self.shots)
@@ -89,6 +91,7 @@ class SettingsDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("", self.guide)
         form.addRow("", self.as_seen)
+        form.addRow("", self.last_visitor)
         self.backup = QLineEdit(config.backup_dir)
         self.backup.setPlaceholderText("a USB stick or network folder; empty: no live backup")
         form.addRow("Backup folder", self.backup)
@@ -203,7 +206,8 @@ class SettingsDialog(QDialog):
             consent_text=self.consent_text.toPlainText().strip() or self._original.consent_text,
             model=self._choice(self.model), device=self.device.currentText(), framing_guide=self.guide.isChecked(),
             backup_dir=self.backup.text().strip(), station_id=self.station.text().strip().upper(),
-            kiosk_pin=self._kiosk_pin(), save_as_seen=self.as_seen.isChecked(), souvenir_card=self.souvenir.isChecked(),
+            kiosk_pin=self._kiosk_pin(), save_as_seen=self.as_seen.isChecked(),
+            show_last_visitor=self.last_visitor.isChecked(), souvenir_card=self.souvenir.isChecked(),
             printer=self._choice(self.printer), print_automatically=self.autoprint.isChecked(),
             map_url=self.map_url.text().strip(),
         )
