@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import tomli_w
 
 from . import codes, paths
+from .i18n import QT_TRANSLATE_NOOP
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,10 +23,12 @@ else:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONSENT_TEXT = (
-    "We take a few photos of you for this exhibition's live map. CLIP, an AI model, turns each photo "
-    "into numbers so that similar-looking photos sit close together. Choose what we may do:"
-)
+#: Shown in the station's language (ui/i18n.py) unless the volunteer typed their own.
+DEFAULT_CONSENT_TEXT = QT_TRANSLATE_NOOP(
+    "Consent", "We take a few photos of you for this exhibition's live map. CLIP, an AI model, turns each photo "
+    "into numbers so that similar-looking photos sit close together. Choose what we may do:")
+#: The languages the station speaks ("" in the config: the system's, else English).
+LANGUAGE_CODES = ("en", "de", "fr", "es")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,11 @@ class StationConfig:
     camera: str = "0"  # device index, video file, image folder, or "pattern"
     shots_per_visitor: int = 3
     countdown_s: float = 3.0
-    consent_text: str = DEFAULT_CONSENT_TEXT
+    consent_text: str = DEFAULT_CONSENT_TEXT  # the volunteer's own text for every language without its own
+    #: The volunteer's own consent text per language ({"de": "…"}), shown as typed; a language
+    #: with none shows ``consent_text`` if the volunteer changed it, else the default translated.
+    consent_texts: dict[str, str] = field(default_factory=dict)
+    language: str = ""  # en, de, fr, es; "": the system's language if the station speaks it, else English
     model: str = ""  # empty: the default model (PIDAY_MODEL / ViT-B-32:laion2b_s34b_b79k)
     device: str = "auto"
     framing_guide: bool = True
@@ -49,8 +56,31 @@ class StationConfig:
     print_automatically: bool = False  # print each card without the visitor pressing Print
     map_url: str = ""  # where `piday map --public` is published; the card's QR opens it at the visitor
 
+    def own_consent_text(self, language: str) -> str | None:
+        """The consent text the volunteer typed for ``language`` (or for all), None: the default."""
+        own = (self.consent_texts.get(language) or "").strip()
+        if own:
+            return own
+        typed = self.consent_text.strip()
+        return typed if typed and typed != DEFAULT_CONSENT_TEXT else None
+
+    def with_consent_text(self, language: str, text: str, default_text: str) -> "StationConfig":
+        """After the volunteer edited ``language``'s consent text (``default_text``: the default
+        in that language): stored only where it differs from what would be shown without it."""
+        texts = {k: v for k, v in self.consent_texts.items() if k != language}
+        without = replace(self, consent_texts=texts)
+        text = text.strip()
+        if text and text != (without.own_consent_text(language) or default_text):
+            texts[language] = text
+        return without if language not in texts else replace(self, consent_texts=texts)
+
     def validated(self) -> "StationConfig":
         fixes = {}
+        if self.language not in ("", *LANGUAGE_CODES):
+            fixes["language"] = ""
+        texts = {k: v for k, v in self.consent_texts.items() if isinstance(k, str) and isinstance(v, str)}
+        if texts != self.consent_texts:
+            fixes["consent_texts"] = texts
         if not 1 <= self.shots_per_visitor <= 20:
             fixes["shots_per_visitor"] = StationConfig.shots_per_visitor
         if not 0 <= self.countdown_s <= 30:
@@ -91,13 +121,15 @@ def load_config(path: Path | None = None) -> tuple[StationConfig, bool]:
         log.warning("config file %s unreadable (%s); using defaults", path, exc)
         return StationConfig(), True
     known = {f.name: f.type for f in fields(StationConfig)}
+    defaults = StationConfig()
     values = {}
     for key, value in raw.items():
         if key not in known:
             continue
-        default = getattr(StationConfig, key)
+        default = getattr(defaults, key)
+        kind = next((t for t in (bool, dict, str) if isinstance(default, t)), type(default))  # str: not Source
         try:
-            values[key] = type(default)(value)
+            values[key] = kind(value)
         except (TypeError, ValueError):
             log.warning("config: %s=%r is not a %s; using the default", key, value, type(default).__name__)
     return StationConfig(**values).validated(), True

@@ -22,6 +22,7 @@ from PIL import Image
 
 from ..core.durable import DiskFull
 from ..core.events import Signal
+from ..core.i18n import QT_TRANSLATE_NOOP
 from ..core.images import ImageError, is_raw, probe, raw_preview
 from ..core.store import AlreadyStored, EventStore, Photo
 from .visitor_flow import Visit, VisitorFlow
@@ -76,18 +77,19 @@ class StationController:
                 result = job()
             except DiskFull:
                 self._post(lambda: self.flow.fail(
-                    "The disk is full: the last photo could not be saved.",
-                    "Photos already kept are safe. Free some disk space (or switch to another event "
-                    "on a bigger disk), then press Enter."))
+                    QT_TRANSLATE_NOOP("Controller", "The disk is full: the last photo could not be saved."),
+                    QT_TRANSLATE_NOOP("Controller", "Photos already kept are safe. Free some disk space (or switch "
+                                      "to another event on a bigger disk), then press Enter.")))
                 return
             except Exception as exc:  # anything else: the failsafe, never a crash
                 log.exception("station write failed")
                 # Bound now: Python unbinds `exc` when the except block ends, before the post runs.
-                what = f"Something went wrong while saving ({type(exc).__name__}: {exc})."
+                what = QT_TRANSLATE_NOOP("Controller", "Something went wrong while saving ({error}).").fill(
+                    error=f"{type(exc).__name__}: {exc}")
                 self._post(lambda: self.flow.fail(
                     what,
-                    "Photos already kept are safe. Press Enter to continue; if it happens again, "
-                    "restart the station."))
+                    QT_TRANSLATE_NOOP("Controller", "Photos already kept are safe. Press Enter to continue; "
+                                      "if it happens again, restart the station.")))
                 return
             if then is not None:
                 self._post(lambda: then(result))
@@ -119,8 +121,9 @@ class StationController:
     def _capture(self, visit: Visit) -> None:
         frame = self._grab()
         if frame is None:
-            self.flow.fail("The camera has no picture to take.",
-                           "Check that the camera is connected and the preview is live, then press Enter.")
+            self.flow.fail(QT_TRANSLATE_NOOP("Controller", "The camera has no picture to take."),
+                           QT_TRANSLATE_NOOP("Controller", "Check that the camera is connected and the preview is "
+                                             "live, then press Enter."))
             return
 
         def save() -> Photo:
@@ -146,7 +149,8 @@ class StationController:
                     data = raw_preview(data)
                 info = probe(data)
             except ImageError as exc:
-                return f"The camera's file {Path(path).name} is not a photo piday can read ({exc})."
+                return QT_TRANSLATE_NOOP("Controller", "The camera's file {name} is not a photo piday can read "
+                                         "({error}).").fill(name=Path(path).name, error=exc)
             participant = self.store.participant(visit.participant_id)
             try:
                 return self.store.add_photo(participant, data, sha256=hashlib.sha256(data).hexdigest(),
@@ -154,8 +158,9 @@ class StationController:
                                             original_name=Path(path).name, taken_at=info.taken_at,
                                             state="review")
             except AlreadyStored as exc:
-                return (f"That photo is stored already ({exc.photo.participant_code}, shot {exc.photo.shot}): "
-                        "take a new one with the camera.")
+                return QT_TRANSLATE_NOOP("Controller", "That photo is stored already ({code}, shot {shot}): "
+                                         "take a new one with the camera.").fill(code=exc.photo.participant_code,
+                                                                                  shot=exc.photo.shot)
 
         def then(result: Photo | str) -> None:
             if isinstance(result, str):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.i18n import QT_TRANSLATE_NOOP
 from ..core.store import EventStore, utcnow
 
 RESET_KEY = "station.counters_reset_at"
@@ -29,8 +30,11 @@ class Counters:
 
     def lines(self) -> list[str]:
         """How Settings shows them."""
-        return [f"Visitors: {self.visitors}", f"Photos taken: {self.taken}", f"Kept: {self.kept}",
-                f"Retakes: {self.retakes}", f"Deleted: {self.deleted}"]
+        return [QT_TRANSLATE_NOOP("Counters", "Visitors: {n}").fill(n=self.visitors),
+                QT_TRANSLATE_NOOP("Counters", "Photos taken: {n}").fill(n=self.taken),
+                QT_TRANSLATE_NOOP("Counters", "Kept: {n}").fill(n=self.kept),
+                QT_TRANSLATE_NOOP("Counters", "Retakes: {n}").fill(n=self.retakes),
+                QT_TRANSLATE_NOOP("Counters", "Deleted: {n}").fill(n=self.deleted)]
 
 
 def read_counters(store: EventStore) -> Counters:

@@ -19,12 +19,15 @@ from enum import Enum
 
 from ..core.events import Signal
 from ..core.consent import Consent, may_keep
+from ..core.i18n import QT_TRANSLATE_NOOP
 
-
-NO_PICTURE = "The camera gives no picture, so no visit can start. Choose another camera or the test pattern below."
-REMOTE_SHUTTER = "Take the photo with the camera: it appears here by itself."
-NO_VISIT_FOR_FILE = ("A photo came from the camera while nobody was being photographed: not stored (it stays in "
-                     "the hot folder). Start a visit first.")
+# What the flow says is English marked for translation (core/i18n.py); the window shows it translated.
+NO_PICTURE = QT_TRANSLATE_NOOP("VisitorFlow", "The camera gives no picture, so no visit can start. "
+                               "Choose another camera or the test pattern below.")
+REMOTE_SHUTTER = QT_TRANSLATE_NOOP("VisitorFlow", "Take the photo with the camera: it appears here by itself.")
+NO_VISIT_FOR_FILE = QT_TRANSLATE_NOOP("VisitorFlow", "A photo came from the camera while nobody was being "
+                                      "photographed: not stored (it stays in the hot folder). Start a visit first.")
+NO_PHOTOS_TAKEN = QT_TRANSLATE_NOOP("VisitorFlow", "No photos were taken or saved. Thank you for visiting!")
 
 
 class Stage(str, Enum):
@@ -142,7 +145,7 @@ class VisitorFlow:
             return
         if not may_keep(consent):
             self.visit = None
-            self.notice = "No photos were taken or saved. Thank you for visiting!"
+            self.notice = NO_PHOTOS_TAKEN
             self._go(Stage.IDLE)
             return
         self.visit = Visit(consent=consent, nickname=(nickname or "").strip() or None)

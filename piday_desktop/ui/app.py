@@ -36,6 +36,10 @@ def run_station(args: argparse.Namespace) -> int:
     config, existed = load_config()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("piday")
+    from .i18n import install_language
+
+    # Before any window: every widget is made in this language (a change in Settings: next start).
+    language = install_language(config.language)
     overrides = {k: v for k, v in {"event": args.event, "camera": args.camera, "model": args.model,
                                    "device": args.device}.items() if v}
     saved: StationConfig | None = config  # what Settings saves onto; None: nothing is saved (demo)
@@ -54,8 +58,9 @@ def run_station(args: argparse.Namespace) -> int:
         save_config(config)
         overrides = {k: v for k, v in overrides.items() if k == "device"}  # the rest was confirmed above
     config = replace(config, **overrides).validated()
-    log.info("station starting: event %s, camera %s, model %s, device %s%s", config.event, config.camera,
-             config.model or "default", config.device, " (demo)" if getattr(args, "demo", False) else "")
+    log.info("station starting: event %s, camera %s, model %s, device %s, language %s%s", config.event,
+             config.camera, config.model or "default", config.device, language,
+             " (demo)" if getattr(args, "demo", False) else "")
     store = EventStore.open(paths.data_dir(args.data_dir), config.event)
     window = StationWindow(store, config, saved_config=saved)
     if getattr(args, "demo", False):

@@ -19,10 +19,73 @@ from PySide6.QtWidgets import (
 from ..atlas import qr
 from ..atlas.client import AtlasError, login
 from ..atlas.erase import ForgetResult
-from ..atlas.status import UploadStatus
+from ..atlas.status import NO_KEY, UploadStatus
 from ..atlas.uploader import Uploader
+from ..core.i18n import QT_TRANSLATE_NOOP
+from .i18n import plural, tr_text, translate
 
-NO_MAP_YET = "The online map opens once enough visitors have joined it."
+NO_MAP_YET = QT_TRANSLATE_NOOP("Atlas", "The online map opens once enough visitors have joined it.")
+
+
+def status_line(status: UploadStatus) -> str:
+    """:meth:`UploadStatus.text` in the station's language (the reason stays as the service gave it)."""
+    counts = translate("Atlas", "{n} on the map").format(n=status.uploaded)
+    if status.pending:
+        counts = translate("Atlas", "{counts}, {pending} to upload").format(counts=counts, pending=status.pending)
+    if status.rebuilding:
+        counts = translate("Atlas", "{counts} (rebuilding the map without an erased visitor)").format(counts=counts)
+    reason = status.reason or ""
+    if status.state == "failing":
+        wait = status.retry_in()
+        if wait and wait >= 1:
+            return translate("Atlas", "Atlas: {counts}. Not uploading: {reason}; retrying in {seconds} s").format(
+                counts=counts, reason=reason, seconds=f"{wait:.0f}")
+        return translate("Atlas", "Atlas: {counts}. Not uploading: {reason}; retrying").format(
+            counts=counts, reason=reason)
+    if status.state == "waiting":
+        return translate("Atlas", "Atlas: {counts}; waiting: {reason}").format(counts=counts, reason=reason)
+    if status.state == "uploading":
+        return translate("Atlas", "Atlas: uploading… {counts}").format(counts=counts)
+    if status.state == "uploaded":
+        done = (plural(status.uploaded, translate("Atlas", "Atlas: {n} photo on the map"),
+                       translate("Atlas", "Atlas: all {n} photos on the map")) if status.uploaded
+                else translate("Atlas", "Atlas: up to date"))
+        return f"{done}; {status.note}" if status.note else done
+    if status.state == "idle":
+        return translate("Atlas", "Atlas: nothing to upload yet")
+    if status.state == "stopped":
+        return translate("Atlas", "Atlas: stopped ({counts})").format(counts=counts)
+    return translate("Atlas", "Atlas: {counts}").format(counts=counts)
+
+
+def status_short(status: UploadStatus) -> str:
+    """:meth:`UploadStatus.short` in the station's language: what fits in the status bar."""
+    if status.needs_key:
+        return (translate("Atlas", "Atlas: not set up on this laptop (no key)") if status.reason == NO_KEY
+                else translate("Atlas", "Atlas: the key was refused"))
+    if status.state == "failing":
+        wait = status.retry_in()
+        if wait and wait >= 1:
+            text = translate("Atlas", "Atlas: {n} on the map, {pending} waiting; retrying in {seconds} s")
+        else:
+            text = translate("Atlas", "Atlas: {n} on the map, {pending} waiting; retrying")
+        if not status.pending:
+            text = (translate("Atlas", "Atlas: {n} on the map; retrying in {seconds} s") if wait and wait >= 1
+                    else translate("Atlas", "Atlas: {n} on the map; retrying"))
+        return text.format(n=status.uploaded, pending=status.pending, seconds=f"{wait or 0:.0f}")
+    return status_line(status)
+
+
+def status_caption(status: UploadStatus) -> str:
+    """:meth:`UploadStatus.caption` in the station's language: the thank-you page without a link."""
+    if status.needs_key:
+        return translate("Atlas", "The online map is not set up on this laptop: your photos stay here.")
+    if status.state == "failing":
+        return translate("Atlas", "The online map cannot be reached right now: your photos wait here and go up "
+                                  "by themselves.")
+    if status.note:
+        return translate("Atlas", "The online map: {note}.").format(note=status.note)
+    return translate("Atlas", "The online map opens once the first photos are up.")
 
 
 class MapQrWidget(QWidget):
@@ -36,7 +99,7 @@ class MapQrWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.code = QLabel()
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption = QLabel(NO_MAP_YET)
+        self.caption = QLabel(tr_text(NO_MAP_YET))
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -46,14 +109,14 @@ class MapQrWidget(QWidget):
 
     def set_status(self, status: UploadStatus) -> None:
         """The link's QR code, or (no link yet) what is true about the online map right now."""
-        self.set_link(status.map_link, why=status.caption())
+        self.set_link(status.map_link, why=status_caption(status))
 
     def set_link(self, link: str | None, why: str = NO_MAP_YET) -> None:
         if not link:
             self.link = None
             self.code.clear()
             self.code.hide()
-            self.caption.setText(why)
+            self.caption.setText(tr_text(why))
             return
         if link == self.link:
             return
@@ -63,7 +126,7 @@ class MapQrWidget(QWidget):
         self.code.setPixmap(pixmap.scaled(self.size_px, self.size_px, Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.FastTransformation))  # sharp modules
         self.code.show()
-        self.caption.setText(f"Scan to see the map: {link}")
+        self.caption.setText(translate("Atlas", "Scan to see the map: {link}").format(link=link))
 
 
 class MapDialog(QDialog):
@@ -71,7 +134,7 @@ class MapDialog(QDialog):
 
     def __init__(self, uploader: Uploader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("The online map")
+        self.setWindowTitle(translate("Atlas", "The online map"))
         self.uploader = uploader
         layout = QVBoxLayout(self)
         self.qr = MapQrWidget(size=420)
@@ -80,8 +143,8 @@ class MapDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         row = QHBoxLayout()
-        self.forget_button = QPushButton("Forget a visitor…")
-        self.close_button = QPushButton("Close")
+        self.forget_button = QPushButton(translate("Atlas", "Forget a visitor…"))
+        self.close_button = QPushButton(translate("Atlas", "Close"))
         self.forget_button.clicked.connect(self.ask_forget)
         self.close_button.clicked.connect(self.accept)
         row.addWidget(self.forget_button)
@@ -94,34 +157,41 @@ class MapDialog(QDialog):
 
     def show_status(self, status: UploadStatus) -> None:
         self.qr.set_status(status)
-        self.status.setText(status.text())  # the whole reason, however long
+        self.status.setText(status_line(status))  # the whole reason, however long
 
     def ask_forget(self) -> None:
-        code, ok = QInputDialog.getText(self, "Forget a visitor", "Participant code (e.g. P-017):")
+        code, ok = QInputDialog.getText(self, translate("Atlas", "Forget a visitor"),
+                                        translate("Atlas", "Participant code (e.g. P-017):"))
         code = code.strip().upper()
         if ok and code and self.confirm_forget(code):
             self.forget(code)
 
     def confirm_forget(self, code: str) -> bool:
         answer = QMessageBox.question(
-            self, "Forget a visitor",
-            f"Erase {code}'s photos from this laptop and from the online map? This cannot be undone.",
+            self, translate("Atlas", "Forget a visitor"),
+            translate("Atlas", "Erase {code}'s photos from this laptop and from the online map? This cannot be "
+                      "undone.").format(code=code),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def forget(self, code: str) -> None:
         """Erase (already confirmed); the result shows in the dialog."""
-        self.message.setText(f"Erasing {code}…")
+        self.message.setText(translate("Atlas", "Erasing {code}…").format(code=code))
         self.uploader.forget(code, self._forgotten)
 
     def _forgotten(self, result: ForgetResult | BaseException) -> None:
         if isinstance(result, BaseException):
-            self.message.setText(f"Not erased: {result}")
+            self.message.setText(translate("Atlas", "Not erased: {reason}").format(reason=result))
         elif result.rebuild:
-            self.message.setText(f"{result.code} erased here ({result.photos} photos). The online map is being "
-                                 "rebuilt without them; the status bar shows when it is done.")
+            self.message.setText(plural(
+                result.photos, translate("Atlas", "{code} erased here ({n} photo). The online map is being rebuilt "
+                                         "without it; the status bar shows when it is done."),
+                translate("Atlas", "{code} erased here ({n} photos). The online map is being rebuilt without them; "
+                          "the status bar shows when it is done."), code=result.code))
         else:
-            self.message.setText(f"{result.code} erased here ({result.photos} photos); nothing of theirs was online.")
+            self.message.setText(plural(
+                result.photos, translate("Atlas", "{code} erased here ({n} photo); nothing of theirs was online."),
+                translate("Atlas", "{code} erased here ({n} photos); nothing of theirs was online."), code=result.code))
 
 
 class LoginDialog(QDialog):
@@ -133,18 +203,19 @@ class LoginDialog(QDialog):
 
     def __init__(self, uploader: Uploader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Nomic Atlas key")
+        self.setWindowTitle(translate("Atlas", "Nomic Atlas key"))
         self.uploader = uploader
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("nk-…  (from atlas.nomic.ai → your organisation → API keys)")
-        self.message = QLabel("The key is stored for this laptop's user only; it never goes into logs or exports.")
+        self.key.setPlaceholderText(translate("Atlas", "nk-…  (from atlas.nomic.ai → your organisation → API keys)"))
+        self.message = QLabel(translate("Atlas", "The key is stored for this laptop's user only; it never goes into logs "
+                                               "or exports."))
         self.message.setWordWrap(True)
-        self.save = QPushButton("Save key")
+        self.save = QPushButton(translate("Atlas", "Save key"))
         self.save.setDefault(True)
         self.save.clicked.connect(self.submit)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Paste the Atlas API key of the organisation that holds the event's map:"))
+        layout.addWidget(QLabel(translate("Atlas", "Paste the Atlas API key of the organisation that holds the event's map:")))
         layout.addWidget(self.key)
         layout.addWidget(self.message)
         layout.addWidget(self.save)
@@ -154,10 +225,10 @@ class LoginDialog(QDialog):
     def submit(self) -> None:
         key = self.key.text().strip()
         if not key:
-            self.message.setText("Paste a key first.")
+            self.message.setText(translate("Atlas", "Paste a key first."))
             return
         self.save.setEnabled(False)
-        self.message.setText("Checking the key…")
+        self.message.setText(translate("Atlas", "Checking the key…"))
 
         def work() -> None:  # nk- keys are stored at once; other tokens are exchanged over https
             try:
@@ -173,12 +244,12 @@ class LoginDialog(QDialog):
     def _saved(self, _path: str) -> None:
         self.key.clear()
         self.save.setEnabled(True)
-        self.message.setText("Key saved. Uploading starts now.")
+        self.message.setText(translate("Atlas", "Key saved. Uploading starts now."))
         self.uploader.retry_now()
 
     def _failed(self, why: str) -> None:
         self.save.setEnabled(True)
-        self.message.setText(f"Not saved: {why}")
+        self.message.setText(translate("Atlas", "Not saved: {reason}").format(reason=why))
 
 
 class AtlasStatusWidget(QWidget):
@@ -192,9 +263,9 @@ class AtlasStatusWidget(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
-        self.retry = QPushButton("Retry now")
-        self.login = QPushButton("Enter Atlas key…")
-        self.show_map = QPushButton("Show map")
+        self.retry = QPushButton(translate("Atlas", "Retry now"))
+        self.login = QPushButton(translate("Atlas", "Enter Atlas key…"))
+        self.show_map = QPushButton(translate("Atlas", "Show map"))
         self.retry.clicked.connect(uploader.retry_now)
         self.login.clicked.connect(self.open_login)
         self.show_map.clicked.connect(self.open_map)
@@ -207,8 +278,8 @@ class AtlasStatusWidget(QWidget):
 
     def set_status(self, status: UploadStatus) -> None:
         self.shown = status
-        self.label.setText(status.short())  # short enough for the status bar; the tooltip has it all
-        self.label.setToolTip(status.text())
+        self.label.setText(status_short(status))  # short enough for the status bar; the tooltip has it all
+        self.label.setToolTip(status_line(status))
         self.retry.setVisible(status.state == "failing" and not status.needs_key)  # a retry cannot fix a key
         self.login.setVisible(status.needs_key)
         if self.dialog is not None:

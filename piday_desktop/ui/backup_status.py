@@ -10,9 +10,24 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
-from ..jobs.backup_job import FAILING, MISSING, UP_TO_DATE, BackupJob, BackupStatus
+from ..jobs.backup_job import FAILING, MISSING, STARTING, UP_TO_DATE, BackupJob, BackupStatus
+from .i18n import translate
 
 _COLOURS = {UP_TO_DATE: "#8bd17c", MISSING: "#ff6b6b", FAILING: "#ff6b6b"}
+
+
+def backup_line(status: BackupStatus) -> str:
+    """:attr:`BackupStatus.text` in the station's language (a failure's reason as the system gave it)."""
+    if status.state == UP_TO_DATE:
+        return translate("Backup", "Backup up to date")
+    if status.state == MISSING:
+        return (translate("Backup", "Backup target missing ({n} behind)").format(n=status.behind) if status.behind
+                else translate("Backup", "Backup target missing"))
+    if status.state == FAILING:
+        return translate("Backup", "Backup failing: {reason}").format(reason=status.reason)
+    if status.state == STARTING:
+        return translate("Backup", "Backup starting…")
+    return translate("Backup", "Backup {n} behind").format(n=status.behind)
 
 
 def attach_backup(window, job: BackupJob) -> QLabel:
@@ -22,9 +37,9 @@ def attach_backup(window, job: BackupJob) -> QLabel:
     window.backup_status = label
 
     def show(status: BackupStatus) -> None:
-        label.setText(status.text)
+        label.setText(backup_line(status))
         label.setStyleSheet(f"color: {_COLOURS.get(status.state, '#ffd866')}")
-        tip = f"Backup folder: {status.target}"
+        tip = translate("Backup", "Backup folder: {folder}").format(folder=status.target)
         if status.reason:
             tip += f"\n{status.reason}"
         label.setToolTip(tip)

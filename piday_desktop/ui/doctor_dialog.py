@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ..doctor import Check, DoctorOptions, Report, run_checks
+from .i18n import plural, translate
 
 _COLOURS = {"OK": "#4caf50", "WARN": "#ffb300", "FAIL": "#ff5252"}
 
@@ -68,7 +69,7 @@ class DoctorDialog(QDialog):
 
     def __init__(self, options: DoctorOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Is this laptop ready?")
+        self.setWindowTitle(translate("Doctor", "Is this laptop ready?"))
         self.resize(760, 520)
         self.options = options
         self.report: Report | None = None
@@ -76,10 +77,10 @@ class DoctorDialog(QDialog):
         self.done = threading.Event()
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
-        self.summary = QLabel("Checking… (about 10-30 s)")
-        self.open_logs = QPushButton("Open log folder")
+        self.summary = QLabel(translate("Doctor", "Checking… (about 10-30 s)"))
+        self.open_logs = QPushButton(translate("Doctor", "Open log folder"))
         self.open_logs.clicked.connect(open_log_folder)
-        close = QPushButton("Close")
+        close = QPushButton(translate("Doctor", "Close"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_logs)
@@ -97,7 +98,8 @@ class DoctorDialog(QDialog):
     def _add(self, check: Check) -> None:
         self.checks.append(check)
         colour = _COLOURS.get(check.status, "#ffffff")
-        fix = f"<br><span style='color:#bbbbbb'>&nbsp;&nbsp;fix: {_html(check.fix)}</span>" if check.fix else ""
+        fix = (f"<br><span style='color:#bbbbbb'>&nbsp;&nbsp;{translate('Doctor', 'fix:')} {_html(check.fix)}</span>"
+               if check.fix else "")
         self.view.append(f"<p><b style='color:{colour}'>{check.status}</b> <b>{_html(check.name)}</b>: "
                          f"{_html(check.summary)}{fix}</p>")
 
@@ -105,8 +107,12 @@ class DoctorDialog(QDialog):
         self.report = report
         failures = sum(c.status == "FAIL" for c in report.checks)
         warnings = sum(c.status == "WARN" for c in report.checks)
-        verdict = f"Not ready: {failures} problem(s) to fix" if failures else "Ready for the event"
-        self.summary.setText(f"{verdict}, {warnings} warning(s). Log: {report.log_file}")
+        verdict = (plural(failures, translate("Doctor", "Not ready: {n} problem to fix"),
+                          translate("Doctor", "Not ready: {n} problems to fix")) if failures
+                   else translate("Doctor", "Ready for the event"))
+        self.summary.setText(plural(warnings, translate("Doctor", "{verdict}, {n} warning. Log: {log}"),
+                                    translate("Doctor", "{verdict}, {n} warnings. Log: {log}"),
+                                    verdict=verdict, log=report.log_file))
         self.done.set()
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.config import StationConfig
 from ..core.paths import InvalidEventName, validate_event_name
+from .i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,17 @@ def suggested_event_name(today: date | None = None) -> str:
 
 
 def _model_label(row: dict) -> str:
-    where = "on this laptop" if row["cached"] else "not on this laptop yet: see `piday doctor`"
-    return f"{row['model']} ({'default, ' if row['default'] else ''}{where})"
+    if row["default"]:
+        where = (translate("FirstRun", "default, on this laptop") if row["cached"]
+                 else translate("FirstRun", "default, not on this laptop yet: see `piday doctor`"))
+    else:
+        where = (translate("FirstRun", "on this laptop") if row["cached"]
+                 else translate("FirstRun", "not on this laptop yet: see `piday doctor`"))
+    return f"{row['model']} ({where})"
+
+
+def demo_model_label() -> str:
+    return translate("FirstRun", "{model} (rehearsal: random weights, no download)").format(model=DEMO_MODEL)
 
 
 class _Relay(QObject):
@@ -72,7 +82,7 @@ def camera_choices() -> list[tuple[str, str]]:
     The station's settings offer the same list."""
     from ..capture import list_cameras
 
-    return [(str(c.index), f"Camera {c}") for c in list_cameras()]
+    return [(str(c.index), translate("FirstRun", "Camera {camera}").format(camera=c)) for c in list_cameras()]
 
 
 def _probe_cameras(relay: _Relay) -> None:
@@ -122,24 +132,27 @@ class FirstRunDialog(QDialog):
 
     def __init__(self, config: StationConfig, parent: QWidget | None = None, probe: bool = True) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Set up this station")
+        self.setWindowTitle(translate("FirstRun", "Set up this station"))
         self.setMinimumWidth(640)
         self._original = config
         self.probes_done = threading.Event() if probe else None
         self._pending_probes = 2
         form = QFormLayout()
         self.event = QLineEdit(config.event if config.event != StationConfig.event else suggested_event_name())
-        self.event.setToolTip("Letters, digits, '.', '_' or '-': one folder of photos per event")
+        self.event.setToolTip(translate("FirstRun", "Letters, digits, '.', '_' or '-': one folder of photos per event"))
         self.camera = QComboBox()
-        self.camera.addItem("Camera 0 (looking for cameras…)", "0")
-        self.camera.addItem("Test pattern (no camera needed)", "pattern")
-        self._select(self.camera, config.camera, f"{config.camera} (from the command line)")
+        self.camera.addItem(translate("FirstRun", "Camera 0 (looking for cameras…)"), "0")
+        self.camera.addItem(translate("FirstRun", "Test pattern (no camera needed)"), "pattern")
+        self._select(self.camera, config.camera,
+                     translate("FirstRun", "{camera} (from the command line)").format(camera=config.camera))
         self.model = QComboBox()
-        self.model.addItem(f"{DEFAULT_MODEL_TEXT} (default; checking this laptop…)", DEFAULT_MODEL_TEXT)
-        self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
-        self._select(self.model, config.model or DEFAULT_MODEL_TEXT, f"{config.model} (asked for at this start)")
-        self.atlas_later = QRadioButton("Later (photos stay on this laptop until someone logs in)")
-        self.atlas_now = QRadioButton("Log in now with an API key:")
+        self.model.addItem(translate("FirstRun", "{model} (default; checking this laptop…)").format(
+            model=DEFAULT_MODEL_TEXT), DEFAULT_MODEL_TEXT)
+        self.model.addItem(demo_model_label(), DEMO_MODEL)
+        self._select(self.model, config.model or DEFAULT_MODEL_TEXT,
+                     translate("FirstRun", "{model} (asked for at this start)").format(model=config.model))
+        self.atlas_later = QRadioButton(translate("FirstRun", "Later (photos stay on this laptop until someone logs in)"))
+        self.atlas_now = QRadioButton(translate("FirstRun", "Log in now with an API key:"))
         self.atlas_later.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.atlas_later)
@@ -149,9 +162,9 @@ class FirstRunDialog(QDialog):
         self.atlas_key.setPlaceholderText("nk-…")
         self.atlas_key.setEnabled(False)
         self.atlas_now.toggled.connect(self.atlas_key.setEnabled)
-        form.addRow("Event name", self.event)
-        form.addRow("Camera", self.camera)
-        form.addRow("Model", self.model)
+        form.addRow(translate("FirstRun", "Event name"), self.event)
+        form.addRow(translate("FirstRun", "Camera"), self.camera)
+        form.addRow(translate("FirstRun", "Model"), self.model)
         form.addRow("Nomic Atlas", self.atlas_later)
         form.addRow("", self.atlas_now)
         form.addRow("", self.atlas_key)
@@ -159,12 +172,12 @@ class FirstRunDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #ff6b6b")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Start the station")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(translate("FirstRun", "Start the station"))
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        intro = QLabel("Welcome! A few choices before the first visitor. All of them can be changed later in "
-                       "Settings; `piday doctor` checks the laptop is ready.")
+        intro = QLabel(translate("FirstRun", "Welcome! A few choices before the first visitor. All of them can be "
+                                 "changed later in Settings; `piday doctor` checks the laptop is ready."))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -200,8 +213,8 @@ class FirstRunDialog(QDialog):
         for spec, description in found:
             self.camera.addItem(description, spec)
         if not found:
-            self.camera.addItem("Camera 0 (none found: plug the webcam in)", "0")
-        self.camera.addItem("Test pattern (no camera needed)", "pattern")
+            self.camera.addItem(translate("FirstRun", "Camera 0 (none found: plug the webcam in)"), "0")
+        self.camera.addItem(translate("FirstRun", "Test pattern (no camera needed)"), "pattern")
         if current == "0" and found:
             self.camera.setCurrentIndex(0)  # "camera 0" was only the placeholder: the first found
         else:
@@ -214,7 +227,7 @@ class FirstRunDialog(QDialog):
             self.model.clear()
             for model, description in found:
                 self.model.addItem(description, model)
-            self.model.addItem(f"{DEMO_MODEL} (rehearsal: random weights, no download)", DEMO_MODEL)
+            self.model.addItem(demo_model_label(), DEMO_MODEL)
             if current == DEFAULT_MODEL_TEXT:
                 self.model.setCurrentIndex(0)  # nothing asked for: the best model this laptop has
             else:
@@ -242,14 +255,15 @@ class FirstRunDialog(QDialog):
         from ..core.logs import keep_out
 
         keep_out(key)
-        self.error.setText("Logging in to Atlas…")
+        self.error.setText(translate("FirstRun", "Logging in to Atlas…"))
         self.buttons.setEnabled(False)
         threading.Thread(target=_login, args=(self._relay, key), name="piday-first-run-login", daemon=True).start()
 
     def _login_finished(self, problem: str) -> None:
         self.buttons.setEnabled(True)
         if problem:
-            self.error.setText(f"Atlas login failed: {problem}. Try again, or choose Later.")
+            self.error.setText(translate("FirstRun", "Atlas login failed: {problem}. Try again, or choose Later.")
+                               .format(problem=problem))
             return
         log.info("first run: Atlas login stored")
         self.accept()

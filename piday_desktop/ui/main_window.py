@@ -38,6 +38,7 @@ from ..workers.invoker import UiInvoker
 from .lag_probe import LagProbe
 from .map_pane import MapPane
 from .map_thumbs import ThumbnailCache
+from .i18n import consent_text, locale, plural, tr_text, translate
 from .pages import ConsentPage, DonePage, FailsafePage, IdlePage, big_label, button
 from .last_visitor import LastVisitor
 from .pin_prompt import unlocked
@@ -63,8 +64,17 @@ KEYS = {
 }
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def photos(n: int) -> str:
+    return plural(n, translate("StationWindow", "{n} photo"), translate("StationWindow", "{n} photos"))
+
+
+def camera_state(state: str) -> str:
+    """The camera's state word for the status bar."""
+    words = {"live": translate("StationWindow", "live"), "starting": translate("StationWindow", "starting"),
+             "lost": translate("StationWindow", "lost"), "reconnecting": translate("StationWindow", "reconnecting"),
+             "failed": translate("StationWindow", "failed"), "ended": translate("StationWindow", "ended"),
+             "stopped": translate("StationWindow", "stopped")}
+    return words.get(state, state)
 
 
 def flow_settings(config: StationConfig) -> FlowSettings:
@@ -83,12 +93,12 @@ class CapturePage(QWidget):
         layout.addWidget(self.caption)
         row = QHBoxLayout()
         # Two-line labels: four of them fit the page's column on a 1366 px screen, uncut.
-        self.cancel = button("Cancel\nEsc", 16)
-        self.retake = button("Retake\nBackspace", 16)
-        self.delete = button("Delete\nDel", 16)
-        self.keep = button("Keep\nEnter", 16)
-        self.shoot = button("Take photo\nSpace", 16)
-        self.finish = button("Finish\nEnter", 16)
+        self.cancel = button(translate("StationWindow", "Cancel\nEsc"), 16)
+        self.retake = button(translate("StationWindow", "Retake\nBackspace"), 16)
+        self.delete = button(translate("StationWindow", "Delete\nDel"), 16)
+        self.keep = button(translate("StationWindow", "Keep\nEnter"), 16)
+        self.shoot = button(translate("StationWindow", "Take photo\nSpace"), 16)
+        self.finish = button(translate("StationWindow", "Finish\nEnter"), 16)
         for b in (self.cancel, self.retake, self.delete, self.keep, self.shoot, self.finish):
             row.addWidget(b)
         layout.addLayout(row)
@@ -134,6 +144,7 @@ class StationWindow(QMainWindow):
         self.map_window = None
         self._probe_held = False
         self._split_pinned = False
+        self._camera_notice = False  # the idle page's notice is about the camera (cleared once it is live)
         self._build()
         self._wire()
         self.souvenirs = Souvenirs(self, open_printer)
@@ -167,7 +178,7 @@ class StationWindow(QMainWindow):
     def _build(self) -> None:
         self.stack = QStackedWidget()
         self.idle_page = IdlePage()
-        self.consent_page = ConsentPage(self.config.consent_text)
+        self.consent_page = ConsentPage(consent_text(self.config))
         self.capture_page = CapturePage()
         self.capture_page.preview.framing_guide = self.config.framing_guide
         self._apply_save_as_seen(self.config.save_as_seen)
@@ -284,11 +295,11 @@ class StationWindow(QMainWindow):
         for p in self.store.open_participants():
             if self.flow.visit is not None and self.flow.visit.participant_id == p.id:
                 continue  # the visit going on now
-            photos = self.store.photos(p.code, include_review=True)
-            if not photos:
+            found = self.store.photos(p.code, include_review=True)
+            if not found:
                 self.controller.close_visit(p.id, "cancelled")
                 continue
-            summaries.append(f"{p.code} ({plural(len(photos), 'photo')})")
+            summaries.append(f"{p.code} ({photos(len(found))})")
         self.idle_page.show_interrupted(summaries)
 
     def resume_interrupted(self) -> None:
@@ -379,7 +390,7 @@ class StationWindow(QMainWindow):
         if new.camera != self.config.camera:
             self.camera.start(new.camera)
         self.flow.settings = flow_settings(new)
-        self.consent_page.text.setText(new.consent_text)
+        self.consent_page.text.setText(consent_text(new))
         self.capture_page.preview.framing_guide = new.framing_guide
         self._apply_save_as_seen(new.save_as_seen)
         self.last_visitor.set_enabled(new.show_last_visitor)
@@ -387,13 +398,14 @@ class StationWindow(QMainWindow):
         self.config = new
         self._show_card_status()
         if restart:
-            self.idle_page.notice.setText("Saved. Restart piday to switch event, model or device.")
+            self.idle_page.notice.setText(translate("StationWindow", "Saved. Restart piday to switch event, model, "
+                                                    "device, backup folder or language."))
 
     def mark_rehearsal(self) -> None:
         """`piday --demo`: say so on the window, so nobody mistakes it for the event."""
         self.setWindowTitle(f"piday — {self.store.event} (rehearsal: demo mode)")
-        self.idle_page.rehearsal.setText("Rehearsal (demo mode): test pattern camera, random-weights model; "
-                                         "nothing here changes the saved settings.")
+        self.idle_page.rehearsal.setText(translate("StationWindow", "Rehearsal (demo mode): test pattern camera, "
+                                                   "random-weights model; nothing here changes the saved settings."))
         self.idle_page.rehearsal.show()
 
     def one_off_settings(self) -> dict[str, str]:
@@ -443,12 +455,14 @@ class StationWindow(QMainWindow):
         archive = archive or ask_model_file(self)
         if archive is None:
             return
-        self.idle_page.show_model_state(f"Importing {archive.name}… (checking every byte; capture goes on)", False)
+        self.idle_page.show_model_state(translate("StationWindow", "Importing {name}… (checking every byte; capture "
+                                                  "goes on)").format(name=archive.name), False)
         import_in_background(archive, self.invoker.post, self._model_imported)
 
     def _model_imported(self, model: str | None, reason: str) -> None:
         if model is None:
-            self.idle_page.show_model_state(f"The model file was not imported: {reason}", problem=True)
+            self.idle_page.show_model_state(translate("StationWindow", "The model file was not imported: {reason}")
+                                            .format(reason=tr_text(reason)), problem=True)
             return
         if model != (self.config.model or ""):
             self.config = replace(self.config, model=model)
@@ -462,15 +476,16 @@ class StationWindow(QMainWindow):
     def _show_model_state(self) -> None:
         """The idle page says what the model is doing, and when it cannot load, why and the fix."""
         if self.model_state == "loading":
-            self.idle_page.show_model_state("Starting the map's model… photos can be taken already.", problem=False)
+            self.idle_page.show_model_state(translate("StationWindow", "Starting the map's model… photos can be taken "
+                                                      "already."), problem=False)
         elif self.model_state == "ready":
             self.idle_page.show_model_state("", problem=False)
         else:
             reason = self.model_state.removeprefix("unavailable: ")
-            self.idle_page.show_model_state(
-                f"The map's model is not available: {reason}. Photos are still kept, and join the map as soon "
-                "as a model is there. Fix: import a model file (made with `piday models export`), here or in "
-                "Settings; no restart needed.", problem=True)
+            self.idle_page.show_model_state(translate(
+                "StationWindow", "The map's model is not available: {reason}. Photos are still kept, and join the map "
+                "as soon as a model is there. Fix: import a model file (made with `piday models export`), here or in "
+                "Settings; no restart needed.").format(reason=reason), problem=True)
 
     def attach_engine(self, engine) -> None:
         """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
@@ -501,15 +516,16 @@ class StationWindow(QMainWindow):
         return None if frame is None else frame.image
 
     def _camera_state(self, state: str) -> None:
-        messages = {"lost": "Camera lost, reconnecting…", "reconnecting": "Camera lost, reconnecting…",
-                    "starting": "Starting the camera…", "failed": "No camera picture", "ended": "The video ended"}
+        lost = translate("StationWindow", "Camera lost, reconnecting…")
+        messages = {"lost": lost, "reconnecting": lost, "starting": translate("StationWindow", "Starting the camera…"),
+                    "failed": translate("StationWindow", "No camera picture"),
+                    "ended": translate("StationWindow", "The video ended")}
         self.capture_page.preview.set_banner(messages.get(state, ""))
         self.flow.camera_live = state == "live"
         self.flow.remote_shutter = self.camera.remote_shutter
         self.capture_page.preview.mirror = not self.camera.remote_shutter  # a selfie mirror, not a camera's view
         self.idle_page.show_camera_choice(state not in ("live", "starting"))
-        if state == "live" and (self.idle_page.notice.text().startswith("Camera:")
-                                or self.idle_page.notice.text() == NO_PICTURE):
+        if state == "live" and self._camera_notice:
             self.idle_page.notice.setText("")
         self.refresh_status()
 
@@ -526,27 +542,31 @@ class StationWindow(QMainWindow):
             self.capture_page.preview.flash()
             return
         if self.flow.stage in (Stage.IDLE, Stage.DONE):
-            self.idle_page.notice.setText(NO_VISIT_FOR_FILE)
+            self.idle_page.notice.setText(tr_text(NO_VISIT_FOR_FILE))
         elif self.flow.stage is Stage.REVIEW:
-            self.capture_page.caption.setText(f"{self.capture_page.caption.text()}\nKeep or retake this photo first: "
-                                              "the new one from the camera was not stored.")
+            self.capture_page.caption.setText(self.capture_page.caption.text() + "\n" + translate(
+                "StationWindow", "Keep or retake this photo first: the new one from the camera was not stored."))
 
     def _camera_error(self, text: str) -> None:
         self.camera_message(text)
         if self.flow.stage in (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW):
-            self.flow.fail(f"The camera stopped: {text}",
-                           "Photos already kept are safe. Check the camera (or pick another in Settings), "
-                           "then press Enter.")
+            self.flow.fail(translate("StationWindow", "The camera stopped: {error}").format(error=tr_text(text)),
+                           translate("StationWindow", "Photos already kept are safe. Check the camera (or pick "
+                                     "another in Settings), then press Enter."))
 
     def unexpected_error(self, exc: BaseException) -> None:
         """Last line of defence: any uncaught exception shows the failsafe instead of crashing."""
         log.error("unexpected error", exc_info=exc)
-        self.flow.fail(f"Something unexpected went wrong ({type(exc).__name__}: {exc}).",
-                       "Photos already kept are safe. Press Enter to continue.")
+        self.flow.fail(translate("StationWindow", "Something unexpected went wrong ({error}).")
+                       .format(error=f"{type(exc).__name__}: {exc}"),
+                       translate("StationWindow", "Photos already kept are safe. Press Enter to continue."))
 
     def camera_message(self, text: str) -> None:
+        text = tr_text(text)
         self.capture_page.preview.set_banner(text)
-        self.idle_page.notice.setText(f"Camera: {text.rstrip('.')}. Choose another camera or the test pattern below.")
+        self.idle_page.notice.setText(translate("StationWindow", "Camera: {error}. Choose another camera or the test "
+                                                "pattern below.").format(error=text.rstrip('.')))
+        self._camera_notice = True
 
     # --- stage -> page -----------------------------------------------------------------
 
@@ -555,7 +575,8 @@ class StationWindow(QMainWindow):
         if stage is not Stage.DONE:
             self.souvenirs.leave()  # a card still being drawn or printed finishes in the background
         if stage is Stage.IDLE:
-            self.idle_page.notice.setText(f.notice or "")
+            self.idle_page.notice.setText(tr_text(f.notice))
+            self._camera_notice = f.notice == NO_PICTURE
             self.stack.setCurrentWidget(self.idle_page)
         elif stage is Stage.CONSENT:
             self.map_pane.start_over()  # each visit starts on the whole map
@@ -577,7 +598,7 @@ class StationWindow(QMainWindow):
             self.stack.setCurrentWidget(self.done_page)
             self.setFocus()
         elif stage is Stage.FAILSAFE and f.failure:
-            self.failsafe_page.show_failure(f.failure.what, f.failure.todo)
+            self.failsafe_page.show_failure(tr_text(f.failure.what), tr_text(f.failure.todo))
             self.stack.setCurrentWidget(self.failsafe_page)
             self.setFocus()
 
@@ -587,14 +608,15 @@ class StationWindow(QMainWindow):
             return
         who = f.visit.code or "…"
         if f.stage is Stage.REVIEW:
-            text = f"{who}: keep this photo?"
+            text = translate("StationWindow", "{code}: keep this photo?").format(code=who)
         else:
             n = len(f.visit.kept)
-            text = f"{who}: photo {n + 1} of {f.settings.shots_per_visitor}"
+            text = translate("StationWindow", "{code}: photo {number} of {total}").format(
+                code=who, number=n + 1, total=f.settings.shots_per_visitor)
             if f.remote_shutter and f.stage is Stage.PREVIEW:
-                text += "\n" + (f.notice or REMOTE_SHUTTER)
+                text += "\n" + tr_text(f.notice or REMOTE_SHUTTER)
             elif f.notice and f.stage is Stage.PREVIEW:
-                text += "\n" + f.notice
+                text += "\n" + tr_text(f.notice)
         self.capture_page.caption.setText(text)
 
     def _show_review(self, photo: Photo) -> None:
@@ -659,8 +681,9 @@ class StationWindow(QMainWindow):
     def press(self, key: Key) -> None:
         f = self.flow
         if key is Key.CANCEL and f.would_drop_photo:
-            answer = QMessageBox.question(self, "Drop this photo?",
-                                          "The photo on screen has not been kept. Drop it and stop?")
+            answer = QMessageBox.question(self, translate("StationWindow", "Drop this photo?"),
+                                          translate("StationWindow", "The photo on screen has not been kept. "
+                                                    "Drop it and stop?"))
             if answer != QMessageBox.StandardButton.Yes:
                 return
         if key is Key.ACCEPT and f.stage is Stage.CONSENT:
@@ -709,12 +732,13 @@ class StationWindow(QMainWindow):
         labels = self.status_labels
         engine = self.controller.engine
         if self.model_state == "ready" and engine is not None:
-            labels["embedding"].setText(f"Embedding: {self.controller.embedding_queue} queued on {engine.device.upper()}")
+            labels["embedding"].setText(translate("StationWindow", "Embedding: {queued} queued on {device}").format(
+                queued=self.controller.embedding_queue, device=engine.device.upper()))
         elif self.model_state == "loading":
-            labels["embedding"].setText("Model loading…")
+            labels["embedding"].setText(translate("StationWindow", "Model loading…"))
         else:
-            labels["embedding"].setText("Model not available (see the start page)")
-        labels["camera"].setText(f"Camera: {self.camera.state}")
+            labels["embedding"].setText(translate("StationWindow", "Model not available (see the start page)"))
+        labels["camera"].setText(translate("StationWindow", "Camera: {state}").format(state=camera_state(self.camera.state)))
         self._show_card_status()
         if self._status_reading:
             return  # the previous read is still out (a slow disk): never pile reads up
@@ -754,8 +778,11 @@ class StationWindow(QMainWindow):
     def _show_status(self, today: dict[str, int], free: int) -> None:
         self._status_reading = False
         labels = self.status_labels
-        labels["today"].setText(f"Today: {plural(today['participants'], 'visitor')}, {plural(today['photos'], 'photo')}")
-        labels["disk"].setText(f"Disk: {free / 1e9:.1f} GB free")
+        labels["today"].setText(translate("StationWindow", "Today: {visitors}, {photos}").format(
+            visitors=plural(today["participants"], translate("StationWindow", "{n} visitor"),
+                            translate("StationWindow", "{n} visitors")), photos=photos(today["photos"])))
+        labels["disk"].setText(translate("StationWindow", "Disk: {gb} GB free").format(
+            gb=locale().toString(free / 1e9, "f", 1)))
         self.status_read.emit()
 
     def _show_card_status(self) -> None:
@@ -775,9 +802,9 @@ class StationWindow(QMainWindow):
         if not self.visit_in_progress():
             return True
         answer = QMessageBox.question(
-            self, "A visit is in progress",
-            "A visitor is in the middle of their visit. Close piday anyway? Their kept photos are safe, "
-            "and the visit can be resumed at the next start.",
+            self, translate("StationWindow", "A visit is in progress"),
+            translate("StationWindow", "A visitor is in the middle of their visit. Close piday anyway? Their kept "
+                      "photos are safe, and the visit can be resumed at the next start."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 

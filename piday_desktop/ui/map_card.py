@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ..projection.live_map import Selection
+from .i18n import translate
 from .map_items import participant_colour
 from .map_thumbs import Post, Thumbnail, ThumbnailCache, ThumbnailLoader
 
@@ -56,7 +57,7 @@ class MapCard(QFrame):
         self.photo.setFixedSize(side, side)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.photo, alignment=Qt.AlignmentFlag.AlignHCenter)
-        self.caption = QLabel("You look most like…")
+        self.caption = QLabel(translate("MapCard", "You look most like…"))
         self.caption.setStyleSheet(f"font-size: {int(15 * scale)}px; color: #c8cce0; margin-top: 6px;")
         layout.addWidget(self.caption)
         self.grid = QGridLayout()
@@ -75,7 +76,8 @@ class MapCard(QFrame):
             self.hide()
             return
         colour = participant_colour(sel.participant_code).name()
-        self.title.setText(f"<span style='color:{colour}'>●</span> {sel.participant_code} · photo {sel.shot}")
+        self.title.setText(f"<span style='color:{colour}'>●</span> " + translate("MapCard", "{code} · photo {shot}").format(
+            code=sel.participant_code, shot=sel.shot))
         self._set_photo(sel.id)
         self._sharp.request(sel.id, sel.path, int(CARD_PHOTO * self._scale))
         for b in self.buttons:
@@ -96,7 +98,8 @@ class MapCard(QFrame):
                 b.setIcon(QIcon(self._swatch(nb.participant_code, thumb)))
             b.setText(f"{nb.participant_code}\n{max(0.0, nb.score) * 100:.0f}%")
             b.setStyleSheet(f"font-size: {int(11 * self._scale)}px;")
-            b.setToolTip(f"{nb.participant_code}, photo {nb.shot}: cosine similarity {nb.score:.3f}")
+            b.setToolTip(translate("MapCard", "{code}, photo {shot}: cosine similarity {score}").format(
+                code=nb.participant_code, shot=nb.shot, score=f"{nb.score:.3f}"))
             b.clicked.connect(lambda _=False, i=nb.id: self.select_requested.emit(i))
             b.photo_id = nb.id
             self.grid.addWidget(b, k // per_row, k % per_row)

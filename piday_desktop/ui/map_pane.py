@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from ..projection.live_map import Highlight
 from ..projection.map_controller import MapController
+from .i18n import plural, translate
 from .map_card import MapCard
 from .map_thumbs import Post, ThumbnailCache
 from .map_view import MapView
@@ -58,7 +59,7 @@ class MapPane(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(int(10 * scale), int(8 * scale), int(10 * scale), int(4 * scale))
         self.search = SearchBox()
-        self.search.setPlaceholderText("Search: glasses, a red hat, P-017")  # whole at 1366 px wide
+        self.search.setPlaceholderText(translate("MapPane", "Search: glasses, a red hat, P-017"))  # whole at 1366 px wide
         self.search.setClearButtonEnabled(True)
         self.search.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.search.setStyleSheet(
@@ -66,13 +67,13 @@ class MapPane(QWidget):
             f" padding: {int(5 * scale)}px {int(12 * scale)}px; font-size: {int(15 * scale)}px; color: #f2f2f2; }}"
         )
         bar.addWidget(self.search, stretch=1)
-        self.whole = QPushButton("Whole map")
+        self.whole = QPushButton(translate("MapPane", "Whole map"))
         self.whole.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.whole.setToolTip("Show the whole map again (double-click empty space does the same)")
+        self.whole.setToolTip(translate("MapPane", "Show the whole map again (double-click empty space does the same)"))
         bar.addWidget(self.whole)
-        self.full = QPushButton("Full screen")
+        self.full = QPushButton(translate("MapPane", "Full screen"))
         self.full.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.full.setToolTip("Open the map full screen, on a second monitor if there is one (F2)")
+        self.full.setToolTip(translate("MapPane", "Open the map full screen, on a second monitor if there is one (F2)"))
         self.full.setVisible(full_screen_button)
         bar.addWidget(self.full)
         for target in (self.search, self.whole, self.full):  # fingers on a touch screen
@@ -131,17 +132,22 @@ class MapPane(QWidget):
             return
         n = len(hl.ranked)
         if hl.kind == "participant":
-            self.hint.setText(f"{hl.query}: {n} photo{'s' if n != 1 else ''}" if n else f"No photos of {hl.query} yet")
+            self.hint.setText(plural(n, translate("MapPane", "{query}: {n} photo"), translate("MapPane", "{query}: {n} photos"),
+                                     query=hl.query) if n
+                              else translate("MapPane", "No photos of {query} yet").format(query=hl.query))
         elif hl.kind == "cluster":
-            self.hint.setText(f"The “{hl.query}” group: {n} photos")
+            self.hint.setText(plural(n, translate("MapPane", "The “{query}” group: {n} photo"),
+                                     translate("MapPane", "The “{query}” group: {n} photos"), query=hl.query))
         else:
-            self.hint.setText(f"The {n} best matches for “{hl.query}”" if n else "Nothing on the map yet")
+            self.hint.setText(plural(n, translate("MapPane", "The best match for “{query}”"),
+                                     translate("MapPane", "The {n} best matches for “{query}”"), query=hl.query)
+                              if n else translate("MapPane", "Nothing on the map yet"))
 
     def _search_state(self, text: str, state: str) -> None:
         if state == "searching":
-            self.hint.setText(f"Looking for “{text}”…")
+            self.hint.setText(translate("MapPane", "Looking for “{text}”…").format(text=text))
         elif state == "no model":
-            self.hint.setText("Word search starts once the model has loaded; participant codes work now")
+            self.hint.setText(translate("MapPane", "Word search starts once the model has loaded; participant codes work now"))
 
     def _place_card(self) -> None:
         if not self.card.isVisible():

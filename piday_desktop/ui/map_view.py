@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
 from ..projection.declutter import DisplayMap, display_positions
 from ..projection.live_map import Cluster, Highlight, LiveMap, MapPoint, Selection
+from .i18n import translate
 from .map_camera import Camera, focus_rect, whole_map_rect
 from .map_items import THUMB, LinksItem, MarkerItem, PhotoItem
 from .map_labels import ClusterLabels
@@ -498,15 +499,15 @@ class MapView(QGraphicsView):
             painter.setFont(title)
             painter.setPen(QColor(235, 238, 250))
             painter.drawText(vp.adjusted(20, 0, -20, -vp.height() * 0.12), Qt.AlignmentFlag.AlignCenter | wrap,
-                             "Your photo starts the map")
+                             translate("MapView", "Your photo starts the map"))
             painter.setFont(body)
             painter.setPen(QColor(190, 196, 220))
             painter.drawText(vp.adjusted(30, vp.height() * 0.12, -30, 0), Qt.AlignmentFlag.AlignCenter | wrap,
-                             "Everyone who visits lands here.\nLook-alikes end up side by side.")
+                             translate("MapView", "Everyone who visits lands here.\nLook-alikes end up side by side."))
         else:
             painter.setFont(body)
             painter.setPen(QColor(190, 196, 220))
             painter.drawText(vp.adjusted(20, 0, -20, -18),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | wrap,
-                             "The map grows with every visitor: look-alikes land close together.")
+                             translate("MapView", "The map grows with every visitor: look-alikes land close together."))
         painter.restore()

@@ -15,14 +15,18 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from .i18n import translate
+
 log = logging.getLogger(__name__)
 
-FILE_FILTER = "piday model files (*.pidaymodel);;All files (*)"
+
+def file_filter() -> str:
+    return translate("ModelImport", "piday model files (*.pidaymodel);;All files (*)")
 
 
 def ask_model_file(parent: QWidget) -> Path | None:
     """The file chooser (modal, on the UI thread: it only lists folders)."""
-    name, _ = QFileDialog.getOpenFileName(parent, "Import a model file", "", FILE_FILTER)
+    name, _ = QFileDialog.getOpenFileName(parent, translate("ModelImport", "Import a model file"), "", file_filter())
     return Path(name) if name else None
 
 
@@ -39,7 +43,8 @@ def import_in_background(archive: Path, post: Callable[[Callable[[], None]], Non
         except TransferError as exc:
             reason = str(exc)
         except OSError as exc:  # unreadable stick, full disk
-            reason = f"{archive} could not be read or installed ({exc.strerror or exc})"
+            reason = translate("ModelImport", "{file} could not be read or installed ({error})").format(
+                file=archive, error=exc.strerror or exc)
         else:
             log.info("model file imported: %s", installed.model)
             post(lambda: on_done(installed.model, ""))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.consent import Consent
+from .i18n import plural, translate
 
 
 def big_label(text: str = "", size: float = 28, bold: bool = False) -> QLabel:
@@ -56,8 +57,8 @@ class IdlePage(QWidget):
         self.rehearsal.hide()
         layout.addWidget(self.rehearsal)
         layout.addStretch(2)
-        self.title = big_label("Where do you land?", 44, bold=True)
-        self.pitch = big_label("Get your photo taken and see it join everyone's map.", 24)
+        self.title = big_label(translate("Pages", "Where do you land?"), 44, bold=True)
+        self.pitch = big_label(translate("Pages", "Get your photo taken and see it join everyone's map."), 24)
         layout.addWidget(self.title)
         layout.addWidget(self.pitch)
         # What the volunteer must read takes the room of the welcome while a problem is shown.
@@ -67,8 +68,8 @@ class IdlePage(QWidget):
         layout.addWidget(self.notice)
         # Shown when the camera cannot be opened: the other sources are one click away.
         self.camera_row = QHBoxLayout()
-        self.use_pattern = button("Use the test pattern", 14)
-        self.choose_camera = button("Choose a camera…", 14)
+        self.use_pattern = button(translate("Pages", "Use the test pattern"), 14)
+        self.choose_camera = button(translate("Pages", "Choose a camera…"), 14)
         self.camera_row.addStretch()
         self.camera_row.addWidget(self.use_pattern)
         self.camera_row.addWidget(self.choose_camera)
@@ -79,11 +80,11 @@ class IdlePage(QWidget):
         self.model_state = big_label("", 15)
         self.model_state.setStyleSheet("color: #c8cce0")
         layout.addWidget(self.model_state)
-        self.import_model = button("Import a model file…", 14)
+        self.import_model = button(translate("Pages", "Import a model file…"), 14)
         layout.addWidget(self.import_model, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.show_model_state("", problem=False)
         layout.addStretch(1)
-        self.start = button("Start  (Space)", 24)
+        self.start = button(translate("Pages", "Start  (Space)"), 24)
         self.start.clicked.connect(self.start_clicked)
         row = QHBoxLayout()
         row.addStretch()
@@ -96,9 +97,9 @@ class IdlePage(QWidget):
         self.recovery.setWordWrap(True)
         self.recovery.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.recovery.setStyleSheet("color: #ffd866")
-        self.finish_open = button("Finish interrupted visits", 14)
+        self.finish_open = button(translate("Pages", "Finish interrupted visits"), 14)
         self.finish_open.clicked.connect(self.finish_open_clicked)
-        self.resume_open = button("Resume the last one", 14)
+        self.resume_open = button(translate("Pages", "Resume the last one"), 14)
         layout.addWidget(self.recovery)
         recovery_row = QHBoxLayout()
         recovery_row.addStretch()
@@ -107,7 +108,7 @@ class IdlePage(QWidget):
         recovery_row.addStretch()
         layout.addLayout(recovery_row)
         self.show_interrupted([])
-        self.settings = button("Settings…", 12)
+        self.settings = button(translate("Pages", "Settings…"), 12)
         self.settings.clicked.connect(self.settings_clicked)
         layout.addWidget(self.settings, alignment=Qt.AlignmentFlag.AlignRight)
 
@@ -125,13 +126,14 @@ class IdlePage(QWidget):
         self._problem("model", problem)
 
     def show_interrupted(self, summaries: list[str]) -> None:
-        self.recovery.setText("Interrupted visits from before the restart: " + "; ".join(summaries)
-                              + ". Their photos are safe." if summaries else "")
+        self.recovery.setText(translate("Pages", "Interrupted visits from before the restart: {visits}. "
+                                        "Their photos are safe.").format(visits="; ".join(summaries))
+                              if summaries else "")
         self.recovery.setVisible(bool(summaries))
         self.finish_open.setVisible(bool(summaries))
         self.resume_open.setVisible(bool(summaries))
         if summaries:
-            self.resume_open.setText(f"Resume {summaries[-1].split(' ')[0]}")
+            self.resume_open.setText(translate("Pages", "Resume {code}").format(code=summaries[-1].split(' ')[0]))
         self._problem("interrupted", bool(summaries))
 
     def _problem(self, kind: str, shown: bool) -> None:
@@ -157,12 +159,12 @@ class ConsentPage(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(big_label("Before we start", 36, bold=True))
+        layout.addWidget(big_label(translate("Pages", "Before we start"), 36, bold=True))
         self.text = big_label(consent_text, 18)
         layout.addWidget(self.text)
-        self.local = QCheckBox("Keep my photos for this event's map here")
-        self.map = QCheckBox("Put my photos' position (not the photos)\non the public online map")
-        self.photo = QCheckBox("Also show my photos on the public online map")
+        self.local = QCheckBox(translate("Pages", "Keep my photos for this event's map here"))
+        self.map = QCheckBox(translate("Pages", "Put my photos' position (not the photos)\non the public online map"))
+        self.photo = QCheckBox(translate("Pages", "Also show my photos on the public online map"))
         for box in (self.local, self.map, self.photo):
             font = QFont(box.font())
             font.setPointSizeF(18)
@@ -173,7 +175,7 @@ class ConsentPage(QWidget):
         self.local.toggled.connect(self._sync)
         self.map.toggled.connect(self._sync)
         self.nickname = QLineEdit()
-        self.nickname.setPlaceholderText("Nickname (optional, stays on this laptop)")
+        self.nickname.setPlaceholderText(translate("Pages", "Nickname (optional, stays on this laptop)"))
         self.nickname.setMaxLength(40)
         font = QFont(self.nickname.font())
         font.setPointSizeF(18)
@@ -182,8 +184,8 @@ class ConsentPage(QWidget):
         layout.addWidget(self.nickname, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.nickname.setMinimumWidth(480)
         row = QHBoxLayout()
-        self.decline = button("No thanks  (Esc)")
-        self.accept = button("Continue  (Enter)")
+        self.decline = button(translate("Pages", "No thanks  (Esc)"))
+        self.accept = button(translate("Pages", "Continue  (Enter)"))
         self.decline.clicked.connect(self.declined)
         self.accept.clicked.connect(self.submit)
         row.addStretch()
@@ -260,7 +262,7 @@ class DonePage(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        self.title = big_label("Thank you!", 44, bold=True)
+        self.title = big_label(translate("Pages", "Thank you!"), 44, bold=True)
         self.detail = big_label("", 22)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
@@ -272,15 +274,15 @@ class DonePage(QWidget):
         self.card_status.hide()
         layout.addWidget(self.card_status)
         self.card_row = QHBoxLayout()
-        self.other_photo = button("Another photo", 16)
-        self.print_card = button("Print my card  (P)", 16)
+        self.other_photo = button(translate("Pages", "Another photo"), 16)
+        self.print_card = button(translate("Pages", "Print my card  (P)"), 16)
         self.card_row.addStretch()
         self.card_row.addWidget(self.other_photo)
         self.card_row.addWidget(self.print_card)
         self.card_row.addStretch()
         layout.addLayout(self.card_row)
         layout.addStretch(1)
-        self.next = button("Next visitor  (Enter)", 22)
+        self.next = button(translate("Pages", "Next visitor  (Enter)"), 22)
         self.next.clicked.connect(self.next_clicked)
         layout.addWidget(self.next, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
@@ -288,13 +290,21 @@ class DonePage(QWidget):
 
     def show_visit(self, code: str | None, kept: int, on_map: bool = True) -> None:
         """``on_map``: whether the photos reach the map now (False while the model is missing)."""
-        self.title.setText(f"Thank you, {code}!" if code else "Thank you!")
-        where = ("Look for yourself on the map." if on_map
-                 else "They join the map as soon as the station's model is ready.")
-        self.detail.setText(f"{kept} photo{'s' if kept != 1 else ''} kept. {where}" if kept else "No photos were kept.")
+        self.title.setText(translate("Pages", "Thank you, {code}!").format(code=code) if code
+                           else translate("Pages", "Thank you!"))
+        if not kept:
+            self.detail.setText(translate("Pages", "No photos were kept."))
+        elif on_map:
+            self.detail.setText(plural(kept, translate("Pages", "{n} photo kept. Look for yourself on the map."),
+                                       translate("Pages", "{n} photos kept. Look for yourself on the map.")))
+        else:
+            self.detail.setText(plural(kept, translate("Pages", "{n} photo kept. It joins the map as soon as the "
+                                                       "station's model is ready."),
+                                       translate("Pages", "{n} photos kept. They join the map as soon as the "
+                                                 "station's model is ready.")))
 
     def show_card(self, shown: bool, image: QImage | None = None, status: str = "", *, can_print: bool = False,
-                  can_switch: bool = False, print_label: str = "Print my card  (P)") -> None:
+                  can_switch: bool = False, print_label: str | None = None) -> None:
         """The card (or its place while it is drawn), a line about it, and its two buttons."""
         self.card.setVisible(shown)
         if shown:
@@ -303,7 +313,7 @@ class DonePage(QWidget):
         self.card_status.setVisible(shown and bool(status))
         self.other_photo.setVisible(shown and can_switch)
         self.print_card.setVisible(shown and can_print)
-        self.print_card.setText(print_label)
+        self.print_card.setText(print_label or translate("Pages", "Print my card  (P)"))
         font = QFont(self.title.font())
         font.setPointSizeF(30 if shown else 44)  # the card takes the room of the big thank-you
         self.title.setFont(font)
@@ -319,14 +329,14 @@ class FailsafePage(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(big_label("Something needs attention", 36, bold=True))
+        layout.addWidget(big_label(translate("Pages", "Something needs attention"), 36, bold=True))
         self.what = big_label("", 22)
         self.todo = big_label("", 20)
         self.todo.setStyleSheet("color: #ffd866")
         layout.addWidget(self.what)
         layout.addWidget(self.todo)
         layout.addStretch(1)
-        self.ok = button("OK, back to start  (Enter)", 22)
+        self.ok = button(translate("Pages", "OK, back to start  (Enter)"), 22)
         self.ok.clicked.connect(self.dismissed)
         layout.addWidget(self.ok, alignment=Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)

@@ -20,6 +20,7 @@ from ..atlas import qr
 from ..core.images import ImageError, load_rgb
 from ..core.souvenir_files import SHOWS_KEY
 from ..station.souvenir import PANEL_ASPECT, SouvenirCard
+from .i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def paint_card(p: QPainter, target: QRectF, card: SouvenirCard, images: CardImag
     else:
         p.fillRect(PHOTO_RECT, PANEL)
     _text(p, QRectF(MARGIN, 575, LEFT_W, 90), card.code, 84, bold=True)
-    _text(p, QRectF(MARGIN, 690, LEFT_W, 50), "You look most like…" if card.lookalikes else "", 36, colour=MUTED)
+    _text(p, QRectF(MARGIN, 690, LEFT_W, 50), translate("Souvenir", "You look most like…") if card.lookalikes else "", 36, colour=MUTED)
     for i, look in enumerate(card.lookalikes):
         rect = QRectF(MARGIN + i * (TILE + 26), 750, TILE, TILE)
         image = images.lookalikes.get(look.number)
@@ -159,7 +160,8 @@ def paint_card(p: QPainter, target: QRectF, card: SouvenirCard, images: CardImag
         caption = f"{look.code} · {max(0.0, look.score) * 100:.0f}%" if look.code else f"{max(0.0, look.score) * 100:.0f}%"
         _text(p, QRectF(rect.left(), rect.bottom() + 6, TILE + 20, 40), caption, 28, colour=MUTED)
     # Right: the group, the neighbourhood, the link.
-    title = f"You landed in: {card.group}" if card.group else "Your place on the map"
+    title = (translate("Souvenir", "You landed in: {group}").format(group=card.group) if card.group
+             else translate("Souvenir", "Your place on the map"))
     _text(p, QRectF(RIGHT_X, 165, RIGHT_W, 64), title, 46, bold=True)
     _panel(p, card)
     text_rect = QRectF(RIGHT_X, QR_RECT.top(), QR_RECT.left() - RIGHT_X - 30, QR_SIDE)
@@ -168,17 +170,18 @@ def paint_card(p: QPainter, target: QRectF, card: SouvenirCard, images: CardImag
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # sharp modules
         p.drawImage(QR_RECT, images.qr)
         p.restore()
-        lines = ("Scan to find your photos", "on the event's map") if card.link.personal else (
-            "Scan to see", "the event's map")
+        lines = ((translate("Souvenir", "Scan to find your photos"), translate("Souvenir", "on the event's map"))
+                 if card.link.personal else
+                 (translate("Souvenir", "Scan to see"), translate("Souvenir", "the event's map")))
         _text(p, QRectF(text_rect.left(), text_rect.top() + 40, text_rect.width(), 56), lines[0], 40, bold=True)
         _text(p, QRectF(text_rect.left(), text_rect.top() + 96, text_rect.width(), 56), lines[1], 40, bold=True)
         _text(p, QRectF(text_rect.left(), text_rect.top() + 170, text_rect.width(), 40), card.link.url, 26, colour=MUTED)
     else:
         _text(p, QRectF(text_rect.left(), text_rect.top() + 60, RIGHT_W, 56),
-              f"Look for {card.code} on the map at the stand", 40, bold=True)
+              translate("Souvenir", "Look for {code} on the map at the stand").format(code=card.code), 40, bold=True)
     if not card.on_map:
         _text(p, QRectF(text_rect.left(), text_rect.top() + 230, text_rect.width(), 40),
-              "Your dot joins the map in a moment.", 28, colour=MUTED)
+              translate("Souvenir", "Your dot joins the map in a moment."), 28, colour=MUTED)
     p.restore()
 
 
@@ -197,7 +200,7 @@ def _panel(p: QPainter, card: SouvenirCard) -> None:
     path.addRoundedRect(rect, 18, 18)
     p.fillPath(path, PANEL)
     if not card.dots:
-        _text(p, rect, "Your photos join the map in a moment", 36, colour=MUTED, align=Qt.AlignmentFlag.AlignCenter)
+        _text(p, rect, translate("Souvenir", "Your photos join the map in a moment"), 36, colour=MUTED, align=Qt.AlignmentFlag.AlignCenter)
         return
     p.save()
     p.setClipPath(path)
@@ -221,7 +224,8 @@ def _panel(p: QPainter, card: SouvenirCard) -> None:
                 p.drawEllipse(c, r + 14, r + 14)
     p.restore()
     x, y = rect.left() + 30, rect.bottom() - 30
-    for colour, words in ((ACCENT, "you"), (LOOK, "look-alikes"), (OTHER, "everyone else")):
+    for colour, words in ((ACCENT, translate("Souvenir", "you")), (LOOK, translate("Souvenir", "look-alikes")),
+                          (OTHER, translate("Souvenir", "everyone else"))):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
         p.drawEllipse(QPointF(x, y), 11, 11)
@@ -284,10 +288,11 @@ def open_printer(name: str) -> QPrinter:
     """The named printer, ready for a card without a dialog; :class:`PrintProblem` if it cannot print."""
     info = QPrinterInfo.printerInfo(name)
     if info.isNull():
-        raise PrintProblem(f"the printer “{name}” is not connected")
+        raise PrintProblem(translate("Souvenir", "the printer “{name}” is not connected").format(name=name))
     state = info.state()
     if state in (QPrinter.PrinterState.Error, QPrinter.PrinterState.Aborted):
-        raise PrintProblem(f"the printer “{name}” reports a problem (out of paper? jammed? paused?)")
+        raise PrintProblem(translate("Souvenir", "the printer “{name}” reports a problem (out of paper? jammed? "
+                                     "paused?)").format(name=name))
     return QPrinter(info, QPrinter.PrinterMode.HighResolution)
 
 
@@ -298,10 +303,10 @@ def print_card(card: SouvenirCard, images: CardImages, printer: QPrinter) -> Non
         printer.setPageOrientation(QPageLayout.Orientation.Landscape)  # another paper: fitted onto it
     p = QPainter()
     if not p.begin(printer):
-        raise PrintProblem("the printer did not accept the card (out of paper? switched off?)")
+        raise PrintProblem(translate("Souvenir", "the printer did not accept the card (out of paper? switched off?)"))
     try:
         page = printer.pageRect(QPrinter.Unit.DevicePixel)
         paint_card(p, QRectF(0, 0, page.width(), page.height()), card, images)
     finally:
         if not p.end():
-            raise PrintProblem("the printer stopped while printing the card")
+            raise PrintProblem(translate("Souvenir", "the printer stopped while printing the card"))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
 
@@ -30,6 +30,7 @@ from ..core.events import Signal
 from ..core.souvenir_files import FOLDER
 from ..core.store import EventStore
 from ..station.souvenir import MapSnapshot, SouvenirCard, compose
+from .i18n import long_date, translate
 from .souvenir_card import CardImages, PrintProblem, card_image, load_images, open_printer, pdf_bytes, png_bytes, print_card
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def visit_date(created_at: str) -> str:
         when = datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone()
     except ValueError:
         when = datetime.now().astimezone()
-    return f"{when.day} {when:%B %Y}"
+    return long_date(QDate(when.year, when.month, when.day))  # in the station's language
 
 
 class CardService:
@@ -135,7 +136,8 @@ class CardService:
                 return made
             except Exception as exc:  # a card is a souvenir: never a failsafe, never a crash
                 log.exception("souvenir card failed")
-                return f"The card could not be made ({type(exc).__name__}: {exc})."
+                return translate("Souvenir", "The card could not be made ({error}).").format(
+                    error=f"{type(exc).__name__}: {exc}")
         fut = self._cards.submit(job)
         fut.add_done_callback(lambda f: None if f.cancelled() else self._post(lambda: then(f.result())))
         return fut
@@ -145,7 +147,7 @@ class CardService:
         visits = {p.id: p for p in store.participants()}
         visitor = visits.get(request.participant_id)
         if visitor is None:
-            return "This visit is no longer in the event."
+            return translate("Souvenir", "This visit is no longer in the event.")
 
         def fresh(photo_id: str):
             try:
@@ -155,7 +157,7 @@ class CardService:
 
         own = [ph for ph in map(fresh, request.kept) if ph is not None and ph.state == "kept"]
         if not own:
-            return "No kept photo for a card."
+            return translate("Souvenir", "No kept photo for a card.")
 
         def state(photo_id: str) -> str | None:
             ph = fresh(photo_id)
@@ -183,10 +185,11 @@ class CardService:
         def job() -> str:
             try:
                 png, _pdf = self._save(made)
-                return f"Card saved in the event folder as {png.stem}.png and .pdf."
+                return translate("Souvenir", "Card saved in the event folder as {name}.png and .pdf.").format(
+                    name=png.stem)
             except OSError as exc:
                 log.warning("souvenir card not saved: %s", exc)
-                return f"The card could not be saved: {exc}"
+                return translate("Souvenir", "The card could not be saved: {error}").format(error=exc)
         fut = self._cards.submit(job)
         if then is not None:
             fut.add_done_callback(lambda f: self._post(lambda: then(f.result())))
@@ -211,7 +214,7 @@ class CardService:
                 problem = str(exc)
             except Exception as exc:  # a printer driver's error: said, never a crash
                 log.exception("printing a souvenir card failed")
-                problem = f"printing failed ({type(exc).__name__}: {exc})"
+                problem = translate("Souvenir", "printing failed ({error})").format(error=f"{type(exc).__name__}: {exc}")
             else:
                 count = int(self.store.get_meta(PRINTED_KEY, "0") or 0) + 1
                 self.store.set_meta(PRINTED_KEY, str(count))
@@ -219,9 +222,9 @@ class CardService:
             log.warning("souvenir card %s not printed: %s", made.card.code, problem)
             try:
                 self._save(made)
-                problem += "; the card is saved in the event folder"
+                problem += translate("Souvenir", "; the card is saved in the event folder")
             except OSError as exc:
-                problem += f"; the card could not be saved either ({exc})"
+                problem += translate("Souvenir", "; the card could not be saved either ({error})").format(error=exc)
             return problem
 
         def done(f: Future) -> None:
@@ -258,12 +261,14 @@ class CardService:
     def status_text(self, printer_name: str) -> str:
         """One line for the status bar."""
         if not printer_name:
-            return "Cards: saved to the event folder (no printer)"
+            return translate("Souvenir", "Cards: saved to the event folder (no printer)")
         if self.problem:
-            return f"Printer: {self.problem.split(';')[0]}"
+            return translate("Souvenir", "Printer: {problem}").format(problem=self.problem.split(";")[0])
         printed = "…" if self.printed is None else str(self.printed)
-        busy = f", {self.printing} printing" if self.printing else ""
-        return f"Cards printed: {printed}{busy}"
+        if self.printing:
+            return translate("Souvenir", "Cards printed: {printed}, {printing} printing").format(
+                printed=printed, printing=self.printing)
+        return translate("Souvenir", "Cards printed: {printed}").format(printed=printed)
 
     def wait_idle(self) -> None:
         """Block until queued cards and prints are done (tests and shutdown)."""

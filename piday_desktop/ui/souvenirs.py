@@ -24,6 +24,7 @@ from PySide6.QtPrintSupport import QPrinter
 from ..projection.live_map import LiveMap
 from ..station.souvenir import MapSnapshot
 from ..station.visitor_flow import Visit
+from .i18n import translate
 from .souvenir_service import CardRequest, CardService, MadeCard
 
 #: How long a card waits for the visitor's dots on the map before it counts as complete.
@@ -100,7 +101,7 @@ class Souvenirs:
                       kept_set=frozenset(visit.kept))
         self.current = v
         self._visits[v.participant_id] = v
-        v.status = "Making your card…"
+        v.status = translate("Souvenir", "Making your card…")
         self._show(v)
         self._wait.start()
 
@@ -160,7 +161,7 @@ class Souvenirs:
         v.chosen = v.kept[(v.kept.index(v.chosen) + 1) % len(v.kept)]
         v.saved = False
         if v.finished:
-            v.status = "Drawing your card…"
+            v.status = translate("Souvenir", "Drawing your card…")
             self._show(v)
             self._render(v)
 
@@ -187,10 +188,11 @@ class Souvenirs:
             return
         v.made = result
         if not self.config.printer:
-            v.status = ("Your card is saved: ask us for a print, or scan the code." if complete
-                        else "Your card (your dots are on their way to the map)…")
+            v.status = (translate("Souvenir", "Your card is saved: ask us for a print, or scan the code.") if complete
+                        else translate("Souvenir", "Your card (your dots are on their way to the map)…"))
         elif not v.printed:
-            v.status = "Press Print to take your card home." if complete else "Your dots are on their way to the map…"
+            v.status = (translate("Souvenir", "Press Print to take your card home.") if complete
+                        else translate("Souvenir", "Your dots are on their way to the map…"))
         self._show(v)
         if complete and self.config.printer and self.config.print_automatically and not v.printed:
             self.print_now()
@@ -202,7 +204,7 @@ class Souvenirs:
         if v is None or v.made is None or not printer or v.printed:
             return
         v.printed = True
-        v.status = "Printing your card…"
+        v.status = translate("Souvenir", "Printing your card…")
         self._show(v)
         self.service.print(v.made, printer, then=lambda problem: self._printed(v, problem))
 
@@ -210,8 +212,8 @@ class Souvenirs:
         v.saved = v.saved or problem is not None  # a failed print saves the card instead
         if v is not self.current:
             return
-        v.status = ("Printed: take your card from the printer." if problem is None
-                    else f"Not printed: {problem}. Please ask a volunteer.")
+        v.status = (translate("Souvenir", "Printed: take your card from the printer.") if problem is None
+                    else translate("Souvenir", "Not printed: {problem}. Please ask a volunteer.").format(problem=problem))
         self._show(v)
 
     def _show(self, v: CardVisit) -> None:
