@@ -23,6 +23,9 @@ class Source(str):
         self.context = context
         return self
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
+        return self.context, str(self)
+
     def fill(self, **values: object) -> "Message":
         return Message(self.context, str(self), values)
 
@@ -38,6 +41,9 @@ class Message(str):
         self = super().__new__(cls, source.format(**values))
         self.context, self.source, self.values = context, source, dict(values)
         return self
+
+    def __getnewargs__(self) -> tuple[str, str, dict[str, object]]:
+        return self.context, self.source, self.values
 
 
 def QT_TRANSLATE_NOOP(context: str, source: str) -> Source:  # noqa: N802 (the name lupdate looks for)

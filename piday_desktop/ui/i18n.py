@@ -150,7 +150,10 @@ def placeholders(text: str) -> set[str]:
 
 def default_consent_text(language: str) -> str:
     """The default consent text in ``language`` (any shipped language, installed or not)."""
-    translator = _translator(resolve_language(language))
+    language = resolve_language(language)
+    if language == _current:  # the installed translators (tests install a pseudo-language too)
+        return translate("Consent", DEFAULT_CONSENT_TEXT)
+    translator = _translator(language)
     text = translator.translate("Consent", DEFAULT_CONSENT_TEXT) if translator is not None else ""
     return text or DEFAULT_CONSENT_TEXT
 

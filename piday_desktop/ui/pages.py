@@ -298,8 +298,8 @@ class DonePage(QWidget):
             self.detail.setText(plural(kept, translate("Pages", "{n} photo kept. Look for yourself on the map."),
                                        translate("Pages", "{n} photos kept. Look for yourself on the map.")))
         else:
-            self.detail.setText(plural(kept, translate("Pages", "{n} photo kept. It joins the map as soon as the "
-                                                       "station's model is ready."),
+            self.detail.setText(plural(kept, translate("Pages", "{n} photo kept. It will join the map as soon as "
+                                                       "the station's model is ready."),
                                        translate("Pages", "{n} photos kept. They join the map as soon as the "
                                                  "station's model is ready.")))
 

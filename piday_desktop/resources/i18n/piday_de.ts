@@ -581,7 +581,7 @@ auf die öffentliche Online-Karte setzen</translation>
         <translation>{n} Fotos behalten. Suchen Sie sich auf der Karte.</translation>
     </message>
     <message>
-        <source>{n} photo kept. It joins the map as soon as the station's model is ready.</source>
+        <source>{n} photo kept. It will join the map as soon as the station's model is ready.</source>
         <translation>{n} Foto behalten. Es kommt auf die Karte, sobald das Modell der Station bereit ist.</translation>
     </message>
     <message>

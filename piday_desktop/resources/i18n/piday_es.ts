@@ -581,7 +581,7 @@ en el mapa público en línea</translation>
         <translation>{n} fotos guardadas. Búscate en el mapa.</translation>
     </message>
     <message>
-        <source>{n} photo kept. It joins the map as soon as the station's model is ready.</source>
+        <source>{n} photo kept. It will join the map as soon as the station's model is ready.</source>
         <translation>{n} foto guardada. Se une al mapa en cuanto el modelo de la estación esté listo.</translation>
     </message>
     <message>

@@ -581,7 +581,7 @@ sur la carte publique en ligne</translation>
         <translation>{n} photos gardées. Cherchez-vous sur la carte.</translation>
     </message>
     <message>
-        <source>{n} photo kept. It joins the map as soon as the station's model is ready.</source>
+        <source>{n} photo kept. It will join the map as soon as the station's model is ready.</source>
         <translation>{n} photo gardée. Elle rejoint la carte dès que le modèle de la station est prêt.</translation>
     </message>
     <message>
