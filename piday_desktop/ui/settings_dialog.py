@@ -1,8 +1,9 @@
 """The settings a volunteer may change at the stand, saved to the TOML config file.
 
-Camera, shots, countdown, consent text and framing guide apply at once; event, model and
-device apply at the next start (they change what the station stores and loads), and the
-dialog says so rather than half-switching a running station.
+Camera, shots, countdown, consent text and framing guide apply at once; event, model,
+device, backup folder and language apply at the next start (they change what the station
+stores and loads, or every widget's words), and the dialog says so rather than half-switching
+a running station. The consent text box edits the text of the language chosen above it.
 """
 
 from __future__ import annotations

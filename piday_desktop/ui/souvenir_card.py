@@ -101,8 +101,12 @@ def _font(px: float, bold: bool = False) -> QFont:
 
 def _text(p: QPainter, rect: QRectF, text: str, px: float, *, bold: bool = False, colour: QColor = INK,
           align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> None:
-    """One line, elided if it does not fit (an event or group name can be long)."""
+    """One line: a little smaller when it is too long (a translation can be), elided past that
+    (an event or group name can be long)."""
     font = _font(px, bold)
+    width = QFontMetricsF(font).horizontalAdvance(text)
+    if width > rect.width():
+        font = _font(max(px * 0.75, px * rect.width() / width), bold)
     p.setFont(font)
     p.setPen(colour)
     shown = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())

@@ -504,7 +504,7 @@ Wer sich ähnelt, landet nebeneinander.</translation>
     </message>
     <message>
         <source>Keep my photos for this event's map here</source>
-        <translation>Meine Fotos hier für die Karte dieser Veranstaltung behalten</translation>
+        <translation>Meine Fotos hier für die Karte behalten</translation>
     </message>
     <message>
         <source>Put my photos' position (not the photos)

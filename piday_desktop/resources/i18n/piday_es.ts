@@ -504,7 +504,7 @@ Los que se parecen acaban juntos.</translation>
     </message>
     <message>
         <source>Keep my photos for this event's map here</source>
-        <translation>Guardar mis fotos aquí para el mapa del evento</translation>
+        <translation>Guardar mis fotos aquí para el mapa</translation>
     </message>
     <message>
         <source>Put my photos' position (not the photos)

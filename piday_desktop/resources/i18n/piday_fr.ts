@@ -504,7 +504,7 @@ Ceux qui se ressemblent finissent côte à côte.</translation>
     </message>
     <message>
         <source>Keep my photos for this event's map here</source>
-        <translation>Garder mes photos ici pour la carte de l’événement</translation>
+        <translation>Garder mes photos ici pour la carte</translation>
     </message>
     <message>
         <source>Put my photos' position (not the photos)
