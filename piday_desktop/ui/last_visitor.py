@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ..core import consent
 from ..core.store import EventStore, ParticipantNotFound
 from ..station.visitor_flow import Stage
+from .i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -115,5 +116,5 @@ class LastVisitor(QObject):
         if self.window.capture_page.preview.mirror_still:
             image = image.flipped(Qt.Orientation.Horizontal)
         self.picture.setPixmap(QPixmap.fromImage(image))
-        self.caption.setText(f"Our last visitor, {self.code}")
+        self.caption.setText(translate("LastVisitor", "Our last visitor, {code}").format(code=self.code))
         self.box.show()

@@ -8,8 +8,20 @@
         <translation>Die Online-Karte öffnet, sobald genug Besucher dabei sind.</translation>
     </message>
     <message>
+        <source>The online map opens once the first photos are up.</source>
+        <translation>Die Online-Karte öffnet, sobald die ersten Fotos oben sind.</translation>
+    </message>
+    <message>
         <source>Atlas: nothing to upload yet</source>
         <translation>Atlas: noch nichts hochzuladen</translation>
+    </message>
+    <message>
+        <source>The online map is not set up on this laptop: your photos stay here.</source>
+        <translation>Die Online-Karte ist auf diesem Laptop nicht eingerichtet: Ihre Fotos bleiben hier.</translation>
+    </message>
+    <message>
+        <source>The online map cannot be reached right now: your photos wait here and go up by themselves.</source>
+        <translation>Die Online-Karte ist gerade nicht erreichbar: Ihre Fotos warten hier und gehen von selbst hoch.</translation>
     </message>
     <message>
         <source>{n} on the map</source>
@@ -22,6 +34,22 @@
     <message>
         <source>Atlas: {counts}</source>
         <translation>Atlas: {counts}</translation>
+    </message>
+    <message>
+        <source>Atlas: not set up on this laptop (no key)</source>
+        <translation>Atlas: auf diesem Laptop nicht eingerichtet (kein Schlüssel)</translation>
+    </message>
+    <message>
+        <source>Atlas: the key was refused</source>
+        <translation>Atlas: der Schlüssel wurde abgelehnt</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying in {seconds} s</source>
+        <translation>Atlas: {n} auf der Karte, {pending} warten; neuer Versuch in {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying</source>
+        <translation>Atlas: {n} auf der Karte, {pending} warten; neuer Versuch läuft</translation>
     </message>
     <message>
         <source>The online map</source>
@@ -44,8 +72,36 @@
         <translation>Teilnehmercode (z. B. P-017):</translation>
     </message>
     <message>
+        <source>Nomic Atlas key</source>
+        <translation>Nomic-Atlas-Schlüssel</translation>
+    </message>
+    <message>
+        <source>nk-…  (from atlas.nomic.ai → your organisation → API keys)</source>
+        <translation>nk-…  (von atlas.nomic.ai → Ihre Organisation → API keys)</translation>
+    </message>
+    <message>
+        <source>The key is stored for this laptop's user only; it never goes into logs or exports.</source>
+        <translation>Der Schlüssel wird nur für den Benutzer dieses Laptops gespeichert; er landet nie in Protokollen oder Exporten.</translation>
+    </message>
+    <message>
+        <source>Save key</source>
+        <translation>Schlüssel speichern</translation>
+    </message>
+    <message>
+        <source>Checking the key…</source>
+        <translation>Schlüssel wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Key saved. Uploading starts now.</source>
+        <translation>Schlüssel gespeichert. Der Upload beginnt jetzt.</translation>
+    </message>
+    <message>
         <source>Retry now</source>
         <translation>Jetzt erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Enter Atlas key…</source>
+        <translation>Atlas-Schlüssel eingeben…</translation>
     </message>
     <message>
         <source>Show map</source>
@@ -84,6 +140,26 @@
         <translation>Atlas: angehalten ({counts})</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; retrying in {seconds} s</source>
+        <translation>Atlas: {n} auf der Karte; neuer Versuch in {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map; retrying</source>
+        <translation>Atlas: {n} auf der Karte; neuer Versuch läuft</translation>
+    </message>
+    <message>
+        <source>The online map: {note}.</source>
+        <translation>Die Online-Karte: {note}.</translation>
+    </message>
+    <message>
+        <source>Paste the Atlas API key of the organisation that holds the event's map:</source>
+        <translation>Fügen Sie den Atlas-API-Schlüssel der Organisation ein, der die Karte der Veranstaltung gehört:</translation>
+    </message>
+    <message>
+        <source>Paste a key first.</source>
+        <translation>Erst einen Schlüssel einfügen.</translation>
+    </message>
+    <message>
         <source>Atlas: {counts}. Not uploading: {reason}; retrying in {seconds} s</source>
         <translation>Atlas: {counts}. Kein Upload: {reason}; neuer Versuch in {seconds} s</translation>
     </message>
@@ -98,6 +174,10 @@
     <message>
         <source>Erasing {code}…</source>
         <translation>{code} wird gelöscht…</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Nicht gespeichert: {reason}</translation>
     </message>
     <message>
         <source>Not erased: {reason}</source>
@@ -352,6 +432,13 @@
     <message>
         <source>Atlas login failed: {problem}. Try again, or choose Later.</source>
         <translation>Atlas-Anmeldung fehlgeschlagen: {problem}. Erneut versuchen oder „Später“ wählen.</translation>
+    </message>
+</context>
+<context>
+    <name>LastVisitor</name>
+    <message>
+        <source>Our last visitor, {code}</source>
+        <translation>Unser letzter Besuch: {code}</translation>
     </message>
 </context>
 <context>
@@ -649,6 +736,14 @@ auf die öffentliche Online-Karte setzen</translation>
     <message>
         <source>Show a framing guide on the preview</source>
         <translation>Bildrahmen-Hilfe in der Vorschau zeigen</translation>
+    </message>
+    <message>
+        <source>Save photos mirrored, as visitors see themselves in the preview</source>
+        <translation>Fotos gespiegelt speichern, so wie sich Besucher in der Vorschau sehen</translation>
+    </message>
+    <message>
+        <source>Show the last visitor's photo on the start page (only if they agreed to show it)</source>
+        <translation>Foto des letzten Besuchs auf der Startseite zeigen (nur wenn zugestimmt)</translation>
     </message>
     <message>
         <source>Event</source>

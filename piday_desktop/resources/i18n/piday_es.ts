@@ -8,8 +8,20 @@
         <translation>El mapa en línea se abre cuando se hayan unido suficientes visitantes.</translation>
     </message>
     <message>
+        <source>The online map opens once the first photos are up.</source>
+        <translation>El mapa en línea se abre en cuanto estén subidas las primeras fotos.</translation>
+    </message>
+    <message>
         <source>Atlas: nothing to upload yet</source>
         <translation>Atlas: nada que subir todavía</translation>
+    </message>
+    <message>
+        <source>The online map is not set up on this laptop: your photos stay here.</source>
+        <translation>El mapa en línea no está configurado en este portátil: tus fotos se quedan aquí.</translation>
+    </message>
+    <message>
+        <source>The online map cannot be reached right now: your photos wait here and go up by themselves.</source>
+        <translation>El mapa en línea no está accesible ahora: tus fotos esperan aquí y se subirán solas.</translation>
     </message>
     <message>
         <source>{n} on the map</source>
@@ -22,6 +34,22 @@
     <message>
         <source>Atlas: {counts}</source>
         <translation>Atlas: {counts}</translation>
+    </message>
+    <message>
+        <source>Atlas: not set up on this laptop (no key)</source>
+        <translation>Atlas: no configurado en este portátil (sin clave)</translation>
+    </message>
+    <message>
+        <source>Atlas: the key was refused</source>
+        <translation>Atlas: la clave fue rechazada</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying in {seconds} s</source>
+        <translation>Atlas: {n} en el mapa, {pending} esperando; reintento en {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying</source>
+        <translation>Atlas: {n} en el mapa, {pending} esperando; reintentando</translation>
     </message>
     <message>
         <source>The online map</source>
@@ -44,8 +72,36 @@
         <translation>Código del participante (p. ej. P-017):</translation>
     </message>
     <message>
+        <source>Nomic Atlas key</source>
+        <translation>Clave de Nomic Atlas</translation>
+    </message>
+    <message>
+        <source>nk-…  (from atlas.nomic.ai → your organisation → API keys)</source>
+        <translation>nk-…  (en atlas.nomic.ai → tu organización → API keys)</translation>
+    </message>
+    <message>
+        <source>The key is stored for this laptop's user only; it never goes into logs or exports.</source>
+        <translation>La clave se guarda solo para el usuario de este portátil; nunca va a registros ni exportaciones.</translation>
+    </message>
+    <message>
+        <source>Save key</source>
+        <translation>Guardar la clave</translation>
+    </message>
+    <message>
+        <source>Checking the key…</source>
+        <translation>Comprobando la clave…</translation>
+    </message>
+    <message>
+        <source>Key saved. Uploading starts now.</source>
+        <translation>Clave guardada. La subida empieza ya.</translation>
+    </message>
+    <message>
         <source>Retry now</source>
         <translation>Reintentar ahora</translation>
+    </message>
+    <message>
+        <source>Enter Atlas key…</source>
+        <translation>Introducir clave de Atlas…</translation>
     </message>
     <message>
         <source>Show map</source>
@@ -84,6 +140,26 @@
         <translation>Atlas: detenido ({counts})</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; retrying in {seconds} s</source>
+        <translation>Atlas: {n} en el mapa; reintento en {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map; retrying</source>
+        <translation>Atlas: {n} en el mapa; reintentando</translation>
+    </message>
+    <message>
+        <source>The online map: {note}.</source>
+        <translation>El mapa en línea: {note}.</translation>
+    </message>
+    <message>
+        <source>Paste the Atlas API key of the organisation that holds the event's map:</source>
+        <translation>Pega la clave de API de Atlas de la organización que tiene el mapa del evento:</translation>
+    </message>
+    <message>
+        <source>Paste a key first.</source>
+        <translation>Pega primero una clave.</translation>
+    </message>
+    <message>
         <source>Atlas: {counts}. Not uploading: {reason}; retrying in {seconds} s</source>
         <translation>Atlas: {counts}. No se sube: {reason}; reintento en {seconds} s</translation>
     </message>
@@ -98,6 +174,10 @@
     <message>
         <source>Erasing {code}…</source>
         <translation>Borrando {code}…</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>No guardada: {reason}</translation>
     </message>
     <message>
         <source>Not erased: {reason}</source>
@@ -352,6 +432,13 @@
     <message>
         <source>Atlas login failed: {problem}. Try again, or choose Later.</source>
         <translation>Falló el inicio de sesión en Atlas: {problem}. Inténtalo de nuevo o elige Más tarde.</translation>
+    </message>
+</context>
+<context>
+    <name>LastVisitor</name>
+    <message>
+        <source>Our last visitor, {code}</source>
+        <translation>Nuestro último visitante, {code}</translation>
     </message>
 </context>
 <context>
@@ -649,6 +736,14 @@ en el mapa público en línea</translation>
     <message>
         <source>Show a framing guide on the preview</source>
         <translation>Mostrar una guía de encuadre en la vista previa</translation>
+    </message>
+    <message>
+        <source>Save photos mirrored, as visitors see themselves in the preview</source>
+        <translation>Guardar las fotos en espejo, como los visitantes se ven en la vista previa</translation>
+    </message>
+    <message>
+        <source>Show the last visitor's photo on the start page (only if they agreed to show it)</source>
+        <translation>Mostrar la foto del último visitante en el inicio (solo si lo aceptó)</translation>
     </message>
     <message>
         <source>Event</source>

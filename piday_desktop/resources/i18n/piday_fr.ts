@@ -8,8 +8,20 @@
         <translation>La carte en ligne ouvre dès que assez de visiteurs l’ont rejointe.</translation>
     </message>
     <message>
+        <source>The online map opens once the first photos are up.</source>
+        <translation>La carte en ligne ouvre dès que les premières photos y sont.</translation>
+    </message>
+    <message>
         <source>Atlas: nothing to upload yet</source>
         <translation>Atlas : rien à envoyer pour l’instant</translation>
+    </message>
+    <message>
+        <source>The online map is not set up on this laptop: your photos stay here.</source>
+        <translation>La carte en ligne n’est pas configurée sur cet ordinateur : vos photos restent ici.</translation>
+    </message>
+    <message>
+        <source>The online map cannot be reached right now: your photos wait here and go up by themselves.</source>
+        <translation>La carte en ligne est injoignable pour l’instant : vos photos attendent ici et partiront toutes seules.</translation>
     </message>
     <message>
         <source>{n} on the map</source>
@@ -22,6 +34,22 @@
     <message>
         <source>Atlas: {counts}</source>
         <translation>Atlas : {counts}</translation>
+    </message>
+    <message>
+        <source>Atlas: not set up on this laptop (no key)</source>
+        <translation>Atlas : pas configuré sur cet ordinateur (pas de clé)</translation>
+    </message>
+    <message>
+        <source>Atlas: the key was refused</source>
+        <translation>Atlas : la clé a été refusée</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying in {seconds} s</source>
+        <translation>Atlas : {n} sur la carte, {pending} en attente ; nouvel essai dans {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map, {pending} waiting; retrying</source>
+        <translation>Atlas : {n} sur la carte, {pending} en attente ; nouvel essai</translation>
     </message>
     <message>
         <source>The online map</source>
@@ -44,8 +72,36 @@
         <translation>Code du participant (p. ex. P-017) :</translation>
     </message>
     <message>
+        <source>Nomic Atlas key</source>
+        <translation>Clé Nomic Atlas</translation>
+    </message>
+    <message>
+        <source>nk-…  (from atlas.nomic.ai → your organisation → API keys)</source>
+        <translation>nk-…  (sur atlas.nomic.ai → votre organisation → API keys)</translation>
+    </message>
+    <message>
+        <source>The key is stored for this laptop's user only; it never goes into logs or exports.</source>
+        <translation>La clé est enregistrée pour l’utilisateur de cet ordinateur seulement ; elle n’apparaît jamais dans les journaux ni les exports.</translation>
+    </message>
+    <message>
+        <source>Save key</source>
+        <translation>Enregistrer la clé</translation>
+    </message>
+    <message>
+        <source>Checking the key…</source>
+        <translation>Vérification de la clé…</translation>
+    </message>
+    <message>
+        <source>Key saved. Uploading starts now.</source>
+        <translation>Clé enregistrée. L’envoi commence.</translation>
+    </message>
+    <message>
         <source>Retry now</source>
         <translation>Réessayer</translation>
+    </message>
+    <message>
+        <source>Enter Atlas key…</source>
+        <translation>Saisir la clé Atlas…</translation>
     </message>
     <message>
         <source>Show map</source>
@@ -84,6 +140,26 @@
         <translation>Atlas : arrêté ({counts})</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; retrying in {seconds} s</source>
+        <translation>Atlas : {n} sur la carte ; nouvel essai dans {seconds} s</translation>
+    </message>
+    <message>
+        <source>Atlas: {n} on the map; retrying</source>
+        <translation>Atlas : {n} sur la carte ; nouvel essai</translation>
+    </message>
+    <message>
+        <source>The online map: {note}.</source>
+        <translation>La carte en ligne : {note}.</translation>
+    </message>
+    <message>
+        <source>Paste the Atlas API key of the organisation that holds the event's map:</source>
+        <translation>Collez la clé d’API Atlas de l’organisation qui détient la carte de l’événement :</translation>
+    </message>
+    <message>
+        <source>Paste a key first.</source>
+        <translation>Collez d’abord une clé.</translation>
+    </message>
+    <message>
         <source>Atlas: {counts}. Not uploading: {reason}; retrying in {seconds} s</source>
         <translation>Atlas : {counts}. Envoi bloqué : {reason} ; nouvel essai dans {seconds} s</translation>
     </message>
@@ -98,6 +174,10 @@
     <message>
         <source>Erasing {code}…</source>
         <translation>Effacement de {code}…</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Non enregistrée : {reason}</translation>
     </message>
     <message>
         <source>Not erased: {reason}</source>
@@ -352,6 +432,13 @@
     <message>
         <source>Atlas login failed: {problem}. Try again, or choose Later.</source>
         <translation>Échec de la connexion à Atlas : {problem}. Réessayez, ou choisissez Plus tard.</translation>
+    </message>
+</context>
+<context>
+    <name>LastVisitor</name>
+    <message>
+        <source>Our last visitor, {code}</source>
+        <translation>Notre dernier visiteur, {code}</translation>
     </message>
 </context>
 <context>
@@ -649,6 +736,14 @@ sur la carte publique en ligne</translation>
     <message>
         <source>Show a framing guide on the preview</source>
         <translation>Afficher un guide de cadrage sur l’aperçu</translation>
+    </message>
+    <message>
+        <source>Save photos mirrored, as visitors see themselves in the preview</source>
+        <translation>Enregistrer les photos en miroir, comme les visiteurs se voient dans l’aperçu</translation>
+    </message>
+    <message>
+        <source>Show the last visitor's photo on the start page (only if they agreed to show it)</source>
+        <translation>Montrer la photo du dernier visiteur sur l’accueil (seulement s’il l’a accepté)</translation>
     </message>
     <message>
         <source>Event</source>
