@@ -18,7 +18,9 @@ import numpy as np
 import imagefactory
 
 MODEL = "piday-tiny:none"
-HEAVY = ("torch", "open_clip")  # ~5 s and ~1 GB to import: only for commands that run the model
+# ~5 s and ~1 GB to import: only for commands that run the model; ray (an optional extra, ~1 s)
+# only for `piday embed --engine ray`.
+HEAVY = ("torch", "open_clip", "ray")
 EVENT = "ev"
 
 # name -> argv after `piday`, with {out} for a folder the command may write into. `consent`

@@ -1,4 +1,4 @@
-"""Commands that do not run the model never import torch or open_clip (issue 15, item 1).
+"""Commands that do not run the model never import torch or open_clip (issue 15, item 1), nor ray.
 
 Importing them costs seconds and about a gigabyte; a volunteer running `piday report` or
 `piday export` at the stand should get an answer at once. Each command runs in a fresh Python

@@ -11,7 +11,7 @@ The order (lower never imports higher; packages of the same rank do not import e
 
 Qt (PySide6, shiboken6, qasync) only in ui/ and workers/. No import cycles between modules,
 function-level imports included. The store's ``_``-prefixed members only in core/store.py.
-Every third-party import declared in pyproject.toml. The checker itself (tests/layer_rules.py)
+Every third-party import declared in pyproject.toml (an optional extra's only in its one module). The checker itself (tests/layer_rules.py)
 is tested on small synthetic packages below, so a rule that silently stopped looking would fail.
 """
 
@@ -53,6 +53,8 @@ LAYERS = {
 }
 QT = {"PySide6", "shiboken6", "qasync"}
 QT_ALLOWED = ["piday_desktop.ui", "piday_desktop.workers"]
+OPTIONAL = {"ray"}  # the `ray` extra's distributions, by import name
+OPTIONAL_ALLOWED = ["piday_desktop.jobs.ray_embed"]
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +92,18 @@ def test_store_private_members_stay_in_the_store():
     assert rules.private_access(PACKAGE, STORE, members) == []
 
 
+def test_optional_extras_stay_in_their_module():
+    """ray is an extra (`piday-desktop[ray]`): imported by the Ray engine's driver only, so every
+    other module (and `piday --help`) works without it."""
+    assert rules.forbidden_imports(PACKAGE, OPTIONAL, OPTIONAL_ALLOWED) == []
+
+
 def test_every_third_party_import_is_declared():
     project = pyproject()["project"]
     runtime = project["dependencies"]
-    assert rules.undeclared(PACKAGE, runtime) == []
+    extras = [r for name in ("ray",) for r in project["optional-dependencies"][name]]
+    assert {rules.requirement_name(r) for r in extras} == OPTIONAL
+    assert rules.undeclared(PACKAGE, [*runtime, *extras]) == []
     with_dev = [*runtime, *project["optional-dependencies"]["dev"]]
     # tests/ and bench/ import their own helpers by path (bench/ also tests/'s emulator and images).
     local = {"piday_desktop", *rules.local_names(REPO / "tests"), *rules.local_names(REPO / "bench")}

@@ -30,6 +30,7 @@ With no command, opens the station window. The commands work without a window:
   piday import PHOTOS/ --event pi-day-2026        import a folder (one subfolder per participant) and embed it
   piday import ARCHIVE/ --event a --in-place --metadata meta.jsonl   record files where they are, with their fields
   piday embed --event pi-day-2026                 embed whatever has no vector for the model yet
+  piday embed --event archive --engine ray        ... on a Ray cluster (--address, --workers, --out DIR)
   piday export --event pi-day-2026 --out pi.parquet
   piday search "a person wearing glasses" --event pi-day-2026 -k 8
   piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
@@ -100,8 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "refusing the import")
 
     p = _subparser(subs, "embed", "Embed every photo that has no vector for the chosen model.",
-                   "piday embed --event pi-day-2026 --model ViT-B-32:laion2b_s34b_b79k")
+                   "piday embed --event pi-day-2026 --model ViT-B-32:laion2b_s34b_b79k\n"
+                   "  piday embed --event archive --engine ray --address ray://head:10001 --gpus-per-worker 1")
     add_event_option(p)
+    from . import ray_cmd
+
+    ray_cmd.add_embed_options(p)
+    ray_cmd.add_parser(subs, _subparser)
 
     p = _subparser(subs, "export", "Write the event's photos and vectors to a file (no local paths, no names).",
                    "piday export --event pi-day-2026 --format parquet --out pi.parquet")
@@ -196,6 +202,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return (model_transfer.run_export if args.models_command == "export" else model_transfer.run_import)(args)
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
+    if args.command == "embed":
+        from . import ray_cmd
+
+        ray_cmd.check_engine_options(args)
+        if args.engine == "ray":
+            return ray_cmd.run_embed_ray(args)
+    if args.command == "import-vectors":
+        from .ray_cmd import run_import_vectors
+
+        return run_import_vectors(args)
     if args.command == "check":
         from .check import run_check
 

@@ -38,6 +38,7 @@ __all__ = [
     "WeightsUnavailable",
     "resolve_device",
     "load_model",
+    "load_preprocess",
     "model_catalogue",
     "fetch_weights",
     "known_architectures",
@@ -350,6 +351,46 @@ class _DropRandomInitWarning(logging.Filter):
         return "initialized randomly" not in record.getMessage()
 
 
+def _tag_kwargs(spec: ModelSpec) -> dict[str, Any]:
+    """What open_clip's tag lookup would add: loading the weights file directly skips that
+    lookup (and its network check), so the tag's preprocessing and activation are handed over
+    explicitly."""
+    cfg = tag_config(spec.arch, spec.pretrained or "")
+    return dict(
+        image_mean=cfg.get("mean"),
+        image_std=cfg.get("std"),
+        image_interpolation=cfg.get("interpolation"),
+        image_resize_mode=cfg.get("resize_mode"),
+        force_quick_gelu=bool(cfg.get("quick_gelu", False)),
+    )
+
+
+def load_preprocess(spec: ModelSpec) -> tuple[Any, int]:
+    """The eval transform and input size :func:`load_model` gives ``spec``, without its weights.
+
+    For workers that only decode (the Ray pipeline's CPU tasks): the model is built on the
+    ``meta`` device (no memory, no weights read, no download), so the transform comes from
+    the very code path ``load_model`` uses (the architecture's config plus the tag's settings).
+    """
+    import open_clip
+
+    _register_configs()
+    kwargs = _tag_kwargs(spec) if spec.kind == "tag" else {}
+    kwargs.pop("force_quick_gelu", None)
+    quiet = _DropRandomInitWarning()
+    root = logging.getLogger()
+    root.addFilter(quiet)
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            spec.arch, pretrained=None, device="meta", **kwargs
+        )
+    finally:
+        root.removeFilter(quiet)
+    size = getattr(model.visual, "image_size", 224)
+    sizes = tuple(size) if isinstance(size, (tuple, list)) else (int(size), int(size))
+    return preprocess, int(max(sizes))
+
+
 def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -> LoadedModel:
     """Build the model on ``device`` with weights cast to the chosen precision.
 
@@ -367,24 +408,14 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -
     _register_configs()
     device = resolve_device(device)
     dtype = choose_dtype(device, precision)
-    kwargs: dict[str, Any] = {}
     kind = spec.kind
+    kwargs = _tag_kwargs(spec) if kind == "tag" else {}
     pretrained: str | None = None
     if kind == "tag":
-        cfg = tag_config(spec.arch, spec.pretrained or "")
         path = cached_weights(spec.arch, spec.pretrained or "")
         if path is None:
             path = download(spec.arch, spec.pretrained or "", spec.model_id)
         pretrained = str(path)
-        # Loading the file directly skips open_clip's tag lookup (and its network check), so
-        # hand over the tag's preprocessing and activation explicitly.
-        kwargs.update(
-            image_mean=cfg.get("mean"),
-            image_std=cfg.get("std"),
-            image_interpolation=cfg.get("interpolation"),
-            image_resize_mode=cfg.get("resize_mode"),
-            force_quick_gelu=bool(cfg.get("quick_gelu", False)),
-        )
     elif kind == "file":
         pretrained = spec.pretrained
         if not Path(pretrained or "").is_file():
