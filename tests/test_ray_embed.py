@@ -157,3 +157,12 @@ def test_import_vectors_checks_every_shard_before_importing_any(isolated_dirs, t
     assert code == EXIT_NOT_FOUND and "no such folder" in err
     store.close()
 
+
+
+def test_more_cpu_workers_than_cores_leave_for_decoding_is_refused(ray_session, isolated_dirs, capsys):
+    """Actors holding every CPU would wait forever for pixels no decode task could be scheduled for."""
+    store = make_event(isolated_dirs, photos=2)
+    code, err = run(capsys, "embed", "--event", "ev", "--engine", "ray", "--model", TINY, "--workers", "2")
+    assert code == EXIT_USAGE and "need 3 CPUs (one more for decoding); the Ray cluster has 2" in err, err
+    assert store.vector_count(TINY) == 0
+    store.close()

@@ -129,9 +129,10 @@ def run_embed_ray(args: argparse.Namespace) -> int:
                   + (f"{rate} with {escape(spec.model_id)} on Ray ({cluster_summary(result)}"
                      + (f", {result.device})" if result.gpus_per_worker else ")")
                      if result.embedded else " (every photo already has a vector for this model)"))
-    for worker, (images, seconds) in sorted(result.per_worker.items()):
-        model_rate = f", model {images / seconds:.0f} img/s" if seconds > 0 else ""
-        err.print(f"[dim]  worker {escape(worker)}: {int(images)} photo(s){model_rate}[/]")
+    for worker, stats in sorted(result.per_worker.items()):
+        steady = f", {stats.steady_rate:.1f} img/s after its first batch" if stats.steady_rate else ""
+        err.print(f"[dim]  worker {escape(worker)}: {stats.images} photo(s){steady}, model alone "
+                  f"{stats.model_rate:.1f} img/s[/]")
     _print_list("could not embed", result.failed)
     outcome.report()
     return outcome.code

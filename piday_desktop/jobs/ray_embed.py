@@ -32,10 +32,11 @@ from .embed import EmbedResult, ProgressFn, _describe
 
 INSTALL_HINT = 'pip install "piday-desktop[ray]"'
 DECODE_BLOCK = 32  # photos per decode task: enough to amortise a task, small enough to spread
-# Memory a decode task reserves: a 50 MP PNG (the largest non-JPEG images.py decodes) is ~150 MB
-# of RGB plus its resized copy. Differing from the actors' request, it also keeps Ray Data from
+# Memory a decode task reserves: its process holds ~500 MB (unpickling open_clip's transform
+# imports torchvision), and a 50 MP PNG (the largest non-JPEG images.py decodes) is ~150 MB of
+# RGB plus its resized copy. Differing from the actors' request, it also keeps Ray Data from
 # fusing decoding into the actors: decode tasks run beside the model, on other cores.
-DECODE_MEMORY = 512 * 1024 * 1024
+DECODE_MEMORY = 1024 * 1024 * 1024
 CPU_BATCH = 64  # photos per model call on a CPU actor (run in chunks of the device's best size)
 GPU_BATCH = 256  # ... on a GPU actor: large batches are what a GPU is for
 log = logging.getLogger(__name__)
@@ -67,13 +68,35 @@ class RayOptions:
 
 
 @dataclass
+class WorkerStats:
+    """One actor's share of a run, from the rows it returned (its own clock, so no skew)."""
+
+    images: int = 0
+    model_seconds: float = 0.0  # the model's own time (to-tensor, normalise, forward)
+    batches: dict[float, int] = field(default_factory=dict)  # when a batch finished (worker's time.time()) -> photos
+
+    @property
+    def model_rate(self) -> float:
+        return self.images / self.model_seconds if self.model_seconds > 0 else 0.0
+
+    @property
+    def steady_rate(self) -> float:
+        """Photos per second after its first batch: decode feeding and Ray's hand-offs included,
+        its start (process, torch import, model load) not. 0 with fewer than two batches."""
+        if len(self.batches) < 2:
+            return 0.0
+        first, last = min(self.batches), max(self.batches)
+        return (self.images - self.batches[first]) / (last - first)
+
+
+@dataclass
 class RayEmbedResult(EmbedResult):
     dispatched: int = 0  # photos sent to the cluster (those missing a vector)
     written: int = 0  # vectors written as shards (``out``)
     workers: int = 0
     gpus_per_worker: float = 0.0
     device: str = ""
-    per_worker: dict[str, list[float]] = field(default_factory=dict)  # worker -> [images, model s]
+    per_worker: dict[str, WorkerStats] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
@@ -146,7 +169,6 @@ def _connect(ray, options: RayOptions) -> bool:
     # Ray's own chatter (token notices, C++ core-worker lines, Ray Data's execution logs) would
     # interleave with our progress bar; its errors still reach us as exceptions.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # (it then says so once, on one line)
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
     kwargs: dict[str, Any] = dict(logging_level=logging.ERROR, log_to_driver=False, include_dashboard=False)
     if options.address:
         # The cluster's workers import piday from what this driver ships (open_clip and torch
@@ -174,10 +196,20 @@ def _plan(ray, options: RayOptions, todo: int) -> tuple[int, float, int]:
         gpw = 1.0 if gpus >= 1 else 0.0
     if gpw > 0 and gpus < gpw:
         raise RayJobError(f"--gpus-per-worker {gpw:g} but the Ray cluster has {gpus:g} GPU(s)", "resources")
-    if gpw == 0 and float(resources.get("CPU", 0)) < options.cpus_per_worker:
-        raise RayJobError(f"the Ray cluster has {resources.get('CPU', 0):g} CPU(s): none left for a worker",
-                          "resources")
+    # Every actor holds its CPUs for the whole run (a GPU actor one, for feeding its GPU), and
+    # the decode tasks need at least one more: actors holding every CPU would wait forever for
+    # pixels no task can be scheduled to decode.
+    cpus = float(resources.get("CPU", 0))
+    actor_cpus = options.cpus_per_worker if gpw == 0 else 1.0
+    room = int((cpus - 1) // actor_cpus)
     workers = options.workers or (max(1, int(gpus // gpw)) if gpw > 0 else 1)
+    if workers > room:
+        if room < 1 or options.workers:
+            raise RayJobError(
+                f"{workers} worker(s) of {actor_cpus:g} CPU need {workers * actor_cpus + 1:g} CPUs (one more for "
+                f"decoding); the Ray cluster has {cpus:g}" + (f": use --workers {room} or fewer" if room >= 1 else ""),
+                "resources")
+        workers = room
     batch = options.batch_size or (GPU_BATCH if gpw > 0 else CPU_BATCH)
     # No point loading a model on more actors than there are batches to give them.
     workers = max(1, min(workers, math.ceil(todo / batch)))
@@ -200,13 +232,14 @@ def _run(ray, store: EventStore, spec, model_id: str, todo: list[Photo], options
     by_id = {p.id: p for p in todo}
     items = [{"photo_id": p.id, "path": _worker_path(store, p, options.photos_at)} for p in todo]
 
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices would break our progress bar
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # ours is the rich bar; Ray's would interleave with it
     context.print_on_execution_start = False
     ds = ray.data.from_items(items, override_num_blocks=max(1, math.ceil(len(items) / options.decode_block)))
     ds = ds.map_batches(DecodeStage(pipeline, options.photos_at), batch_size=options.decode_block,
                         batch_format="numpy", num_cpus=1, memory=DECODE_MEMORY)
-    embed_args: dict[str, Any] = dict(num_gpus=gpw) if gpw > 0 else dict(num_cpus=options.cpus_per_worker)
+    embed_args: dict[str, Any] = dict(num_gpus=gpw, num_cpus=1) if gpw > 0 else dict(num_cpus=options.cpus_per_worker)
     ds = ds.map_batches(
         EmbedStage, batch_size=batch, batch_format="numpy",
         fn_constructor_kwargs=dict(spec=spec, model_id=model_id, pipeline=pipeline, device=options.device,
@@ -241,11 +274,12 @@ def _take(store: EventStore, model_id: str, block: dict[str, np.ndarray], by_id:
     for i in np.flatnonzero(~ok):
         photo = by_id.get(ids[i])
         result.failed.append((_describe(photo) if photo else ids[i], str(block["error"][i])))
-    for worker, secs, good in zip(block["worker"], block["model_seconds"], ok):
+    for worker, secs, at, good in zip(block["worker"], block["model_seconds"], block["finished_at"], ok):
         if good:
-            stats = result.per_worker.setdefault(str(worker), [0, 0.0])
-            stats[0] += 1
-            stats[1] += float(secs)
+            stats = result.per_worker.setdefault(str(worker), WorkerStats())
+            stats.images += 1
+            stats.model_seconds += float(secs)
+            stats.batches[float(at)] = stats.batches.get(float(at), 0) + 1
     if ok.any():
         result.device = devices[int(np.flatnonzero(ok)[0])]
     if options.out is not None:

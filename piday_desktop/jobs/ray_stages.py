@@ -132,6 +132,7 @@ class EmbedStage:
             "device": np.asarray([self.model.device] * n, dtype=object),
             "worker": np.asarray([self.worker] * n, dtype=object),
             "model_seconds": np.where(ok, seconds / max(1, int(ok.sum())), 0.0),
+            "finished_at": np.full(n, time.time()),
         }
         if self.out is not None:
             from .vector_shards import write_shard
