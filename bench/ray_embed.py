@@ -23,6 +23,7 @@ per-worker rates into hours for 1 M and 100 M photos.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -34,16 +35,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import imagefactory  # noqa: E402
-from embed_throughput import ForeignLoad  # noqa: E402
+from embed_throughput import ForeignLoad, make_images  # noqa: E402
 from piday_desktop.core.store import Consent, EventStore  # noqa: E402
 
 
-def make_event(data: Path, n: int, size: tuple[int, int]) -> EventStore:
+def make_event(data: Path, n: int, size: tuple[int, int], noise: float, unique: int) -> EventStore:
+    """An event of ``n`` JPEGs from bench/embed_throughput.py's generator (noisy, as photos are)."""
     store = EventStore.open(data, "bench", create=True)
     part = store.create_participant(consent=Consent(True, True, True))
-    for i in range(n):
-        imagefactory.add_picture(store, part, size, seed=i, quality=90)
+    for i, path in enumerate(make_images(data / "files", size, n, min(n, unique), noise)):
+        blob = path.read_bytes() + i.to_bytes(4, "big")  # bytes after the JPEG's end: copies stay distinct photos
+        store.add_photo(part, blob, sha256=hashlib.sha256(blob).hexdigest(), fmt="JPEG", width=size[0],
+                        height=size[1])
     return store
 
 
@@ -117,7 +120,9 @@ def main() -> None:
     parser.add_argument("--model", default="ViT-B-32:none", help="random weights: the same compute, no download")
     parser.add_argument("--workers", type=int, nargs="+", default=[1],
                         help="CPU actors per run; each needs a CPU, and decoding one more")
-    parser.add_argument("--size", default="640x480")
+    parser.add_argument("--size", default="640x480", help="WxH; 4032x3024 is a 12 MP phone photo")
+    parser.add_argument("--noise", type=float, default=4.0, help="Gaussian noise on the pictures (as embed_throughput)")
+    parser.add_argument("--unique", type=int, default=512, help="distinct pictures (12 MP ones are slow to make)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
 
@@ -127,8 +132,9 @@ def main() -> None:
 
     spec = ModelSpec.parse(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        store = make_event(Path(tmp), args.n, size)  # type: ignore[arg-type]
-        print(f"{args.n} JPEGs of {size[0]}x{size[1]}, model {spec.model_id}, {os.cpu_count()} CPU cores")
+        store = make_event(Path(tmp), args.n, size, args.noise, args.unique)  # type: ignore[arg-type]
+        print(f"{args.n} JPEGs of {size[0]}x{size[1]} (noise {args.noise:g}), model {spec.model_id}, "
+              f"{os.cpu_count()} CPU cores")
 
         def baseline(label: str) -> dict:
             clear(store, spec.model_id)
@@ -143,7 +149,7 @@ def main() -> None:
         rate = base["n"] / base["embed"]
 
         t = time.perf_counter()
-        ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level="error")
+        ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level="error")
         init_s = time.perf_counter() - t
         print(f"ray.init       : {init_s:.1f} s (local Ray, {os.cpu_count()} CPUs)")
         try:

@@ -29,7 +29,7 @@ TINY = "piday-tiny:none"
 
 @pytest.fixture(scope="module")
 def ray_session():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="error")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="error")
     yield
     ray.shutdown()
 
@@ -80,8 +80,10 @@ def test_an_interrupted_run_keeps_its_batches_and_the_rerun_sends_only_the_rest(
         if done:
             raise KeyboardInterrupt
 
+    # Through the relay a Ray Client (ray://) driver uses: the pipeline iterated by an actor.
     with pytest.raises(KeyboardInterrupt):
-        embed_on_ray(store, spec, RayOptions(batch_size=32), progress=ctrl_c_after_first_commit, result=result)
+        embed_on_ray(store, spec, RayOptions(batch_size=32, relay=True), progress=ctrl_c_after_first_commit,
+                     result=result)
     kept = store.vector_count(TINY)
     assert 0 < kept < 200 and result.embedded == kept
     first = dict(store.query("SELECT photo_id, created_at FROM embeddings WHERE model_id=?", (TINY,)))

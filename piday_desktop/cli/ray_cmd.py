@@ -79,7 +79,7 @@ def run_embed_ray(args: argparse.Namespace) -> int:
     from .pipeline import _job, _print_list, _record_run
 
     try:
-        import_ray()
+        import_ray(args.address)
     except RayUnavailable as exc:
         raise UserError(str(exc), EXIT_USAGE) from None
     store = context.open_event(args)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ class RayOptions:
     photos_at: str | None = None  # where workers find the event's photos folder (path or URI)
     decode_block: int = DECODE_BLOCK
     batch_size: int | None = None  # photos per actor call; default CPU_BATCH / GPU_BATCH
+    relay: bool | None = None  # run the pipeline in an actor on the cluster (default: for ray://)
 
 
 @dataclass
@@ -103,8 +104,14 @@ class RayEmbedResult(EmbedResult):
         return self.embedded + self.written
 
 
-def import_ray():
-    """``ray`` and ``ray.data``, or RayUnavailable with the install command."""
+def import_ray(address: str | None = None):
+    """``ray`` and ``ray.data``, or RayUnavailable with the install command.
+
+    For a ``ray://`` address, call this before anything imports ray: Ray reads the token
+    authentication mode once, when it is imported (see :func:`_client_token_auth`).
+    """
+    if (address or "").startswith("ray://"):
+        _client_token_auth()
     try:
         import ray
         import ray.data  # noqa: F401
@@ -127,7 +134,7 @@ def embed_on_ray(
     """
     options = options or RayOptions()
     result = result if result is not None else RayEmbedResult()
-    ray = import_ray()
+    ray = import_ray(options.address)
     model_id = spec.model_id
     lock = file_lock(embed_lock_path(store.directory, model_id))
     if not try_acquire(lock):
@@ -183,8 +190,22 @@ def _connect(ray, options: RayOptions) -> bool:
             raise RayJobError(f"cannot reach a Ray cluster at {options.address}: {_first_line(exc)}",
                               "connect") from None
         return True
-    ray.init(**kwargs)
+    ray.init(address="local", **kwargs)  # a new one even if this machine runs a cluster: --address auto joins that
     return True
+
+
+def _client_token_auth() -> None:
+    """Send this machine's Ray token through Ray Client, as ``ray.init("auto")`` does by itself.
+
+    Ray 2.60 clusters use token authentication by default; the Ray Client only sends the token
+    with RAY_AUTH_MODE=token, read when ray is imported. When the user has one (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or
+    ~/.ray/auth_token, e.g. from `ray get-auth-token`) and did not choose a mode, use it.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or str(Path.home() / ".ray" / "auth_token")
+    if os.environ.get("RAY_AUTH_TOKEN") or Path(path).is_file():
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 def _plan(ray, options: RayOptions, todo: int) -> tuple[int, float, int]:
@@ -216,41 +237,156 @@ def _plan(ray, options: RayOptions, todo: int) -> tuple[int, float, int]:
     return workers, gpw, batch
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Everything the pipeline needs, picklable: the relay builds it on the cluster."""
+
+    items: list[dict[str, str]]
+    pipeline: Any  # PixelPipeline
+    spec: Any
+    model_id: str
+    options: RayOptions
+    workers: int
+    gpus_per_worker: float
+    batch: int
+
+
+def _blocks(ray, plan: _Plan) -> Iterator[dict[str, np.ndarray]]:
+    """The Ray Data pipeline's output blocks as they finish; closing this stops the pipeline."""
+    from .ray_stages import DecodeStage, EmbedStage
+
+    options = plan.options
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices would break our progress bar
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # ours is the rich bar; Ray's would interleave with it
+    context.print_on_execution_start = False
+    ds = ray.data.from_items(plan.items, override_num_blocks=max(1, math.ceil(len(plan.items) / options.decode_block)))
+    ds = ds.map_batches(DecodeStage(plan.pipeline, options.photos_at), batch_size=options.decode_block,
+                        batch_format="numpy", num_cpus=1, memory=DECODE_MEMORY)
+    gpw = plan.gpus_per_worker
+    embed_args: dict[str, Any] = dict(num_gpus=gpw, num_cpus=1) if gpw > 0 else dict(num_cpus=options.cpus_per_worker)
+    ds = ds.map_batches(
+        EmbedStage, batch_size=plan.batch, batch_format="numpy",
+        fn_constructor_kwargs=dict(spec=plan.spec, model_id=plan.model_id, pipeline=plan.pipeline,
+                                   device=options.device, out=options.out),
+        compute=ray.data.ActorPoolStrategy(size=plan.workers), **embed_args,
+    )
+    batches = ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1)
+    try:
+        yield from batches
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the streaming executor: no more tasks are started
+
+
+_END = "end"
+
+
+class PipelineRelay:
+    """Runs the pipeline on the cluster for a driver connected through Ray Client (``ray://``).
+
+    Ray Data's streaming executor cannot run through Ray Client (it needs a full core worker),
+    nor can a streaming generator be read through it; so an actor on the cluster iterates the
+    pipeline on a thread and hands finished blocks over in lists, a few blocks deep (enough to
+    keep the pipeline busy while the driver commits, little enough to bound memory).
+    """
+
+    def __init__(self, plan: _Plan, depth: int = 4) -> None:
+        import queue
+        import threading
+
+        import ray
+
+        self._queue: Any = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._pump, args=(ray, plan), name="piday-ray-relay", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _pump(self, ray, plan: _Plan) -> None:
+        blocks = _blocks(ray, plan)
+        try:
+            for block in blocks:
+                if not self._put(block):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the driver by take()
+            self._error = exc
+        finally:
+            blocks.close()
+            self._put(_END)
+
+    def take(self, wait: float = 1.0) -> tuple[list[dict[str, np.ndarray]], bool]:
+        """(blocks finished since the last call, whether the pipeline is done); raises its error."""
+        import queue
+
+        items = []
+        try:
+            items.append(self._queue.get(timeout=wait))
+            while True:
+                items.append(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+        finished = any(isinstance(i, str) and i == _END for i in items)
+        if finished and self._error is not None:
+            raise self._error
+        return [i for i in items if not isinstance(i, str)], finished
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def _relayed(ray, plan: _Plan) -> Iterator[dict[str, np.ndarray]]:
+    relay = ray.remote(num_cpus=0, max_concurrency=2)(PipelineRelay).remote(plan)
+    try:
+        while True:
+            blocks, finished = ray.get(relay.take.remote())
+            yield from blocks
+            if finished:
+                return
+    finally:
+        try:
+            ray.get(relay.stop.remote(), timeout=60)
+        except Exception:  # already gone, or the interrupt is more important than a clean stop
+            pass
+        ray.kill(relay)
+
+
 def _run(ray, store: EventStore, spec, model_id: str, todo: list[Photo], options: RayOptions,
          result: RayEmbedResult, progress: ProgressFn | None, on_started) -> None:
     import time
 
     from ..embedding.models import load_preprocess
     from ..embedding.pixels import PixelPipeline
-    from .ray_stages import DecodeStage, EmbedStage
 
     workers, gpw, batch = _plan(ray, options, len(todo))
     result.workers, result.gpus_per_worker = workers, gpw
     if on_started is not None:
         on_started(result)
-    pipeline = PixelPipeline(*load_preprocess(spec))
     by_id = {p.id: p for p in todo}
-    items = [{"photo_id": p.id, "path": _worker_path(store, p, options.photos_at)} for p in todo]
-
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices would break our progress bar
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # ours is the rich bar; Ray's would interleave with it
-    context.print_on_execution_start = False
-    ds = ray.data.from_items(items, override_num_blocks=max(1, math.ceil(len(items) / options.decode_block)))
-    ds = ds.map_batches(DecodeStage(pipeline, options.photos_at), batch_size=options.decode_block,
-                        batch_format="numpy", num_cpus=1, memory=DECODE_MEMORY)
-    embed_args: dict[str, Any] = dict(num_gpus=gpw, num_cpus=1) if gpw > 0 else dict(num_cpus=options.cpus_per_worker)
-    ds = ds.map_batches(
-        EmbedStage, batch_size=batch, batch_format="numpy",
-        fn_constructor_kwargs=dict(spec=spec, model_id=model_id, pipeline=pipeline, device=options.device,
-                                   out=options.out),
-        compute=ray.data.ActorPoolStrategy(size=workers), **embed_args,
+    plan = _Plan(
+        items=[{"photo_id": p.id, "path": _worker_path(store, p, options.photos_at)} for p in todo],
+        pipeline=PixelPipeline(*load_preprocess(spec)), spec=spec, model_id=model_id, options=options,
+        workers=workers, gpus_per_worker=gpw, batch=batch,
     )
+    relay = options.relay if options.relay is not None else (options.address or "").startswith("ray://")
     started = time.perf_counter()
     done = 0
-    batches = ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1)
+    blocks = _relayed(ray, plan) if relay else _blocks(ray, plan)
     try:
-        for block in batches:
+        for block in blocks:
             done += _take(store, model_id, block, by_id, options, result)
             if progress:
                 progress(done, len(todo))
@@ -259,9 +395,7 @@ def _run(ray, store: EventStore, spec, model_id: str, todo: list[Photo], options
     except Exception as exc:
         raise _job_error(ray, exc) from exc
     finally:
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()  # stops the streaming executor: no more tasks are started
+        blocks.close()
         result.seconds = time.perf_counter() - started
 
 
