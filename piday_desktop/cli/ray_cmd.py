@@ -75,6 +75,7 @@ def run_embed_ray(args: argparse.Namespace) -> int:
     from ..jobs.ray_embed import (
         RayEmbedResult, RayJobError, RayOptions, RayUnavailable, cluster_summary, embed_on_ray, import_ray,
     )
+    from ..jobs.vector_shards import ShardError
     from . import context
     from .pipeline import _job, _print_list, _record_run
 
@@ -106,6 +107,8 @@ def run_embed_ray(args: argparse.Namespace) -> int:
                              progress=lambda done, total: progress.update(task, completed=done, total=total))
             except RayJobError as exc:
                 raise UserError(str(exc), _KIND_EXIT.get(exc.kind, EXIT_BUG)) from None
+            except ShardError as exc:  # --out holds something that is not our shards
+                raise UserError(f"--out {args.out}: {exc}", EXIT_USAGE) from None
     outcome.settle(result.failed)
     device = f"ray:{result.device}" if result.device else "ray"
     if run_id is not None:
