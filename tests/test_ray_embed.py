@@ -168,3 +168,19 @@ def test_more_cpu_workers_than_cores_leave_for_decoding_is_refused(ray_session, 
     assert code == EXIT_USAGE and "need 3 CPUs (one more for decoding); the Ray cluster has 2" in err, err
     assert store.vector_count(TINY) == 0
     store.close()
+
+
+def test_an_in_place_file_changed_after_import_is_never_embedded_on_ray(ray_session, isolated_dirs, tmp_path, capsys):
+    """`import --in-place` records files where they are; a Ray worker decodes one only while it is
+    still the photo imported (size and SHA-256), like the local engine."""
+    tree = tmp_path / "archive" / "someone"
+    for i in range(4):
+        imagefactory.jpeg(tree / f"{i}.jpg", seed=400 + i)
+    code, err = run(capsys, "import", str(tmp_path / "archive"), "--event", "ev", "--in-place", "--no-embed")
+    assert code == EXIT_OK, err
+    imagefactory.jpeg(tree / "2.jpg", seed=999)  # edited in the archive after the import
+    code, err = run(capsys, "embed", "--event", "ev", "--engine", "ray", "--model", TINY)
+    assert code == EXIT_SKIPPED, err
+    assert "embedded 3 photo(s)" in err and "changed since it was imported" in err
+    with EventStore.open(isolated_dirs, "ev", create=False) as store:
+        assert store.vector_count(TINY) == 3

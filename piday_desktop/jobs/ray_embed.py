@@ -377,7 +377,10 @@ def _run(ray, store: EventStore, spec, model_id: str, todo: list[Photo], options
         on_started(result)
     by_id = {p.id: p for p in todo}
     plan = _Plan(
-        items=[{"photo_id": p.id, "path": _worker_path(store, p, options.photos_at)} for p in todo],
+        # An in-place photo (import --in-place) carries its recorded SHA-256 and size: the worker
+        # decodes it only if the file still is that photo, as the local engine does.
+        items=[{"photo_id": p.id, "path": _worker_path(store, p, options.photos_at),
+                "sha256": p.sha256 if p.in_place else "", "size": int(p.size_bytes)} for p in todo],
         pipeline=PixelPipeline(*load_preprocess(spec)), spec=spec, model_id=model_id, options=options,
         workers=workers, gpus_per_worker=gpw, batch=batch,
     )

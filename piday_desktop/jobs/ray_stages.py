@@ -19,12 +19,13 @@ import logging
 import os
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ..core.images import ImageError
+from ..core.images import ImageError, VerifiedFile
 from ..embedding.pixels import PixelPipeline
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,17 @@ class DecodeStage:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         ids, paths = batch["photo_id"], batch["path"]
+        shas = batch.get("sha256", [""] * len(ids))
+        sizes = batch.get("size", [0] * len(ids))
         pixels, ok, errors = [], np.zeros(len(ids), dtype=bool), []
         for i, path in enumerate(paths):
             try:
-                pixels.append(_as_array(self.pipeline.decode(self._source(str(path)))))
+                source = self._source(str(path))
+                if shas[i] and isinstance(source, str):  # in place: only if still the imported photo
+                    source = VerifiedFile(Path(source), str(shas[i]), int(sizes[i]))
+                elif shas[i]:
+                    source = _verified_bytes(source, str(shas[i]), int(sizes[i]))
+                pixels.append(_as_array(self.pipeline.decode(source)))
                 ok[i] = True
                 errors.append("")
             except ImageError as exc:
@@ -83,6 +91,15 @@ class DecodeStage:
                 errors.append(f"cannot decode image ({type(exc).__name__}: {exc})")
         return {"photo_id": np.asarray(ids), "pixels": np.stack(pixels) if pixels else self.blank[:0],
                 "ok": ok, "error": np.asarray(errors, dtype=object)}
+
+
+def _verified_bytes(data: bytes, sha256: str, size: int) -> bytes:
+    import hashlib
+
+    if len(data) != size or hashlib.sha256(data).hexdigest() != sha256:
+        raise ImageError("the file changed since it was imported (its SHA-256 is not the recorded one): "
+                         "not embedded; see `piday check`")
+    return data
 
 
 def _as_array(item: Any) -> np.ndarray:
