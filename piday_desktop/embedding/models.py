@@ -15,15 +15,14 @@ import difflib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
 import numpy as np
 
-from ..core.digest import sha256_file
 from .devices import choose_dtype, resolve_device
+from .model_digest import checkpoint_digest
 from .weights import WeightsUnavailable, download
 from .weights_location import cached_weights, tag_config
 
@@ -249,17 +248,11 @@ def _default_tag(arch: str) -> str | None:
 
 
 def _file_digest(path: str) -> str:
-    p = Path(path)
+    """The checkpoint's SHA-256, hashed once per file version (cached on disk, see model_digest)."""
     try:
-        st = p.stat()
+        return checkpoint_digest(path)
     except OSError as exc:
         raise ModelLoadError(f"checkpoint file {path} cannot be read: {exc.strerror or exc}") from None
-    return _digest_cached(str(p.resolve()), st.st_size, st.st_mtime_ns)
-
-
-@lru_cache(maxsize=32)
-def _digest_cached(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(path)
 
 
 def fetch_weights(spec: ModelSpec) -> Path:
