@@ -62,13 +62,16 @@ def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
 
 
 def make_engine(args: argparse.Namespace):
-    """An engine whose model loads in the background, so file scanning overlaps torch start-up."""
+    """An engine whose model loads in the background, so file scanning overlaps torch start-up.
+
+    Photos only (import, embed, watch): the text tower is never loaded (``towers="image"``).
+    """
     from ..embedding.engine import EmbeddingEngine
     from ..embedding.models import load_model
 
     spec = model_spec(args)
     device = getattr(args, "device", None) or os.environ.get("PIDAY_DEVICE") or "auto"
-    return EmbeddingEngine(lambda: load_model(spec, device=device))
+    return EmbeddingEngine(lambda: load_model(spec, device=device, towers="image"))
 
 
 def model_error(exc: BaseException) -> UserError:

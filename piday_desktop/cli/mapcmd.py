@@ -46,7 +46,7 @@ def _text_encoder(args: argparse.Namespace, model_id: str):
 
     try:
         spec = context.model_spec(args) if context.model_was_chosen(args) else ModelSpec.parse(model_id)
-        model = load_model(spec, device=getattr(args, "device", None) or "auto")
+        model = load_model(spec, device=getattr(args, "device", None) or "auto", towers="text")
     except Exception as exc:  # noqa: BLE001 - the map is still worth writing without names
         err.print(f"[yellow]no group names or label search: the model cannot be loaded here "
                   f"({escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)})[/]")

@@ -87,7 +87,7 @@ def _text_vector(args: argparse.Namespace, model_id: str):
 
     try:
         spec = context.model_spec(args) if context.model_was_chosen(args) else ModelSpec.parse(model_id)
-        model = load_model(spec, device=args.device or "auto")
+        model = load_model(spec, device=args.device or "auto", towers="text")  # words only
     except UserError:
         raise
     except Exception as exc:

@@ -54,6 +54,7 @@ RANDOM_SEED = 20260314
 _CONFIG_DIR = Path(__file__).with_name("model_configs")
 _CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 _register_lock = Lock()
+_log = logging.getLogger(__name__)
 _registered = False
 
 
@@ -291,7 +292,10 @@ class LoadedModel:
     """A ready-to-run model with everything needed to feed it.
 
     Not thread-safe: one thread at a time may call the encode methods (the embedding engine
-    gives the model to its single inference thread).
+    gives the model to its single inference thread). ``towers`` says which encoders it has:
+    ``both``, ``image`` (no text tower, no tokenizer: imports) or ``text`` (no image tower:
+    search by words); ``how`` how its weights were loaded (``lean``: memory-mapped and cast
+    tensor by tensor, ``full``: open_clip's own path, ``random``).
     """
 
     spec: ModelSpec
@@ -302,6 +306,8 @@ class LoadedModel:
     dtype: Any
     dim: int
     image_size: int
+    towers: str = "both"
+    how: str = ""
 
     @property
     def model_id(self) -> str:
@@ -311,6 +317,8 @@ class LoadedModel:
         """Embed a preprocessed batch (N, 3, H, W); float32, L2-normalised, shape (N, dim)."""
         import torch
 
+        if self.towers == "text":
+            raise RuntimeError(f"{self.model_id} was loaded for text only (towers='text'): it cannot embed photos")
         with torch.inference_mode():
             x = pixels.to(device=self.device, dtype=self.dtype, non_blocking=True)
             out = self.model.encode_image(x).float()
@@ -321,6 +329,8 @@ class LoadedModel:
         """Embed texts for search; float32, L2-normalised, shape (len(texts), dim)."""
         import torch
 
+        if self.towers == "image":
+            raise RuntimeError(f"{self.model_id} was loaded for photos only (towers='image'): it cannot embed text")
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Measured here (torch 2.14, AVX-512 bf16): a bfloat16 text tower on the CPU takes ~20 ms
@@ -384,13 +394,20 @@ def load_preprocess(spec: ModelSpec) -> tuple[Any, int]:
     return preprocess, int(max(sizes))
 
 
-def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -> LoadedModel:
+def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto", towers: str = "both") -> LoadedModel:
     """Build the model on ``device`` with weights cast to the chosen precision.
 
     - ``precision`` ``auto`` follows :func:`devices.choose_dtype` (bfloat16 weights on a CPU
       with native bfloat16, float16 on CUDA, float32 otherwise).
-    - Random weights are created under a fixed seed inside ``torch.random.fork_rng``, so two
-      loads give identical vectors and the caller's RNG state is untouched.
+    - ``towers``: ``both``; ``image`` when only photos are embedded (imports: the text tower is
+      never read from the checkpoint); ``text`` when only text is (search by words).
+    - A checkpoint (a tag's cached file or a file) is memory-mapped and cast tensor by tensor
+      into a model built without weights (:mod:`.loading`): no float32 copy of the model, and
+      the dropped tower's bytes are never read. Models that path cannot build go through
+      open_clip's own loading, then lose the unused tower and are cast.
+    - Random weights are created under a fixed seed inside ``torch.random.fork_rng``, in
+      float32 as ever (the same vectors as before), then the unused tower is dropped and the
+      rest cast in place; two loads give identical vectors and the caller's RNG state is untouched.
     - A tag that is not cached and cannot be downloaded raises :class:`WeightsUnavailable`
       within a few seconds; a cached tag is loaded from its file with no network access.
     - A checkpoint that does not fit the architecture raises :class:`ModelLoadError`.
@@ -398,6 +415,10 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -
     import open_clip
     import torch
 
+    from .loading import TOWERS, NotLean, build_lean, build_random_image_tower, drop_towers, image_sizes
+
+    if towers not in TOWERS:
+        raise ValueError(f"towers must be one of {', '.join(TOWERS)}, not {towers!r}")
     _register_configs()
     device = resolve_device(device)
     dtype = choose_dtype(device, precision)
@@ -417,26 +438,48 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -
     quiet = _DropRandomInitWarning()
     root = logging.getLogger()
     root.addFilter(quiet)
+    model = None
+    lean_error: Exception | None = None
+    how = "random"
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(RANDOM_SEED)
-            model, _, preprocess = open_clip.create_model_and_transforms(
-                spec.arch, pretrained=pretrained, device="cpu", **kwargs
-            )
+            if pretrained is not None:
+                try:
+                    model, preprocess, sizes = build_lean(spec.arch, pretrained, dtype, towers, kwargs)
+                    how = "lean"
+                except NotLean as exc:
+                    _log.info("%s: open_clip's own loading (%s)", spec.model_id, exc)
+                except Exception as exc:  # noqa: BLE001 - open_clip's own path decides what is wrong
+                    lean_error = exc
+                    _log.info("%s: lean loading failed (%s: %s); trying open_clip's own",
+                              spec.model_id, type(exc).__name__, exc)
+            elif towers == "image":
+                try:
+                    model, preprocess, sizes = build_random_image_tower(spec.arch, kwargs)
+                except NotLean as exc:
+                    _log.info("%s: building both towers (%s)", spec.model_id, exc)
+            if model is None:
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    spec.arch, pretrained=pretrained, device="cpu", **kwargs
+                )
+                sizes = image_sizes(model)
+                drop_towers(model, towers)  # freed before the cast: no copy of it is made
+                how = "full" if pretrained is not None else "random"
     except WeightsUnavailable:
         raise
     except Exception as exc:
         if kind == "random":
             raise
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelLoadError(f"cannot load {pretrained} as {spec.arch}: {first}") from exc
+        # Both paths failed: the lean one names the offending keys on its first lines.
+        shown = lean_error if lean_error is not None else exc
+        raise ModelLoadError(f"cannot load {pretrained} as {spec.arch}: {_one_line(shown)}") from exc
     finally:
         root.removeFilter(quiet)
 
+    # In place, tensor by tensor: the float32 originals are freed as their copies are made.
     model = model.to(device=device, dtype=dtype).eval().requires_grad_(False)
-    tokenizer = _tokenizer(spec)
-    size = getattr(model.visual, "image_size", 224)
-    sizes = tuple(size) if isinstance(size, (tuple, list)) else (int(size), int(size))
+    tokenizer = _tokenizer(spec) if towers != "image" else None
     loaded = LoadedModel(
         spec=spec,
         model=model,
@@ -446,12 +489,23 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto") -
         dtype=dtype,
         dim=0,
         image_size=int(max(sizes)),
+        towers=towers,
+        how=how,
     )
     # One forward pass: learns the embedding width and builds the kernels (oneDNN, cuDNN)
     # now rather than on the first visitor's photo.
-    warm = torch.zeros((1, 3, sizes[0], sizes[1]))
-    loaded.dim = int(loaded.encode_pixels(warm).shape[-1])
+    if towers == "text":
+        loaded.dim = int(loaded.encode_text([""]).shape[-1])
+    else:
+        warm = torch.zeros((1, 3, sizes[0], sizes[1]))
+        loaded.dim = int(loaded.encode_pixels(warm).shape[-1])
     return loaded
+
+
+def _one_line(exc: BaseException) -> str:
+    """torch's load errors put the detail on the second line ("Error(s) in loading ...:\n\tsize mismatch")."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return " ".join(lines[:2])[:240] or type(exc).__name__
 
 
 def model_catalogue() -> list[dict]:

@@ -1,0 +1,143 @@
+#!/usr/bin/env python
+"""Peak memory (RSS) of `piday import`, this tree against another (e.g. main), one run each side.
+
+    python bench/import_memory.py --before /work/main [--n 48] [--model ViT-B-32]
+
+For each weights kind it runs ``python -m piday_desktop import`` in fresh processes, with
+``PYTHONPATH`` set to each tree, into a fresh data dir, and reads the child's peak RSS from
+``wait4`` (Linux/macOS):
+
+- ``none``: random weights (``ARCH:none``);
+- ``file``: a random checkpoint file (``ARCH:/path.pt``, float32 ``state_dict``, written once
+  here by open_clip: ~600 MB for ViT-B-32), which is how real weights are loaded; no download
+  is needed or possible.
+
+The photos are ``--n`` distinct phone-sized JPEGs (4032x3024 by default, generated once, reused
+with ``--work``). Prints MB, the ratio after/before and the wall time of each import; with
+``--repeat`` the trees run in alternation and each one's lowest peak counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def make_photos(folder: Path, n: int, size: tuple[int, int]) -> Path:
+    import numpy as np
+    from PIL import Image
+
+    import imagefactory
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        path = folder / f"photo-{size[0]}x{size[1]}-{i:03d}.jpg"
+        if path.exists():
+            continue
+        small = imagefactory.picture((size[0] // 4, size[1] // 4), seed=i)
+        img = small.resize(size, Image.Resampling.BILINEAR)
+        arr = np.asarray(img, dtype=np.int16)
+        arr = arr + np.random.default_rng(i).integers(-4, 5, arr.shape, dtype=np.int16)
+        Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB").save(path, "JPEG", quality=90)
+    return folder
+
+
+def make_checkpoint(path: Path, arch: str) -> Path:
+    """A float32 state_dict of random weights, as a real checkpoint file would hold."""
+    if path.exists():
+        return path
+    code = (
+        "import sys, torch, open_clip; torch.manual_seed(1); "
+        "m = open_clip.create_model(sys.argv[1]); torch.save(m.state_dict(), sys.argv[2])"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-c", code, arch, str(path)], check=True)
+    return path
+
+
+def run_import(tree: Path, photos: Path, model: str, work: Path, label: str) -> tuple[float, float, int]:
+    """Peak RSS (MB) and wall seconds of one `piday import` from ``tree``; and its exit code."""
+    data = work / f"data-{label}"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "PIDAY_DATA_DIR": str(data),
+        "PIDAY_CONFIG_DIR": str(work / "config"),
+        "PIDAY_LOG_DIR": str(work / "log"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "piday_desktop", "import", str(photos), "--event", "bench", "--model", model]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=str(work), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        print(f"  {label}: exit {proc.returncode}: {err.strip().splitlines()[-3:]}")
+    peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
+    return peak, wall, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", type=Path, default=None, help="the tree to compare with (e.g. /work/main)")
+    parser.add_argument("--n", type=int, default=48, help="photos (default 48)")
+    parser.add_argument("--size", default="4032x3024", help="photo size (default 4032x3024)")
+    parser.add_argument("--model", default="ViT-B-32", help="architecture (default ViT-B-32)")
+    parser.add_argument("--kinds", default="none,file", help="weights kinds: none,file (default both)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tree and kind; the lowest peak counts")
+    parser.add_argument("--work", type=Path, default=None, help="keep photos and checkpoint here (reused)")
+    args = parser.parse_args(argv)
+
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    tmp = None
+    work = args.work
+    if work is None:
+        tmp = tempfile.TemporaryDirectory(prefix="piday-import-memory-")
+        work = Path(tmp.name)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        photos = make_photos(work / "photos", args.n, (w, h))
+        models = {}
+        for kind in args.kinds.split(","):
+            if kind == "none":
+                models[kind] = f"{args.model}:none"
+            elif kind == "file":
+                models[kind] = f"{args.model}:{make_checkpoint(work / f'{args.model}-random.pt', args.model)}"
+            else:
+                parser.error(f"unknown kind {kind!r}")
+        print(f"{args.n} photos {w}x{h}, inputs ready in {time.perf_counter() - t0:.0f} s under {work}")
+        trees = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
+        for kind, model in models.items():
+            best: dict[str, tuple[float, float]] = {}
+            for _ in range(args.repeat):
+                for label, tree in trees:
+                    peak, wall, code = run_import(tree, photos, model, work, f"{label}-{kind}")
+                    if code == 0 and (label not in best or peak < best[label][0]):
+                        best[label] = (peak, wall)
+            line = f"{kind:4s} {args.model}: "
+            line += " | ".join(f"{label} {best[label][0]:6.0f} MB peak RSS, {best[label][1]:5.1f} s"
+                               for label, _ in trees if label in best)
+            if "before" in best and "after" in best:
+                line += f" | after/before {best['after'][0] / best['before'][0]:.2f}x RSS"
+            print(line)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
