@@ -9,7 +9,10 @@ measures, in one process:
 1. baseline: PIL open -> open_clip's preprocess -> batches of 32 through ``encode_image``, one
    Python thread, float32 weights (what most CLIP scripts do);
 2. engine: ``EmbeddingEngine`` end to end from the files (reduced-size JPEG decoding on a
-   thread pool overlapping inference, dynamic batching, the automatic precision);
+   thread pool overlapping inference, batches that fill, the automatic precision), the photos
+   handed over at once with ``submit_many`` as ``piday import`` does; and the same engine
+   with the settings before issue 15 (batch 16, a 50 ms fill window, photos submitted one by
+   one), for the ratio new/old in the same run;
 3. bound: the model alone on ready-made tensors, at the best batch size and precision tried;
 4. decoding alone with the engine's decode threads, and from it the ceiling on a CPU, where
    decoding and the model share the cores: 1 / (1/decode + 1/bound).
@@ -134,21 +137,30 @@ def decode_only(model, paths: list[Path], workers: int) -> float:
         return len(paths) / (time.perf_counter() - start)
 
 
-def engine_run(model, paths: list[Path], args) -> tuple[float, float]:
-    """Our engine end to end from files; returns images/s and the mean batch size."""
+OLD_SETTINGS = {"max_batch": 16, "batch_wait": 0.05, "bulk": False}
+
+
+def engine_run(model, paths: list[Path], args, old: bool = False) -> tuple[float, float]:
+    """Our engine end to end from files; returns images/s and the mean batch size.
+
+    ``old``: the settings before issue 15 (OLD_SETTINGS).
+    """
     from piday_desktop.embedding.engine import EmbeddingEngine
 
+    options = {"max_batch": args.max_batch, "batch_wait": args.batch_wait}
+    options = {k: v for k, v in options.items() if v is not None}
+    if old:
+        options = {k: OLD_SETTINGS[k] for k in ("max_batch", "batch_wait")}
     with EmbeddingEngine(
         model,
-        max_batch=args.max_batch,
         decode_workers=args.decode_workers,
         torch_threads=args.torch_threads,
-        batch_wait=args.batch_wait,
+        **options,
     ) as engine:
         engine.submit(paths[0]).result()  # threads started, pool warm
         warm = engine.stats
         start = time.perf_counter()
-        futures = [engine.submit(p) for p in paths]
+        futures = [engine.submit(p) for p in paths] if old else engine.submit_many(paths)
         for f in futures:
             f.result()
         rate = len(paths) / (time.perf_counter() - start)
@@ -193,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-batch", type=int, default=None, help="engine max batch (default: the engine's)")
     parser.add_argument("--decode-workers", type=int, default=None)
     parser.add_argument("--torch-threads", type=int, default=None)
-    parser.add_argument("--batch-wait", type=float, default=0.05)
+    parser.add_argument("--batch-wait", type=float, default=None, help="engine batch_wait (default: the engine's)")
+    parser.add_argument("--skip-old", action="store_true", help="skip the engine with the settings before issue 15")
     parser.add_argument("--repeat", type=int, default=2, help="runs of engine and bound; best counts (default 2)")
     parser.add_argument("--bound-seconds", type=float, default=2.0, help="seconds per batch size and precision (default 2)")
     parser.add_argument("--skip-baseline", action="store_true")
@@ -247,10 +260,15 @@ def main(argv: list[str] | None = None) -> int:
                 base = baseline(ref, paths) if ref is not None else float("nan")
                 decode = max(decode_only(fast, paths, workers) for _ in range(args.repeat))
                 best, avg_batch = 0.0, 0.0
+                old_best, old_batch = float("nan"), float("nan")
                 for _ in range(args.repeat):
                     rate, mean_batch = engine_run(fast, paths, args)
                     if rate > best:
                         best, avg_batch = rate, mean_batch
+                    if not args.skip_old:
+                        rate, mean_batch = engine_run(fast, paths, args, old=True)
+                        if not rate <= old_best:
+                            old_best, old_batch = rate, mean_batch
             # Decoding and the model share the CPU: even perfectly interleaved, the best
             # possible rate is 1 / (1/decode + 1/bound).
             shared = 1.0 / (1.0 / decode + 1.0 / bound_rate) if fast.device == "cpu" else bound_rate
@@ -260,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"engine/baseline {best / base:4.2f}x | engine/bound {100 * best / bound_rate:3.0f}%"
                 f"{_load_note(load)}"
             )
+            if not args.skip_old:
+                print(
+                    f"      engine with the settings before issue 15 (batch 16, 50 ms window, one submit at a "
+                    f"time) {old_best:6.1f} img/s (mean batch {old_batch:.1f}) | new/old {best / old_best:4.2f}x"
+                )
             print(
                 f"      decoding alone ({workers} threads) {decode:6.1f} img/s -> ceiling with decode "
                 f"and model sharing the CPU {shared:6.1f} img/s ({100 * shared / bound_rate:3.0f}% of bound); "

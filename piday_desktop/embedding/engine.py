@@ -16,9 +16,11 @@ Shape (see docs/architecture.md, "Threads"):
 - The queues and who goes next (priority photos, the batch-fill window, the low-priority
   lane for work nobody waits for) live in :mod:`.scheduler`, with an injectable clock.
 - One inference thread owns the model (loads it too, when given a loader, so the window can
-  appear first) and batches whatever is decoded, up to ``max_batch``, at once: a single station
-  photo goes through alone with no waiting for a batch to fill, while during an import the
-  decoders fill the next batch while the model runs the current one.
+  appear first) and runs batches of up to ``max_batch``. A batch that is not full waits for the
+  photos already submitted to be decoded into it (:meth:`EmbeddingEngine.submit_many` hands an
+  import's photos over at once, so the engine knows how many are coming): bulk runs send full
+  batches while the decoders fill the next one. A single station photo (``priority``) goes
+  through alone at once, never waiting for a batch to fill.
 - ``torch.inference_mode`` throughout; results are float32, L2-normalised, shape ``(dim,)``.
 """
 
@@ -64,15 +66,22 @@ class EngineStats:
     def images_per_second(self) -> float:
         return self.images / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def mean_batch(self) -> float:
+        """Photos per model call so far (0 before the first)."""
+        return self.images / self.batches if self.batches else 0.0
+
 
 def default_max_batch(device: str) -> int:
     """The batch size the model runs best at, when the caller does not choose one.
 
-    CPU: 16. Measured for ViT-B-32 with bfloat16 weights on a 2-core AVX-512 machine: batch 16
-    ran at 80-87 img/s, batch 32 at 66-76 img/s (the activations of 32 images outgrow the
-    caches) and batch 8 at 74-85. GPU: 64, not measured here; GPUs want large batches.
+    CPU: 32, the batch at which bench/embed_throughput.py's model-alone bound peaks for
+    ViT-B-32 with bfloat16 weights on the project's 2-core AVX-512 machine (issue 15; an
+    earlier measurement on an idle machine had favoured 16: the two are within noise of each
+    other there, and 32 halves the per-batch overheads). GPU: 64, not measured here; GPUs want
+    large batches.
     """
-    return 16 if device == "cpu" else 64
+    return 32 if device == "cpu" else 64
 
 
 def default_decode_workers(device: str) -> int:
@@ -113,7 +122,7 @@ class EmbeddingEngine:
         max_batch: int | None = None,
         decode_workers: int | None = None,
         prefetch: int | None = None,
-        batch_wait: float = 0.05,
+        batch_wait: float = 1.0,
         torch_threads: int | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -123,10 +132,12 @@ class EmbeddingEngine:
         :param decode_workers: decode threads; default :func:`default_decode_workers`.
         :param prefetch: images decoded or being decoded ahead of the model (memory bound);
             default ``2 * max_batch``.
-        :param batch_wait: when some photos are decoded and more are being decoded right now,
-            wait up to this many seconds for those to fill the batch (only then: a lone photo
-            never waits). Bigger batches run the model more efficiently, and while the model
-            waits the decoders have the cores to themselves.
+        :param batch_wait: the longest a batch that is not full waits (on ``clock``) for photos
+            already submitted (queued or being decoded) to fill it. The wait ends as soon as the
+            batch is full or nothing more is coming, so this only bounds a stalled decode; a
+            lone photo never waits, a priority photo neither. Bigger batches run the model more
+            efficiently, and while the model waits the decoders have the cores to themselves.
+            0 runs whatever is decoded at once.
         :param torch_threads: if given, ``torch.set_num_threads`` for the inference thread.
         :param clock: what the batch-fill window is measured with (tests pass their own).
         """
@@ -175,6 +186,23 @@ class EmbeddingEngine:
                 return future
             self._queue.add_photo(source, future, priority)
         return future
+
+    def submit_many(self, sources: list[ImageSource], *, priority: bool = False) -> list[cf.Future]:
+        """:meth:`submit` for many photos at once (an import): one future each, in order.
+
+        Queued together, so the first batch already knows how many photos are coming and fills
+        up instead of starting with whatever happened to be decoded first.
+        """
+        futures: list[cf.Future] = [cf.Future() for _ in sources]
+        with self._queue.cond:
+            if self._queue.closing:
+                raise RuntimeError("embedding engine is closed")
+            if self._load_error is not None:
+                for future in futures:
+                    future.set_exception(self._load_error)
+                return futures
+            self._queue.add_photos(list(zip(sources, futures)), priority)
+        return futures
 
     def encode_text(self, texts: list[str], *, background: bool = False) -> np.ndarray:
         """Embed texts on the inference thread (the model has one owner); blocks until done.

@@ -4,10 +4,15 @@ The engine's threads (callers, decode threads, the inference thread) meet here u
 condition. The rules, in order of precedence:
 
 1. a text job (search) runs as soon as the inference thread is free;
-2. decoded photos run as one batch; a priority photo (the station's) goes ahead of everything
-   queued or decoded, and never waits for a batch to fill;
-3. otherwise a batch waits up to ``batch_wait`` seconds (measured with the injected ``clock``)
-   for photos that are being decoded right now, never for photos not yet started;
+2. a priority photo (the station's) goes ahead of everything queued or decoded and runs at
+   once, in a batch of the priority photos alone: it never waits for a batch to fill, nor
+   rides with a bulk batch;
+3. otherwise decoded photos run as one batch of ``max_batch``, and a batch that is not full
+   waits for the photos already submitted (queued or being decoded) to fill it: a bulk run
+   (an import hands its photos over with ``add_photos``) sends full batches, the last one
+   excepted. It never waits for photos not submitted yet, so a lone photo goes at once. The
+   wait ends with each decode (no timer); ``batch_wait`` seconds of the injected ``clock``
+   only bound it, against a decode that stalls;
 4. a **background** text job (the cluster vocabulary, encoded prompt by prompt) runs only when
    no photo at all is queued, decoding or decoded: a visitor's shot waits at most for the one
    background job already in the model, never for the rest of the lane.
@@ -55,7 +60,7 @@ class Scheduler:
     the task was spawned still goes first.
     """
 
-    def __init__(self, *, batch_wait: float = 0.05, clock: Clock = time.monotonic) -> None:
+    def __init__(self, *, batch_wait: float = 1.0, clock: Clock = time.monotonic) -> None:
         self.cond = threading.Condition(threading.RLock())
         self.clock = clock
         self.batch_wait = max(0.0, float(batch_wait))
@@ -84,15 +89,23 @@ class Scheduler:
             self.cond.notify_all()
 
     def add_photo(self, source: ImageSource, future: cf.Future, priority: bool) -> None:
+        self.add_photos([(source, future)], priority)
+
+    def add_photos(self, items: list[tuple[ImageSource, cf.Future]], priority: bool = False) -> None:
+        """Queue photos at once: the batches know how many are coming before any is decoded."""
         with self.cond:
-            self._outstanding.add(future)
+            for source, future in items:
+                self._outstanding.add(future)
+                if priority:
+                    self._urgent.add(future)
             if priority:
-                self._urgent.add(future)
-                self._pending.appendleft((source, future))
+                self._pending.extendleft(reversed(items))
             else:
-                self._pending.append((source, future))
+                self._pending.extend(items)
             self._dispatch()
-        future.add_done_callback(self._forget)
+            self.cond.notify_all()  # a batch waiting to fill counts these now
+        for _, future in items:
+            future.add_done_callback(self._forget)
 
     def add_text(self, job: TextJob) -> None:
         with self.cond:
@@ -178,7 +191,11 @@ class Scheduler:
                     continue
                 if self._ready:
                     items = []
+                    # Priority photos sit at the head of the ready queue and go alone.
+                    urgent = self._ready[0][1] in self._urgent
                     while self._ready and len(items) < self.max_batch:
+                        if urgent and self._ready[0][1] not in self._urgent:
+                            break
                         items.append(self._ready.popleft())
                         self._urgent.discard(items[-1][1])
                     self._dispatch()  # refill the decoders while this batch runs
@@ -216,13 +233,22 @@ class Scheduler:
             self._spawned += 1
             self._spawn()
 
+    def fill_target(self) -> int:
+        """The batch the next run waits for: full, or every photo submitted, whichever is less.
+
+        Photos still queued count (they are decoded next), up to the prefetch bound (more
+        than that cannot be decoded ahead at once); photos not submitted yet do not.
+        """
+        coming = len(self._pending) + len(self._decoding) + self._spawned
+        return max(1, min(self.max_batch, self.prefetch, len(self._ready) + coming))
+
     def _worth_waiting(self) -> bool:
-        """Wait while photos in the decoders could still fill this batch.
+        """Wait while photos already submitted could still fill this batch.
 
         Returns True after a wait, so the caller re-checks everything (stop, text jobs);
         False when the batch should run now: full, nothing more coming, urgent, or waited enough.
         """
-        want = min(self.max_batch, len(self._ready) + len(self._decoding) + self._spawned)
+        want = self.fill_target()
         urgent = self._ready[0][1] in self._urgent  # a waiting visitor: run now
         if len(self._ready) >= want or self.batch_wait <= 0 or urgent:
             self._fill_deadline = None

@@ -1,7 +1,8 @@
 """Embedding every stored photo that has no vector for the current model.
 
-Feeds the engine with a bounded number of photos in flight (enough to keep its batches full,
-few enough that memory stays flat for 10,000 photos) and commits vectors in small
+Feeds the engine with a bounded number of photos in flight, handed over together
+(``submit_many``) so its batches fill (enough to keep them full, few enough that memory stays
+flat for 10,000 photos) and commits vectors in small
 transactions as they arrive. An interruption therefore loses at most the vectors of the
 last moment, never a committed one, and the next run picks up exactly the photos still missing.
 """
@@ -94,12 +95,20 @@ def _embed_locked(store: EventStore, engine, model_id: str, device: str, progres
     try:
         exhausted = False
         while pending or not exhausted:
-            while not exhausted and len(pending) < limit:
+            batch: list[Photo] = []
+            while not exhausted and len(pending) + len(batch) < limit:
                 photo = next(queue, None)
                 if photo is None:
                     exhausted = True
                     break
-                pending[engine.submit(store.photo_source(photo))] = photo
+                batch.append(photo)
+            if batch:
+                # Handed over together: the engine's batches fill up to its batch size instead
+                # of starting with whatever was decoded first (issue 15).
+                sources = [store.photo_source(p) for p in batch]
+                many = getattr(engine, "submit_many", None)
+                futures = many(sources) if many is not None else [engine.submit(s) for s in sources]
+                pending.update(zip(futures, batch))
             if not pending:
                 break
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
