@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Peak memory (RSS) of `piday import`, this tree against another (e.g. main), one run each side.
+"""Peak memory (RSS) of `piday import` (and `piday search` after it), this tree against another.
 
     python bench/import_memory.py --before /work/main [--n 48] [--model ViT-B-32]
 
 For each weights kind it runs ``python -m piday_desktop import`` in fresh processes, with
 ``PYTHONPATH`` set to each tree, into a fresh data dir, and reads the child's peak RSS from
-``wait4`` (Linux/macOS):
+``wait4`` (Linux/macOS); then ``piday search WORDS`` in the event made (the text tower only):
 
 - ``none``: random weights (``ARCH:none``);
 - ``file``: a random checkpoint file (``ARCH:/path.pt``, float32 ``state_dict``, written once
@@ -66,8 +66,17 @@ def make_checkpoint(path: Path, arch: str) -> Path:
 
 def run_import(tree: Path, photos: Path, model: str, work: Path, label: str) -> tuple[float, float, int]:
     """Peak RSS (MB) and wall seconds of one `piday import` from ``tree``; and its exit code."""
+    shutil.rmtree(work / f"data-{label}", ignore_errors=True)
+    return run_piday(tree, ["import", str(photos), "--event", "bench", "--model", model], work, label)
+
+
+def run_search(tree: Path, model: str, work: Path, label: str) -> tuple[float, float, int]:
+    """The same for `piday search WORDS` in the event that import made."""
+    return run_piday(tree, ["search", "a person wearing glasses", "--event", "bench", "--model", model], work, label)
+
+
+def run_piday(tree: Path, argv: list[str], work: Path, label: str) -> tuple[float, float, int]:
     data = work / f"data-{label}"
-    shutil.rmtree(data, ignore_errors=True)
     env = {
         **os.environ,
         "PYTHONPATH": str(tree),
@@ -76,7 +85,7 @@ def run_import(tree: Path, photos: Path, model: str, work: Path, label: str) -> 
         "PIDAY_LOG_DIR": str(work / "log"),
         "HF_HUB_OFFLINE": "1",
     }
-    cmd = [sys.executable, "-m", "piday_desktop", "import", str(photos), "--event", "bench", "--model", model]
+    cmd = [sys.executable, "-m", "piday_desktop", *argv]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=str(work), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -97,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="ViT-B-32", help="architecture (default ViT-B-32)")
     parser.add_argument("--kinds", default="none,file", help="weights kinds: none,file (default both)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tree and kind; the lowest peak counts")
+    parser.add_argument("--skip-search", action="store_true", help="only `piday import`, not `piday search` after it")
     parser.add_argument("--work", type=Path, default=None, help="keep photos and checkpoint here (reused)")
     args = parser.parse_args(argv)
 
@@ -121,18 +131,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.n} photos {w}x{h}, inputs ready in {time.perf_counter() - t0:.0f} s under {work}")
         trees = [("after", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
         for kind, model in models.items():
-            best: dict[str, tuple[float, float]] = {}
+            best: dict[tuple[str, str], tuple[float, float]] = {}
             for _ in range(args.repeat):
                 for label, tree in trees:
-                    peak, wall, code = run_import(tree, photos, model, work, f"{label}-{kind}")
-                    if code == 0 and (label not in best or peak < best[label][0]):
-                        best[label] = (peak, wall)
-            line = f"{kind:4s} {args.model}: "
-            line += " | ".join(f"{label} {best[label][0]:6.0f} MB peak RSS, {best[label][1]:5.1f} s"
-                               for label, _ in trees if label in best)
-            if "before" in best and "after" in best:
-                line += f" | after/before {best['after'][0] / best['before'][0]:.2f}x RSS"
-            print(line)
+                    runs = [("import", lambda: run_import(tree, photos, model, work, f"{label}-{kind}"))]
+                    if not args.skip_search:
+                        runs.append(("search", lambda: run_search(tree, model, work, f"{label}-{kind}")))
+                    for command, run in runs:
+                        peak, wall, code = run()
+                        key = (command, label)
+                        if code == 0 and (key not in best or peak < best[key][0]):
+                            best[key] = (peak, wall)
+            for command in ("import", "search"):
+                shown = [(label, best[(command, label)]) for label, _ in trees if (command, label) in best]
+                if not shown:
+                    continue
+                line = f"{kind:4s} {args.model} piday {command:6s}: "
+                line += " | ".join(f"{label} {peak:6.0f} MB peak RSS, {wall:5.1f} s" for label, (peak, wall) in shown)
+                if (command, "before") in best and (command, "after") in best:
+                    line += f" | after/before {best[(command, 'after')][0] / best[(command, 'before')][0]:.2f}x RSS"
+                print(line)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -122,3 +122,22 @@ def test_priority_photo_goes_alone_while_a_bulk_batch_waits_to_fill(tiny, jpegs,
             except OSError:
                 pass
         eng.close()
+
+
+def test_submit_many_fails_like_submit(jpegs):
+    from piday_desktop.embedding.models import WeightsUnavailable
+
+    def loader() -> LoadedModel:
+        raise WeightsUnavailable("ViT-B-32:laion2b_s34b_b79k")
+
+    eng = EmbeddingEngine(loader)
+    with pytest.raises(WeightsUnavailable):
+        eng.wait_ready(RESULT_TIMEOUT)
+    futures = eng.submit_many(jpegs[:3])
+    assert len(futures) == 3
+    for fut in futures:
+        with pytest.raises(WeightsUnavailable):
+            fut.result(timeout=RESULT_TIMEOUT)
+    eng.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        eng.submit_many(jpegs[:1])
