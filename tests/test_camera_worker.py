@@ -190,6 +190,8 @@ def test_many_frames_do_not_drain_pythons_true(qtbot, worker):
 
     before = sys.getrefcount(True)
     start_live(qtbot, worker, TestPatternSource((64, 48), fps=1000, clock=False))
-    qtbot.waitUntil(lambda: worker.frames_delivered >= 300, timeout=10000)
+    qtbot.waitUntil(lambda: worker.frames_delivered >= 1000, timeout=20000)
     assert worker.stop(timeout=2.0)
-    assert before - sys.getrefcount(True) < 50
+    # The bug loses one reference per frame (>= 1000 here); other threads freeing objects that
+    # held True move the count by some tens, so the margin is a fifth of the frames.
+    assert before - sys.getrefcount(True) < worker.frames_delivered // 5
