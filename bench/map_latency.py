@@ -128,7 +128,7 @@ def shutter_to_map(app, store, engine, shots: int) -> dict:
     win.camera.start(TestPatternSource((1280, 720), fps=30))
     n0 = len(store.vectors(MODEL)[0])
     t0 = time.perf_counter()
-    assert wait(app, lambda: len(win.map_pane.view.items_) == n0, 300), "map did not restore"
+    assert wait(app, lambda: win.map_pane.view.photo_count == n0, 300), "map did not restore"
     restored = time.perf_counter() - t0
     win.attach_engine(engine)
     assert wait(app, lambda: win.thumbs.loader.idle and win.camera.state == "live", 600)

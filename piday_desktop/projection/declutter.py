@@ -177,6 +177,12 @@ class DisplayMap:
         self._occ_tree = None  # drawn positions, for place_new ...
         self._recent: list[np.ndarray] = []  # ... plus spots taken since it was built
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._layout_rows: np.ndarray | None = None  # the layout as one array, in dict order
+
+    def _layout_array(self) -> np.ndarray:
+        if self._layout_rows is None:
+            self._layout_rows = np.array(list(self.layout.values()), dtype=np.float64).reshape(-1, 2)
+        return self._layout_rows
 
     def _dirty(self) -> None:
         self._tree = None
@@ -187,7 +193,7 @@ class DisplayMap:
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(min, max) corners of the drawn positions, or None when nothing is drawn."""
         if self._bounds is None and self.shown:
-            arr = np.array(list(self.shown.values()))
+            arr = np.stack(list(self.shown.values()))
             self._bounds = (arr.min(axis=0), arr.max(axis=0))
         return self._bounds
 
@@ -200,9 +206,11 @@ class DisplayMap:
 
     def set_layout(self, photo_id: str, xy: tuple[float, float]) -> None:
         self.layout[photo_id] = (float(xy[0]), float(xy[1]))
+        self._layout_rows = None
 
     def remove(self, photo_id: str) -> None:
         self.layout.pop(photo_id, None)
+        self._layout_rows = None
         if self.shown.pop(photo_id, None) is not None:
             self._dirty()
 
@@ -213,19 +221,24 @@ class DisplayMap:
         """
         if len(self.layout) < 3 or aspect <= 0:
             return False
-        want = prefer_rotation(np.array(list(self.layout.values())), aspect, self.rotated, hysteresis)
+        want = prefer_rotation(self._layout_array(), aspect, self.rotated, hysteresis)
         changed = want != self.rotated
         self.rotated = want
         return changed
 
+    def set_layouts(self, ids, xy: np.ndarray) -> None:
+        """Many layout positions at once (a refit), without a Python float per coordinate."""
+        self.layout.update(zip(ids, map(tuple, np.asarray(xy, dtype=np.float64).reshape(-1, 2).tolist())))
+        self._layout_rows = None
+
     def snapshot(self) -> tuple[list[str], np.ndarray, bool]:
-        ids = list(self.layout)
-        return ids, np.array([self.layout[i] for i in ids], dtype=np.float64).reshape(-1, 2), self.rotated
+        ids = list(self.layout)  # dict order: ids and values line up
+        return ids, self._layout_array().copy(), self.rotated
 
     def apply(self, ids: list[str], shown: np.ndarray) -> None:
-        for pid, p in zip(ids, np.asarray(shown)):
-            if pid in self.layout:
-                self.shown[pid] = np.array(p, dtype=np.float64)
+        rows = np.array(shown, dtype=np.float64).reshape(-1, 2)  # a copy: the rows below are views of it
+        layout = self.layout
+        self.shown.update((pid, p) for pid, p in zip(ids, rows) if pid in layout)
         self._dirty()
 
     def _turn(self, xy) -> np.ndarray:

@@ -261,7 +261,8 @@ class LiveMap:
             return LayoutChange((), (), method)
         pos, photos = self._rows.positions, self._rows.photos
         added = tuple(self._point(int(r)) for r in added_rows)
-        moved = tuple((photos[int(r)].id, float(pos[r, 0]), float(pos[r, 1])) for r in moved_rows)
+        # Plain floats from one tolist(): a refit moves all 20,000 photos, on the owner thread.
+        moved = tuple((photos[r].id, x, y) for r, (x, y) in zip(moved_rows.tolist(), pos[moved_rows].tolist()))
         if moved:
             self.points_moved.emit(moved, method)
         if added:

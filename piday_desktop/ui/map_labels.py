@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
@@ -18,11 +19,14 @@ from .map_items import THUMB, ClusterLabelItem
 
 
 class ClusterLabels:
-    """The label items of one view; ``shown_at(photo_id)`` is where a photo is drawn (or None)."""
+    """The label items of one view; ``shown_at(photo_id)`` is where a photo is drawn (or None),
+    ``positions(ids)`` the (k, 2) scene positions of those of ``ids`` that are drawn (one numpy
+    array: a group of a 20,000-photo map has thousands)."""
 
     def __init__(self, scene: QGraphicsScene, view: QGraphicsView,
-                 shown_at: Callable[[str], QPointF | None]) -> None:
-        self._scene, self._view, self._shown_at = scene, view, shown_at
+                 shown_at: Callable[[str], QPointF | None],
+                 positions: Callable[[Iterable[str]], np.ndarray]) -> None:
+        self._scene, self._view, self._shown_at, self._positions = scene, view, shown_at, positions
         self._items: list[ClusterLabelItem] = []
 
     def set(self, clusters: Iterable[Cluster]) -> None:
@@ -40,12 +44,12 @@ class ClusterLabels:
     def place(self) -> None:
         """Each name just above its group's top row of photos (after the photos moved)."""
         for label in self._items:
-            pts = [p for p in (self._shown_at(i) for i in label.cluster.ids) if p is not None]
-            if not pts:
+            pts = self._positions(label.cluster.ids)
+            if not len(pts):
                 label.setVisible(False)
                 continue
-            xs = sorted(p.x() for p in pts)
-            label.setPos(QPointF(xs[len(xs) // 2], min(p.y() for p in pts) - THUMB * 0.95))
+            xs = np.sort(pts[:, 0])
+            label.setPos(QPointF(float(xs[len(xs) // 2]), float(pts[:, 1].min()) - THUMB * 0.95))
         self.declutter()
 
     def declutter(self) -> None:

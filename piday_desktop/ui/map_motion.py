@@ -57,6 +57,10 @@ class Motion(QObject):
         """True while anything moves or changes size."""
         return bool(self._moves or self._sizes)
 
+    def busy(self, item: QGraphicsItem) -> bool:
+        """True while ``item`` moves or changes size."""
+        return item in self._moves or item in self._sizes
+
     def appearing(self, item: QGraphicsItem) -> bool:
         """True while a new photo is still growing into place."""
         return item in self._appearing

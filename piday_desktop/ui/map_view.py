@@ -12,10 +12,20 @@ nearest free spot and nobody else moves. A big map is decluttered on a backgroun
 newest request wins; an older one is cancelled or its result dropped). The map turns a quarter
 turn when that lets a tall map fill a wide screen (and back).
 
+Level of detail: every photo has a row in a :class:`~.map_dots.DotTable`, and a photo item (its
+thumbnail in a frame) only where one is seen. A map of up to ``ITEM_BUDGET`` photos is all
+items. A bigger one is painted by one :class:`~.map_dots.DotsItem` (coloured squares from numpy
+arrays), and photo items are made for what the camera is zoomed into (thumbnails at least
+``DETAIL_PX`` wide, at most ``ITEM_BUDGET`` of them) and for the few photos in play: a new shot
+growing in, the hovered one, the selection and its look-alikes. So the UI thread's work for a
+shot, a search, a refit or a camera move never walks 20,000 Python objects: it is numpy over
+the rows plus a bounded number of items (created and dropped a slice at a time as the view
+moves, ``_sweep``).
+
 Its parts live beside it: ``map_items`` (what a photo, the marker, a name look like),
-``map_motion`` (Qt animations with Qt's easing curves), ``map_labels`` (group names and their
-collisions), ``map_camera`` (framing, following, the kiosk's idle return). This module holds the
-model subscription, the items' state and the pointer.
+``map_dots`` (the big map's squares), ``map_motion`` (Qt animations with Qt's easing curves),
+``map_labels`` (group names and their collisions), ``map_camera`` (framing, following, the
+kiosk's idle return). This module holds the model subscription, the items' state and the pointer.
 """
 
 from __future__ import annotations
@@ -32,9 +42,10 @@ from ..projection.declutter import DisplayMap, display_positions
 from ..projection.live_map import Cluster, Highlight, LiveMap, MapPoint, Selection
 from .i18n import translate
 from .map_camera import Camera, focus_rect, whole_map_rect
-from .map_items import THUMB, LinksItem, MarkerItem, PhotoItem
+from .map_dots import ITEM, LIT, SHOWN, DotsItem, DotTable, argb
+from .map_items import THUMB, LinksItem, MarkerItem, PhotoItem, participant_colour
 from .map_labels import ClusterLabels
-from .map_motion import GLIDE, Motion, animation
+from .map_motion import GLIDE, MOVE_MS, Motion, animation
 from .map_thumbs import Post, ThumbnailCache, thumbnail_side
 
 #: Up to this many photos the whole map is decluttered on the UI thread (about 15 ms).
@@ -43,11 +54,16 @@ MARKER_MS = 350
 HOVER_SCALE = 2.6
 SELECT_SCALE = 2.0
 DIM = 0.16
-#: More simultaneous moves than this jump instead of gliding (a refit of a huge map).
-MAX_ANIMATED = 4000
-#: Above this many photos the live marker neither pulses nor glides: each repaint under it
-#: redraws thousands of tiny photos (the event loop lagged ~60 ms a frame at 20,000).
-CALM_MARKER = 5000
+#: A map of up to this many photos is all photo items; a bigger one gets items for at most this
+#: many photos in view (besides the few in play) and is otherwise drawn as squares.
+ITEM_BUDGET = 500
+#: A big map shows thumbnails once a photo is this many pixels wide on screen (and few enough are seen).
+DETAIL_PX = 12.0
+#: Photo items made or dropped per sweep (the rest on the next one, ``SWEEP_MS`` later).
+PER_SWEEP = 120
+SWEEP_MS = 40
+#: The items of a zoomed-in big map also cover this share of the view's size around it.
+SWEEP_MARGIN = 0.25
 
 
 def _q(p) -> QPointF:
@@ -55,7 +71,11 @@ def _q(p) -> QPointF:
 
 
 class MapView(QGraphicsView):
-    """A view of a LiveMap. ``point_shown(photo_id, perf_counter)`` fires when a photo is first painted."""
+    """A view of a LiveMap. ``point_shown(photo_id, perf_counter)`` fires when a photo is first painted.
+
+    ``items_``: the photo items in the scene now (every photo on a map of up to ``ITEM_BUDGET``;
+    see the module doc for a bigger one); ``photo_count``: the photos on the map.
+    """
 
     point_shown = Signal(str, float)
 
@@ -77,15 +97,25 @@ class MapView(QGraphicsView):
         self.setMouseTracking(True)
         self.setMinimumSize(240, 200)
         self.display = DisplayMap()
+        self.dots = DotTable()
+        self._points: dict[str, MapPoint] = {}
         self.items_: dict[str, PhotoItem] = {}
         self.reserved_right = 0  # pixels on the right covered by the pane's card
         self.motion = Motion(self)
-        self._labels = ClusterLabels(self.scene_, self, self._shown_at)
+        self._labels = ClusterLabels(self.scene_, self, self._shown_at, self._homes)
         self.camera = Camera(self, on_arrived=self._labels.declutter)
         self._declutter_pool = ThreadPoolExecutor(1, thread_name_prefix="piday-map-declutter")
         self._declutter_job: object = None  # the newest request; older results are dropped
         self._hover: PhotoItem | None = None
         self._press: QPointF | None = None
+        self._dots_item = DotsItem(self.dots)
+        self.scene_.addItem(self._dots_item)
+        self._glide: QVariantAnimation | None = None  # the squares' glide after a refit
+        self._swept_view: tuple | None = None
+        self._sweeper = QTimer(self)
+        self._sweeper.setSingleShot(True)
+        self._sweeper.setInterval(SWEEP_MS)
+        self._sweeper.timeout.connect(self._sweep)
         self._marker = MarkerItem()
         self._marker.hide()
         self._pulsed = 0.0
@@ -93,7 +123,7 @@ class MapView(QGraphicsView):
         self._marker_anim: QVariantAnimation | None = None
         self._links = LinksItem()
         self.scene_.addItem(self._links)
-        self._pulse = QTimer(self)  # the marker's pulse, while it is shown on a map that is not huge
+        self._pulse = QTimer(self)  # the marker's pulse, while it is shown
         self._pulse.setInterval(33)
         self._pulse.timeout.connect(self._pulse_marker)
         self._idle = QTimer(self)
@@ -122,13 +152,25 @@ class MapView(QGraphicsView):
         self.thumbs.unlisten(self._thumbnail)
         self._pulse.stop()
         self._idle.stop()
+        self._sweeper.stop()
+        self._stop_glide()
         self._declutter_job = None
         self._declutter_pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def photo_count(self) -> int:
+        """Photos on this view's map (drawn as items or as squares)."""
+        return len(self.dots)
+
+    def scene_pos(self, photo_id: str) -> QPointF | None:
+        """Where a photo is drawn (scene coordinates), None if it is not on the map."""
+        row = self.dots.index.get(photo_id)
+        return None if row is None else QPointF(*self.dots.xy[row])
 
     # -- photos arriving, moving, leaving -----------------------------------------------------------
 
     def _added(self, points: tuple[MapPoint, ...]) -> None:
-        new = [p for p in points if p.id not in self.items_]
+        new = [p for p in points if p.id not in self.dots]
         if not new:
             return
         newest = self.live.newest_participant
@@ -137,51 +179,54 @@ class MapView(QGraphicsView):
             self.display.set_layout(p.id, (p.x, p.y))
         # A few new shots find a free spot each; a restored map or a change of spread re-lays all.
         incremental = len(new) <= 50 and abs(self.display.spread - spread) < 1e-9 and bool(self.display.shown)
+        # New shots grow into place as items; a restored map is simply there (as items while small).
+        as_items = len(new) <= 50 or len(self.dots) + len(new) <= ITEM_BUDGET
+        dots = self.dots
+        look = self._look()
         for p in new:
-            item = PhotoItem(p.id, p.participant_code, p.shot, p.path)
-            item.on_first_paint = self._first_paint
-            item.newest = p.participant_code == newest
-            cached = self.thumbs.get(p.id)
-            if cached is not None:
-                item.set_thumbnail(*cached)
-            else:
-                self.thumbs.request(p.id, p.path)
-            self.items_[p.id] = item
+            self._points[p.id] = p
             if incremental:
                 spot = self.display.place_new(p.id)
             elif len(new) <= 50:
                 spot = self.display.to_display((p.x, p.y), exclude=p.id)  # until the declutter lands
             else:
                 spot = np.array([p.x, p.y]) * self.display.spread
-            item.setPos(_q(spot))
-            self._style(item)
-            if len(new) <= 50:  # new shots grow into place; a restored map is simply there
-                self.motion.appear(item)
-            self.scene_.addItem(item)
-        self.thumbs.side = thumbnail_side(len(self.items_))
+            row = dots.add(p.id, p.participant_code, participant_colour(p.participant_code),
+                           (float(spot[0]) * THUMB, float(spot[1]) * THUMB))
+            cached = self.thumbs.get(p.id)
+            if cached is not None:
+                dots.colour[row] = argb(cached[1])
+            else:
+                self.thumbs.request(p.id, p.path)
+            if as_items:
+                item = self._make_item(p.id, look)
+                if len(new) <= 50:
+                    self.motion.appear(item)
+        self.dots.set_newest(newest)
+        self._style_dots(look)
+        self.thumbs.side = thumbnail_side(len(self.dots))
         if incremental:
-            self._after_layout()
+            self._after_layout(labels=False)  # nobody else moved; a new photo is in no named group yet
         else:
             self._declutter()
         self.viewport().update()
 
     def _moved(self, moved: tuple[tuple[str, float, float], ...], method: str) -> None:
-        for pid, x, y in moved:
-            if pid in self.items_:
-                self.display.set_layout(pid, (x, y))
+        dots = self.dots
+        mine = [m for m in moved if m[0] in dots]
+        self.display.set_layouts([m[0] for m in mine], np.array([m[1:] for m in mine]).reshape(-1, 2))
         self._declutter()  # a refit (or a tiny map laid out afresh): everyone glides to their new place
 
     def _removed(self, ids: tuple[str, ...]) -> None:
         spread = self.display.spread
         for pid in ids:
-            item = self.items_.pop(pid, None)
             self.display.remove(pid)
-            if item is None:
+            if pid not in self.dots:
                 continue
-            self.motion.stop(item)
-            if item is self._hover:
-                self._hover = None
-            self.scene_.removeItem(item)
+            if pid in self.items_:
+                self._release(pid)
+            self.dots.remove(pid)
+            self._points.pop(pid, None)
             if pid not in self.live:
                 self.thumbs.forget(pid)
         if abs(self.display.spread - spread) > 1e-9:
@@ -220,72 +265,243 @@ class MapView(QGraphicsView):
         except RuntimeError:  # detached: the view is going away
             pass
 
+    @property
+    def declutter_idle(self) -> bool:
+        """No declutter is waiting or running (tests, bench)."""
+        job = self._declutter_job
+        return not isinstance(job, Future) or job.done()
+
     def _glide_to(self, job: object, ids: list[str], shown: np.ndarray) -> None:
         if job is not self._declutter_job:
             return  # a newer layout is on its way
+        self._declutter_job = None
         self.display.apply(ids, shown)
-        animate = len(ids) <= MAX_ANIMATED
-        for pid in ids:
-            item = self.items_.get(pid)
-            if item is None or pid not in self.display.shown:
-                continue
-            target = _q(self.display.shown[pid])
-            if not animate or item.shown_at is None or self.motion.appearing(item):
+        dots = self.dots
+        index = dots.index
+        src = np.fromiter((k for k, pid in enumerate(ids) if pid in index), dtype=np.int64)
+        rows = np.fromiter((index[ids[k]] for k in src), dtype=np.int64)
+        self._stop_glide()
+        n = len(dots)
+        dots.start[:n] = dots.xy[:n]
+        dots.home[rows] = np.asarray(shown, dtype=np.float64)[src] * THUMB
+        for pid, item in self.items_.items():  # a bounded number: photo items
+            target = QPointF(*dots.home[index[pid]])
+            if item.shown_at is None or self.motion.appearing(item):
                 self.motion.stop_move(item)
-                item.setPos(target)  # not on screen yet, still growing in, or too many to animate
+                item.setPos(target)  # not on screen yet, or still growing in
             elif (item.pos() - target).manhattanLength() > 0.5:
                 self.motion.move(item, target)
+        if self._dots_item.painted and not np.allclose(dots.start[:n], dots.home[:n], atol=0.5):
+            self._glide = anim = animation(self, 0.0, 1.0, MOVE_MS, GLIDE, self._glide_step)
+            anim.finished.connect(lambda: self._glided(anim))
+        else:
+            dots.xy[:n] = dots.home[:n]  # squares never drawn yet: simply there
         if self.live.marker is not None:
             self._marker_moved(self.live.marker)
         self._after_layout()
 
-    def _after_layout(self) -> None:
-        self._labels.place()
+    def _glide_step(self, e: float) -> None:
+        n = len(self.dots)
+        d = self.dots
+        d.xy[:n] = d.start[:n] + (d.home[:n] - d.start[:n]) * float(e)
+        self._dots_item.update()
+
+    def _glided(self, anim: QVariantAnimation) -> None:
+        if anim is self._glide:
+            self._glide = None
+            n = len(self.dots)
+            self.dots.xy[:n] = self.dots.home[:n]
+            self._dots_item.refresh()
+            self._schedule_sweep()
+
+    def _stop_glide(self) -> None:
+        anim, self._glide = self._glide, None
+        try:
+            if anim is not None and anim.state() != QAbstractAnimation.State.Stopped:
+                anim.stop()
+        except RuntimeError:  # already finished and deleted by Qt
+            pass
+
+    def _after_layout(self, labels: bool = True) -> None:
+        if labels:
+            self._labels.place()
         self._refresh_links()
+        self._dots_item.refresh()
         if self.camera.following:
             self.fit()
+        self._schedule_sweep()
 
     def _shown_at(self, pid: str) -> QPointF | None:
         p = self.display.shown.get(pid)
         return None if p is None else _q(p)
 
+    def _homes(self, ids) -> np.ndarray:
+        """(k, 2) scene positions of those of ``ids`` that are drawn."""
+        return self.dots.home[self.dots.rows(i for i in ids if i in self.display.shown)]
+
     def _thumbnail(self, photo_id: str, pixmap, colour: QColor) -> None:
         item = self.items_.get(photo_id)
         if item is not None:
             item.set_thumbnail(pixmap, colour)
+        row = self.dots.index.get(photo_id)
+        if row is not None:
+            self.dots.colour[row] = argb(colour)
+            if item is None:
+                self._dots_item.update()
 
     def _newest(self, code: str | None) -> None:
         for item in self.items_.values():
             if (item.code == code) != item.newest:
                 item.newest = item.code == code
                 item.restyle()
+        self.dots.set_newest(code)
+        self._dots_item.update()
+
+    # -- photo items: made where they are seen -------------------------------------------------------
+
+    def _make_item(self, pid: str, look=None) -> PhotoItem:
+        item = self.items_.get(pid)
+        if item is not None:
+            return item
+        p = self._points[pid]
+        item = PhotoItem(pid, p.participant_code, p.shot, p.path)
+        item.on_first_paint = self._first_paint
+        item.newest = p.participant_code == self.live.newest_participant
+        cached = self.thumbs.get(pid)
+        if cached is not None:
+            item.set_thumbnail(*cached)
+        row = self.dots.index[pid]
+        if self.dots.flags[row] & SHOWN:
+            item.shown_at = float(self.dots.shown_at[row])
+        item.setPos(QPointF(*self.dots.home[row]))
+        self.items_[pid] = item
+        self.dots.flags[row] |= ITEM
+        self._style(item, look)
+        item.restyle()
+        self.scene_.addItem(item)
+        return item
+
+    def _release(self, pid: str) -> None:
+        item = self.items_.pop(pid)
+        self.motion.stop(item)
+        if item is self._hover:
+            self._hover = None
+        self.scene_.removeItem(item)
+        row = self.dots.index.get(pid)
+        if row is not None:
+            self.dots.flags[row] &= ~ITEM & 0xFF
+            self.dots.xy[row] = self.dots.home[row]
+
+    def _schedule_sweep(self) -> None:
+        if not self._sweeper.isActive():
+            self._sweeper.start()
+
+    def _wanted(self) -> list[str]:
+        """The photos that should be items for what the view shows now (see the module doc)."""
+        if len(self.dots) <= ITEM_BUDGET:
+            return self.dots.ids
+        if THUMB * self.camera.scale < DETAIL_PX:
+            return []
+        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        if len(self.dots.within(seen)) > ITEM_BUDGET:
+            return []  # too many in view for thumbnails: squares
+        mx, my = seen.width() * SWEEP_MARGIN, seen.height() * SWEEP_MARGIN
+        rows = self.dots.within(seen.adjusted(-mx, -my, mx, my))
+        centre = seen.center()
+        home = self.dots.home[rows]
+        # What is in view first (the middle first, should a sweep not finish), then a margin around it.
+        dist = np.maximum(np.abs(home[:, 0] - centre.x()) / max(seen.width(), 1e-9),
+                          np.abs(home[:, 1] - centre.y()) / max(seen.height(), 1e-9))
+        rows = rows[np.argsort(dist, kind="stable")][:ITEM_BUDGET]
+        return [self.dots.ids[int(r)] for r in rows]
+
+    def _busy(self, item: PhotoItem) -> bool:
+        return item.selected_ or item.neighbour or item.hovered or self.motion.busy(item)
+
+    def _sweep(self) -> None:
+        """Make photo items for what is seen and drop those no longer seen, ``PER_SWEEP`` at a time."""
+        if self._glide is not None:
+            return  # the squares are gliding; sweep once they are home
+        self._swept_view = self._view_key()
+        wanted = self._wanted()
+        want = set(wanted)
+        drop = [pid for pid, item in self.items_.items() if pid not in want and not self._busy(item)]
+        add = [pid for pid in wanted if pid not in self.items_]
+        for pid in drop[:PER_SWEEP]:
+            self._release(pid)
+        if add:
+            look = self._look()
+            for pid in add[:PER_SWEEP]:
+                self._make_item(pid, look)
+        if drop or add:
+            self._dots_item.update()
+        if len(drop) > PER_SWEEP or len(add) > PER_SWEEP:
+            self._sweeper.start()
+
+    def _view_key(self) -> tuple:
+        t = self.viewportTransform()
+        return round(t.m11(), 6), round(t.dx()), round(t.dy()), self.viewport().width(), self.viewport().height()
 
     # -- highlight, selection -----------------------------------------------------------------------
 
-    def _style(self, item: PhotoItem) -> None:
+    def _look(self) -> tuple[frozenset[str], Selection | None, frozenset[str]]:
         hl: Highlight | None = self.live.highlight
         sel: Selection | None = self.live.selection
-        item.lit = hl is not None and item.photo_id in hl.ids
+        lit = hl.ids if hl is not None else frozenset()
+        near = frozenset(n.id for n in sel.neighbours) if sel is not None else frozenset()
+        return lit, sel, near
+
+    def _style(self, item: PhotoItem, look=None) -> None:
+        lit, sel, near = look if look is not None else self._look()
+        hl = self.live.highlight
+        before = (item.lit, item.neighbour)
+        item.lit = item.photo_id in lit
         selected = sel is not None and sel.id == item.photo_id
-        if selected != item.selected_:
+        changed = selected != item.selected_
+        if changed:
             item.prepareGeometryChange()  # the caption below it changes its bounds
             item.selected_ = selected
-        item.neighbour = sel is not None and any(n.id == item.photo_id for n in sel.neighbours)
+        item.neighbour = item.photo_id in near
         if sel is not None:
             opacity = 1.0 if item.selected_ or item.neighbour else 0.3
         elif hl is not None:
             opacity = 1.0 if item.lit else DIM
         else:
             opacity = 1.0
-        item.setOpacity(opacity)
-        item.restyle()
+        if item.opacity() != opacity:
+            item.setOpacity(opacity)
+        if changed or before != (item.lit, item.neighbour):
+            item.restyle()  # a repaint: only when its look changed (hundreds of items may be asked)
 
     def _restyle_all(self, *_args) -> None:
+        look = self._look()
         for item in self.items_.values():
-            self._style(item)
+            self._style(item, look)
+        self._style_dots(look)
         self.viewport().update()
 
+    def _style_dots(self, look) -> None:
+        lit, sel, near = look
+        d, n = self.dots, len(self.dots)
+        d.set_flag(LIT)
+        alpha = d.alpha[:n]
+        if sel is not None:
+            alpha[:] = 0.3
+            alpha[d.rows([sel.id, *near])] = 1.0
+        elif self.live.highlight is not None:
+            alpha[:] = DIM
+            alpha[d.rows(lit)] = 1.0
+        else:
+            alpha[:] = 1.0
+        if lit:
+            d.set_flag(LIT, d.rows(lit))
+        self._dots_item.update()
+
     def _selected(self, sel: Selection | None) -> None:
+        if sel is not None:  # the selection and its look-alikes are always photo items
+            for pid in (sel.id, *(n.id for n in sel.neighbours)):
+                if pid in self.dots:
+                    self._make_item(pid)
         self._restyle_all()
         for item in self.items_.values():
             want = SELECT_SCALE if item.selected_ else (HOVER_SCALE if item is self._hover else 1.0)
@@ -295,6 +511,7 @@ class MapView(QGraphicsView):
         if self.camera.following or sel is not None:
             self.camera.following = True
             self.fit()
+        self._schedule_sweep()
 
     def _refresh_links(self) -> None:
         sel = self.live.selection
@@ -319,14 +536,10 @@ class MapView(QGraphicsView):
             self._marker.setPos(target)
             self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
             self._marker.show()
-        elif len(self.items_) > CALM_MARKER:
-            self._marker.setPos(target)  # a huge map: every repaint under the marker costs, so jump
-            return
         elif (self._marker.pos() - target).manhattanLength() > 0.5:
             self._stop_marker()
             self._marker_anim = animation(self, self._marker.pos(), target, MARKER_MS, GLIDE, self._marker.setPos)
-        if len(self.items_) <= CALM_MARKER:
-            self._pulse.start()
+        self._pulse.start()  # a repaint under it costs a bounded number of items at any map size
 
     def _stop_marker(self) -> None:
         anim, self._marker_anim = self._marker_anim, None
@@ -337,7 +550,7 @@ class MapView(QGraphicsView):
             pass
 
     def _pulse_marker(self) -> None:
-        if not self._marker.isVisible() or len(self.items_) > CALM_MARKER:
+        if not self._marker.isVisible():
             self._pulse.stop()
             return
         self._marker.setScale(1.0 / max(self.camera.scale, 1e-6))
@@ -400,6 +613,7 @@ class MapView(QGraphicsView):
     def _check_idle(self) -> None:
         if self.camera.idle():
             self.follow()
+        self._schedule_sweep()  # drop the items of photos no longer in play (grown in, hovered)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -417,10 +631,14 @@ class MapView(QGraphicsView):
     # -- pointer ----------------------------------------------------------------------------------------------
 
     def photo_at(self, pos) -> PhotoItem | None:
+        """The photo under a viewport point; a square of a big map gets its item (to grow, to click)."""
         for item in self.items(pos):
             if isinstance(item, PhotoItem):
                 return item
-        return None
+        scale = max(self.camera.scale, 1e-9)
+        spot = self.mapToScene(pos)
+        pid = self.dots.nearest(spot.x(), spot.y(), max(THUMB * 0.55, 3.0 / scale))
+        return self._make_item(pid) if pid is not None else None
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self._press = event.position()
@@ -468,6 +686,12 @@ class MapView(QGraphicsView):
 
     def _first_paint(self, item: PhotoItem) -> None:
         item.shown_at = time.perf_counter()
+        row = self.dots.index.get(item.photo_id)
+        if row is not None:
+            if self.dots.flags[row] & SHOWN:
+                return  # painted before, under an item since dropped
+            self.dots.flags[row] |= SHOWN
+            self.dots.shown_at[row] = item.shown_at
         self.point_shown.emit(item.photo_id, item.shown_at)
 
     # -- painting -----------------------------------------------------------------------------------------------
@@ -484,7 +708,9 @@ class MapView(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         """The empty map invites the first visitor; a tiny one explains what it will become."""
-        n = len(self.items_)
+        if self._swept_view != self._view_key():
+            self._schedule_sweep()  # zoomed or panned: other photos are seen now
+        n = len(self.dots)
         if n >= 3:
             return
         painter.save()

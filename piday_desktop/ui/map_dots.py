@@ -1,0 +1,252 @@
+"""Every photo of a big map as one item: coloured squares painted from numpy arrays.
+
+A 20,000-photo map zoomed out is 20,000 squares of three pixels. As 20,000 ``QGraphicsItem``s
+every new shot, refit, search or camera move cost the UI thread per photo (measured: a shot took
+640 ms to show, a search stalled the event loop 2.6 s). Here the map view keeps one row per
+photo (:class:`DotTable`) and one :class:`DotsItem` paints the rows that have no item of their
+own: the exposed part of the view is stamped into a QImage by numpy, one vectorised write per
+layer, and drawn in one call; the cost follows the exposed area and the number of photos, never
+a Python call per photo. The view gives real photo items (thumbnails) only to what is zoomed
+into, and to the few photos in play (new, hovered, selected, their look-alikes).
+
+Drawn as the tiny photo items are: a square of the photo's mean colour (its participant's colour
+until the thumbnail is decoded), the newest visitor's photos and search matches a bigger square
+of their colour or the highlight, dimmed ones faint.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from .map_items import HIGHLIGHT, THUMB
+
+#: Row flags.
+ITEM = 1  # drawn by its own photo item, not here
+NEWEST = 2  # the newest visitor's
+LIT = 4  # a search match
+SHOWN = 8  # its item was painted once (``point_shown`` fired)
+#: A search match or the newest visitor's photo is drawn this much bigger (as a tiny PhotoItem).
+HALO = 1.6
+#: At most this many pixels are stamped per layer; beyond it squares are drawn smaller.
+MAX_STAMP = 6_000_000
+
+
+def argb(colour: QColor) -> int:
+    """0xAARRGGBB of an opaque colour."""
+    return 0xFF000000 | (colour.red() << 16) | (colour.green() << 8) | colour.blue()
+
+
+class DotTable:
+    """One row per photo on a map view: where it is drawn, its colours and state (owner thread).
+
+    ``xy`` is where a photo is drawn now, ``home`` where it belongs (they differ while the map
+    glides), ``start`` where the running glide began; scene coordinates. Rows are kept dense: a
+    removed row is filled by the last one.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.index: dict[str, int] = {}
+        self._codes: dict[str, int] = {}
+        self._alloc(64)
+
+    def _alloc(self, cap: int) -> None:
+        n = len(self.ids)
+        old = getattr(self, "xy", None)
+
+        def grow(name: str, shape: tuple, dtype, fill=0) -> None:
+            arr = np.full(shape, fill, dtype)
+            if old is not None:
+                arr[:n] = getattr(self, name)[:n]
+            setattr(self, name, arr)
+
+        grow("xy", (cap, 2), np.float64)
+        grow("start", (cap, 2), np.float64)
+        grow("home", (cap, 2), np.float64)
+        grow("colour", (cap,), np.uint32)  # the mean colour (participant colour until decoded)
+        grow("pcolour", (cap,), np.uint32)  # the participant's colour (the newest visitor's halo)
+        grow("code", (cap,), np.int32)
+        grow("alpha", (cap,), np.float32, 1.0)
+        grow("flags", (cap,), np.uint8)
+        grow("shown_at", (cap,), np.float64)  # perf_counter of its item's first paint (SHOWN)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, photo_id: object) -> bool:
+        return photo_id in self.index
+
+    _COLUMNS = ("xy", "start", "home", "colour", "pcolour", "code", "alpha", "flags", "shown_at")
+
+    def add(self, photo_id: str, code: str, colour: QColor, xy: tuple[float, float]) -> int:
+        n = len(self.ids)
+        if n == len(self.xy):
+            self._alloc(2 * n)
+        self.ids.append(photo_id)
+        self.index[photo_id] = n
+        self.xy[n] = self.start[n] = self.home[n] = xy
+        self.colour[n] = self.pcolour[n] = argb(colour)
+        self.code[n] = self._codes.setdefault(code, len(self._codes))
+        self.alpha[n] = 1.0
+        self.flags[n] = 0
+        return n
+
+    def remove(self, photo_id: str) -> None:
+        row = self.index.pop(photo_id, None)
+        if row is None:
+            return
+        last = len(self.ids) - 1
+        if row != last:
+            moved = self.ids[last]
+            self.ids[row] = moved
+            self.index[moved] = row
+            for name in self._COLUMNS:
+                col = getattr(self, name)
+                col[row] = col[last]
+        self.ids.pop()
+
+    def rows(self, ids) -> np.ndarray:
+        """Rows of the given ids that are here (others skipped)."""
+        index = self.index
+        return np.fromiter((index[i] for i in ids if i in index), dtype=np.int64)
+
+    def set_flag(self, flag: int, rows: np.ndarray | None = None, on: bool = True) -> None:
+        """Set (or clear) ``flag`` on ``rows``; ``rows=None``: clear it everywhere, then set it on none."""
+        n = len(self.ids)
+        if rows is None:
+            self.flags[:n] &= np.uint8(~flag & 0xFF)
+            return
+        if on:
+            self.flags[rows] |= np.uint8(flag)
+        else:
+            self.flags[rows] &= np.uint8(~flag & 0xFF)
+
+    def set_newest(self, code: str | None) -> None:
+        n = len(self.ids)
+        self.set_flag(NEWEST)
+        number = self._codes.get(code) if code is not None else None
+        if number is not None:
+            self.set_flag(NEWEST, np.flatnonzero(self.code[:n] == number))
+
+    def within(self, rect: QRectF) -> np.ndarray:
+        """Rows whose home lies inside a scene rectangle."""
+        h = self.home[: len(self.ids)]
+        inside = ((h[:, 0] >= rect.left()) & (h[:, 0] <= rect.right())
+                  & (h[:, 1] >= rect.top()) & (h[:, 1] <= rect.bottom()))
+        return np.flatnonzero(inside)
+
+    def nearest(self, x: float, y: float, reach: float) -> str | None:
+        """The photo drawn here (not by an item of its own) nearest to a scene point, within ``reach``."""
+        n = len(self.ids)
+        if not n:
+            return None
+        d = np.maximum(np.abs(self.xy[:n, 0] - x), np.abs(self.xy[:n, 1] - y))
+        d[(self.flags[:n] & ITEM) != 0] = np.inf
+        row = int(np.argmin(d))
+        return self.ids[row] if d[row] <= reach else None
+
+    def bounds(self) -> QRectF:
+        n = len(self.ids)
+        if not n:
+            return QRectF()
+        both = np.concatenate([self.xy[:n], self.home[:n], self.start[:n]])
+        lo, hi = both.min(axis=0), both.max(axis=0)
+        return QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+
+
+def _premultiplied(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """0xAARRGGBB opaque colours times per-row alpha, premultiplied (QImage's ARGB32_Premultiplied)."""
+    a = np.clip(alpha, 0.0, 1.0).astype(np.float32)
+    c = colours.astype(np.uint32)
+    r = (((c >> 16) & 0xFF) * a).astype(np.uint32)
+    g = (((c >> 8) & 0xFF) * a).astype(np.uint32)
+    b = ((c & 0xFF) * a).astype(np.uint32)
+    return ((a * 255).astype(np.uint32) << 24) | (r << 16) | (g << 8) | b
+
+
+def _stamp(buf: np.ndarray, cx: np.ndarray, cy: np.ndarray, side: int, colours: np.ndarray) -> None:
+    """Fill a ``side`` x ``side`` square of each colour centred at (cx, cy) in ``buf`` (h, w uint32)."""
+    h, w = buf.shape
+    if len(cx) and len(cx) * side * side > MAX_STAMP:
+        side = max(1, int(math.sqrt(MAX_STAMP / len(cx))))
+    x0 = np.floor(cx - side / 2 + 0.5).astype(np.int64)
+    y0 = np.floor(cy - side / 2 + 0.5).astype(np.int64)
+    keep = (x0 >= 0) & (x0 <= w - side) & (y0 >= 0) & (y0 <= h - side)
+    if not keep.any():
+        return
+    x0, y0, colours = x0[keep], y0[keep], colours[keep]
+    offsets = (np.arange(side)[:, None] * w + np.arange(side)[None, :]).ravel()
+    flat = ((y0 * w + x0)[:, None] + offsets[None, :]).ravel()
+    buf.reshape(-1)[flat] = np.repeat(colours, side * side)
+
+
+class DotsItem(QGraphicsItem):
+    """Paints the rows of a :class:`DotTable` that have no item of their own (see the module doc)."""
+
+    def __init__(self, table: DotTable) -> None:
+        super().__init__()
+        self.table = table
+        self.setZValue(0.9)  # under every photo item, over the neighbour lines
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
+        self._rect = QRectF()
+        self.painted = 0  # paints so far (tests, bench)
+
+    def refresh(self) -> None:
+        """The rows changed: take the new bounds and repaint."""
+        rect = self.table.bounds()
+        rect = rect.adjusted(-THUMB * 2, -THUMB * 2, THUMB * 2, THUMB * 2) if not rect.isNull() else QRectF()
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        t = self.table
+        n = len(t)
+        if not n:
+            return
+        drawn = np.flatnonzero((t.flags[:n] & ITEM) == 0)
+        if not len(drawn):
+            return
+        tr = painter.worldTransform()
+        area = tr.mapRect(option.exposedRect).toAlignedRect().adjusted(-1, -1, 1, 1)
+        if widget is not None:
+            area = area.intersected(QRect(0, 0, widget.width(), widget.height()))
+        if area.isEmpty():
+            return
+        self.painted += 1
+        dpr = painter.device().devicePixelRatioF() or 1.0
+        side = THUMB * math.sqrt(abs(tr.m11() * tr.m22() - tr.m12() * tr.m21())) * dpr
+        s, big = max(1, int(round(side))), max(1, int(round(side * HALO)))
+        pad = big + 2
+        w, h = int(math.ceil(area.width() * dpr)) + 2 * pad, int(math.ceil(area.height() * dpr)) + 2 * pad
+        buf = np.zeros((h, w), np.uint32)
+        x, y = t.xy[drawn, 0], t.xy[drawn, 1]
+        cx = (tr.m11() * x + tr.m21() * y + tr.dx() - area.x()) * dpr + pad
+        cy = (tr.m12() * x + tr.m22() * y + tr.dy() - area.y()) * dpr + pad
+        near = (cx > -big) & (cx < w + big) & (cy > -big) & (cy < h + big)
+        drawn, cx, cy = drawn[near], cx[near], cy[near]
+        flags, alpha = t.flags[drawn], t.alpha[drawn]
+        lit, newest = (flags & LIT) != 0, (flags & NEWEST) != 0
+        plain = ~lit & ~newest
+        _stamp(buf, cx[plain], cy[plain], s, _premultiplied(t.colour[drawn[plain]], alpha[plain]))
+        sel = newest & ~lit
+        _stamp(buf, cx[sel], cy[sel], big, _premultiplied(t.pcolour[drawn[sel]], alpha[sel]))
+        if lit.any():
+            hl = np.full(int(lit.sum()), argb(HIGHLIGHT), np.uint32)
+            _stamp(buf, cx[lit], cy[lit], big, _premultiplied(hl, alpha[lit]))
+        image = QImage(buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QRectF(area), image, QRectF(pad, pad, area.width() * dpr, area.height() * dpr))
+        painter.restore()
+        del image  # before buf: the image borrows its pixels
