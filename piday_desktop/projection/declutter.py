@@ -96,13 +96,19 @@ def free_spot(point: np.ndarray, occupied, extra: list | None = None, *, min_dis
     if clearance(pt[None])[0] >= min_dist:
         return pt
     step = min_dist * 0.5
-    for ring in range(1, max_rings + 1):
-        count = 6 * ring
-        angle = np.linspace(0, 2 * np.pi, count, endpoint=False) + ring * 0.37
-        cand = pt + ring * step * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    # Rings in growing batches, one tree query each (deep in a 20,000-photo group the free spot
+    # can be dozens of rings out); the first free candidate in ring order wins, as ring by ring.
+    first = 1
+    while first <= max_rings:
+        last = min(max_rings, 2 * first + 2)
+        rings = np.arange(first, last + 1)
+        cand = np.concatenate([
+            pt + r * step * np.stack([np.cos(a), np.sin(a)], axis=1)
+            for r in rings for a in [np.linspace(0, 2 * np.pi, 6 * r, endpoint=False) + r * 0.37]])
         ok = np.flatnonzero(clearance(cand) >= min_dist)
         if len(ok):
             return cand[ok[0]]
+        first = last + 1
     return pt
 
 

@@ -150,23 +150,17 @@ class DotTable:
         row = int(np.argmin(d))
         return self.ids[row] if d[row] <= reach else None
 
-    def bounds(self) -> QRectF:
-        n = len(self.ids)
-        if not n:
-            return QRectF()
-        both = np.concatenate([self.xy[:n], self.home[:n], self.start[:n]])
-        lo, hi = both.min(axis=0), both.max(axis=0)
-        return QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
-
 
 def _premultiplied(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """0xAARRGGBB opaque colours times per-row alpha, premultiplied (QImage's ARGB32_Premultiplied)."""
-    a = np.clip(alpha, 0.0, 1.0).astype(np.float32)
-    c = colours.astype(np.uint32)
-    r = (((c >> 16) & 0xFF) * a).astype(np.uint32)
-    g = (((c >> 8) & 0xFF) * a).astype(np.uint32)
-    b = ((c & 0xFF) * a).astype(np.uint32)
-    return ((a * 255).astype(np.uint32) << 24) | (r << 16) | (g << 8) | b
+    if not len(alpha) or alpha.min() >= 1.0:
+        return colours  # opaque: nothing to multiply (the usual case)
+    a = (np.clip(alpha, 0.0, 1.0) * 255 + 0.5).astype(np.uint32)
+    c = colours.astype(np.uint32, copy=False)
+    r = ((c >> 16) & 0xFF) * a // 255
+    g = ((c >> 8) & 0xFF) * a // 255
+    b = (c & 0xFF) * a // 255
+    return (a << 24) | (r << 16) | (g << 8) | b
 
 
 def _stamp(buf: np.ndarray, cx: np.ndarray, cy: np.ndarray, side: int, colours: np.ndarray) -> None:
@@ -194,20 +188,14 @@ class DotsItem(QGraphicsItem):
         self.setZValue(0.9)  # under every photo item, over the neighbour lines
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
-        self._rect = QRectF()
         self.painted = 0  # paints so far (tests, bench)
 
-    def refresh(self) -> None:
-        """The rows changed: take the new bounds and repaint."""
-        rect = self.table.bounds()
-        rect = rect.adjusted(-THUMB * 2, -THUMB * 2, THUMB * 2, THUMB * 2) if not rect.isNull() else QRectF()
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-        self.update()
+    #: The whole scene (the map view's scene rectangle), so that no bounds are ever recomputed:
+    #: what is painted is the exposed part of the view, whatever the rows hold.
+    _RECT = QRectF(-1e6, -1e6, 2e6, 2e6)
 
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect
+        return self._RECT
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         t = self.table

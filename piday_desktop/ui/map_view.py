@@ -311,7 +311,7 @@ class MapView(QGraphicsView):
             self._glide = None
             n = len(self.dots)
             self.dots.xy[:n] = self.dots.home[:n]
-            self._dots_item.refresh()
+            self._dots_item.update()
             self._schedule_sweep()
 
     def _stop_glide(self) -> None:
@@ -326,7 +326,7 @@ class MapView(QGraphicsView):
         if labels:
             self._labels.place()
         self._refresh_links()
-        self._dots_item.refresh()
+        self._dots_item.update()
         if self.camera.following:
             self.fit()
         self._schedule_sweep()
