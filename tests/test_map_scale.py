@@ -58,6 +58,7 @@ def big(qtbot, tmp_path):
     view.resize(800, 600)
     view.show()
     qtbot.waitUntil(lambda: view.photo_count == N and view.declutter_idle and not view.animating, timeout=60_000)
+    qtbot.waitUntil(lambda: view.items_settled, timeout=10_000)
     yield view, {f"id{i:05d}" for i in middle}
     view.detach()
     thumbs.close()
@@ -144,3 +145,24 @@ def test_a_click_on_a_square_opens_that_photo(qtbot, big):
     assert sel is not None and sel.id == pid
     assert view.items_[pid].selected_ and all(view.items_[n.id].neighbour for n in sel.neighbours)
     assert len(view.items_) <= 1 + len(sel.neighbours) + ITEM_BUDGET
+
+
+def test_once_the_model_is_loaded_start_up_objects_are_left_out_of_garbage_collection(qtbot):
+    """A full collection over torch's ~690,000 objects froze the window ~350 ms now and then."""
+    import gc
+    import threading
+
+    from piday_desktop.workers.engine_starter import start_engine_in_background
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    ready = threading.Event()
+    engines = []
+    start_engine_in_background("piday-tiny:none", "cpu", on_ready=lambda e: (engines.append(e), ready.set()),
+                               on_error=lambda msg: ready.set())
+    assert ready.wait(120) and engines, "the tiny model did not load"
+    try:
+        assert gc.get_freeze_count() > 10_000  # the modules, the model
+    finally:
+        engines[0].close()
+        gc.unfreeze()

@@ -234,7 +234,8 @@ class DisplayMap:
 
     def set_layouts(self, ids, xy: np.ndarray) -> None:
         """Many layout positions at once (a refit), without a Python float per coordinate."""
-        self.layout.update(zip(ids, map(tuple, np.asarray(xy, dtype=np.float64).reshape(-1, 2).tolist())))
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        self.layout.update(zip(ids, zip(xy[:, 0].tolist(), xy[:, 1].tolist())))
         self._layout_rows = None
 
     def snapshot(self) -> tuple[list[str], np.ndarray, bool]:
@@ -244,8 +245,11 @@ class DisplayMap:
     def apply(self, ids: list[str], shown: np.ndarray) -> None:
         rows = np.array(shown, dtype=np.float64).reshape(-1, 2)  # a copy: the rows below are views of it
         layout = self.layout
+        before = len(self.shown)
         self.shown.update((pid, p) for pid, p in zip(ids, rows) if pid in layout)
         self._dirty()
+        if len(rows) and len(self.shown) == len(rows) and before <= len(rows) and len(ids) == len(layout):
+            self._bounds = (rows.min(axis=0), rows.max(axis=0))  # every drawn photo was in this result
 
     def _turn(self, xy) -> np.ndarray:
         x, y = float(xy[0]), float(xy[1])

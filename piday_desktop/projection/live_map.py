@@ -261,8 +261,10 @@ class LiveMap:
             return LayoutChange((), (), method)
         pos, photos = self._rows.positions, self._rows.photos
         added = tuple(self._point(int(r)) for r in added_rows)
-        # Plain floats from one tolist(): a refit moves all 20,000 photos, on the owner thread.
-        moved = tuple((photos[r].id, x, y) for r, (x, y) in zip(moved_rows.tolist(), pos[moved_rows].tolist()))
+        # Plain floats from 1-D tolist()s (no list per row for the garbage collector to walk): a
+        # refit moves all 20,000 photos, on the owner thread.
+        xy = pos[moved_rows]
+        moved = tuple((photos[r].id, x, y) for r, x, y in zip(moved_rows.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()))
         if moved:
             self.points_moved.emit(moved, method)
         if added:

@@ -212,9 +212,14 @@ class MapView(QGraphicsView):
         self.viewport().update()
 
     def _moved(self, moved: tuple[tuple[str, float, float], ...], method: str) -> None:
-        dots = self.dots
-        mine = [m for m in moved if m[0] in dots]
-        self.display.set_layouts([m[0] for m in mine], np.array([m[1:] for m in mine]).reshape(-1, 2))
+        if not moved:
+            return
+        ids, xs, ys = zip(*moved)  # C-level passes: a refit moves every photo
+        rows = self.dots.lookup(ids)
+        if (rows < 0).any():  # photos this view has not seen yet (they arrive through _added)
+            keep = np.flatnonzero(rows >= 0)
+            ids, xs, ys = [ids[k] for k in keep], np.asarray(xs)[keep], np.asarray(ys)[keep]
+        self.display.set_layouts(ids, np.stack([np.asarray(xs, np.float64), np.asarray(ys, np.float64)], axis=1))
         self._declutter()  # a refit (or a tiny map laid out afresh): everyone glides to their new place
 
     def _removed(self, ids: tuple[str, ...]) -> None:
@@ -250,6 +255,7 @@ class MapView(QGraphicsView):
             previous.cancel()
         job = self._declutter_job = object()
         if not ids:
+            self._declutter_job = None
             self._after_layout()
             return
         if len(ids) <= SYNC_DECLUTTER:
@@ -267,9 +273,8 @@ class MapView(QGraphicsView):
 
     @property
     def declutter_idle(self) -> bool:
-        """No declutter is waiting or running (tests, bench)."""
-        job = self._declutter_job
-        return not isinstance(job, Future) or job.done()
+        """No declutter is waiting, running or about to be applied (tests, bench)."""
+        return self._declutter_job is None
 
     def _glide_to(self, job: object, ids: list[str], shown: np.ndarray) -> None:
         if job is not self._declutter_job:
@@ -278,8 +283,9 @@ class MapView(QGraphicsView):
         self.display.apply(ids, shown)
         dots = self.dots
         index = dots.index
-        src = np.fromiter((k for k, pid in enumerate(ids) if pid in index), dtype=np.int64)
-        rows = np.fromiter((index[ids[k]] for k in src), dtype=np.int64)
+        found = dots.lookup(ids)
+        src = np.flatnonzero(found >= 0)
+        rows = found[src]
         self._stop_glide()
         n = len(dots)
         dots.start[:n] = dots.xy[:n]
@@ -336,8 +342,8 @@ class MapView(QGraphicsView):
         return None if p is None else _q(p)
 
     def _homes(self, ids) -> np.ndarray:
-        """(k, 2) scene positions of those of ``ids`` that are drawn."""
-        return self.dots.home[self.dots.rows(i for i in ids if i in self.display.shown)]
+        """(k, 2) scene positions of those of ``ids`` that are on the map."""
+        return self.dots.home[self.dots.rows(ids)]
 
     def _thumbnail(self, photo_id: str, pixmap, colour: QColor) -> None:
         item = self.items_.get(photo_id)
@@ -400,8 +406,8 @@ class MapView(QGraphicsView):
         """The photos that should be items for what the view shows now (see the module doc)."""
         if len(self.dots) <= ITEM_BUDGET:
             return self.dots.ids
-        if THUMB * self.camera.scale < DETAIL_PX:
-            return []
+        if THUMB * self.camera.scale < DETAIL_PX or not self.declutter_idle or not self.display.shown:
+            return []  # far out, or being laid out (the camera has not framed it yet): squares
         seen = self.mapToScene(self.viewport().rect()).boundingRect()
         if len(self.dots.within(seen)) > ITEM_BUDGET:
             return []  # too many in view for thumbnails: squares
@@ -437,6 +443,12 @@ class MapView(QGraphicsView):
             self._dots_item.update()
         if len(drop) > PER_SWEEP or len(add) > PER_SWEEP:
             self._sweeper.start()
+
+    @property
+    def items_settled(self) -> bool:
+        """The photo items are the ones this view of the map asks for: no sweep due (tests, bench)."""
+        return (not self._sweeper.isActive() and self._glide is None and self.declutter_idle
+                and self._swept_view == self._view_key())
 
     def _view_key(self) -> tuple:
         t = self.viewportTransform()
@@ -578,7 +590,7 @@ class MapView(QGraphicsView):
 
     @property
     def animating(self) -> bool:
-        return self.motion.active or self.camera.moving
+        return self.motion.active or self.camera.moving or self._glide is not None
 
     # -- camera -----------------------------------------------------------------------------------------------
 
