@@ -28,6 +28,28 @@ def participant_colour(code: str) -> QColor:
     return QColor.fromHsvF((seed * 0.381966) % 1.0, 0.62, 0.98)
 
 
+def framed_thumbnail(pixmap: QPixmap, frame: QColor) -> QPixmap:
+    """A thumbnail in its rounded frame, as one pixmap at the thumbnail's resolution."""
+    scale = pixmap.width() / (THUMB - 2 * FRAME)
+    side = max(1, round(THUMB * scale))
+    out = QPixmap(side, side)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+    p.scale(side / THUMB, side / THUMB)
+    rect = QRectF(0, 0, THUMB, THUMB)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(frame)
+    p.drawRoundedRect(rect, 7.0, 7.0)
+    inner = rect.adjusted(FRAME, FRAME, -FRAME, -FRAME)
+    clip = QPainterPath()
+    clip.addRoundedRect(inner, 5.0, 5.0)
+    p.setClipPath(clip)
+    p.drawPixmap(inner, pixmap, QRectF(pixmap.rect()))
+    p.end()
+    return out
+
+
 class PhotoItem(QGraphicsItem):
     """One photo: a square thumbnail in a frame of its participant's colour.
 
@@ -41,6 +63,7 @@ class PhotoItem(QGraphicsItem):
         self.colour = participant_colour(code)
         self.fill = QColor(self.colour).darker(160)
         self.pixmap: QPixmap | None = None
+        self._framed: tuple[int, QPixmap] | None = None  # (frame colour, the framed thumbnail)
         self.newest = False
         self.lit = False  # a search match
         self.selected_ = False
@@ -49,13 +72,13 @@ class PhotoItem(QGraphicsItem):
         self.shown_at: float | None = None  # perf_counter of the first paint (the bench reads it)
         self.on_first_paint = None
         self.setZValue(1.0)
-        # Repaints (the live marker gliding over a 20,000-photo map, a hover) blit a cached pixmap
-        # instead of calling paint() in Python for every photo underneath: measured 65 ms -> see
-        # bench/map_latency.py. Qt's pixmap cache bounds the memory.
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # No item cache: a camera glide changes the zoom every frame, and a device cache is then
+        # painted and blitted each frame (twice the work); a still repaint (the marker's pulse) is
+        # over a bounded number of items (see map_view's level of detail).
 
     def set_thumbnail(self, pixmap: QPixmap, mean: QColor) -> None:
         self.pixmap = pixmap
+        self._framed = None
         self.fill = mean
         self.update()
 
@@ -100,8 +123,21 @@ class PhotoItem(QGraphicsItem):
                 painter.setPen(QPen(glow, width))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRoundedRect(rect, radius, radius)
+        frame = HIGHLIGHT if self.lit else self.colour
+        on_screen = THUMB * lod * self.scale()
+        if self.pixmap is not None and on_screen <= self.pixmap.width() * 1.6:
+            # The usual case, every frame of a camera glide over hundreds of photos: one blit of
+            # the framed thumbnail, drawn once (the frame, the rounded clip and the photo were four
+            # antialiased fills and a clip path per photo per frame). Closer up, vectors stay sharp.
+            if self._framed is None or self._framed[0] != frame.rgb():
+                self._framed = (frame.rgb(), framed_thumbnail(self.pixmap, frame))
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, on_screen < 120)
+            painter.drawPixmap(rect, self._framed[1], QRectF(self._framed[1].rect()))
+            if self.hovered or self.selected_:
+                self._caption(painter, rect)
+            return
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(HIGHLIGHT if self.lit else self.colour))
+        painter.setBrush(QBrush(frame))
         painter.drawRoundedRect(rect, radius, radius)
         inner = rect.adjusted(FRAME, FRAME, -FRAME, -FRAME)
         clip = QPainterPath()
