@@ -148,7 +148,7 @@ class LiveMap:
 
     @property
     def ids(self) -> list[str]:
-        return [p.id for p in self._rows.photos]
+        return list(self._rows.ids)
 
     @property
     def photos(self) -> list[Photo]:
@@ -259,12 +259,12 @@ class LiveMap:
         added_rows, moved_rows = self._rows.set_positions(ids, positions)
         if len(added_rows) == 0 and len(moved_rows) == 0:
             return LayoutChange((), (), method)
-        pos, photos = self._rows.positions, self._rows.photos
+        pos = self._rows.positions
         added = tuple(self._point(int(r)) for r in added_rows)
-        # Plain floats from 1-D tolist()s (no list per row for the garbage collector to walk): a
+        # C-level passes and 1-D tolist()s (no list per row for the garbage collector to walk): a
         # refit moves all 20,000 photos, on the owner thread.
-        xy = pos[moved_rows]
-        moved = tuple((photos[r].id, x, y) for r, x, y in zip(moved_rows.tolist(), xy[:, 0].tolist(), xy[:, 1].tolist()))
+        xy, all_ids = pos[moved_rows], self._rows.ids
+        moved = tuple(zip([all_ids[r] for r in moved_rows.tolist()], xy[:, 0].tolist(), xy[:, 1].tolist()))
         if moved:
             self.points_moved.emit(moved, method)
         if added:

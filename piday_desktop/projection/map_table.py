@@ -38,6 +38,7 @@ class MapTable:
 
     def clear(self, dim: int = 0) -> None:
         self.photos: list[Photo] = []
+        self.ids: list[str] = []  # the photos' ids, in the same order (compared and read in C)
         self.paths: list[str | None] = []
         self.index: dict[str, int] = {}
         self._buf = np.zeros((0, dim), np.float32)  # append-only rows; grown by reallocation
@@ -74,6 +75,7 @@ class MapTable:
         if not n:
             return
         self.photos = list(photos)
+        self.ids = [p.id for p in self.photos]
         self.paths = list(paths) if paths is not None else [None] * n
         self.index = {p.id: r for r, p in enumerate(self.photos)}
         cap = max(16, n * 5 // 4)
@@ -109,6 +111,7 @@ class MapTable:
         self._buf[self.n] = v  # beyond every published snapshot's n: safe to write in place
         self._pos[self.n] = np.nan
         self.photos.append(photo)
+        self.ids.append(photo.id)
         self.paths.append(path)
         self.index[photo.id] = self.n
         self.n += 1
@@ -124,6 +127,7 @@ class MapTable:
         self._buf = np.ascontiguousarray(self._buf[: self.n][keep])
         self._pos = np.ascontiguousarray(self._pos[: self.n][keep])
         del self.photos[row]
+        del self.ids[row]
         del self.paths[row]
         self.n -= 1
         self.index = {p.id: r for r, p in enumerate(self.photos)}
@@ -135,7 +139,7 @@ class MapTable:
 
         Ids no longer on the map are ignored; rows the layout did not cover keep theirs.
         """
-        if len(ids) <= self.n and tuple(ids) == tuple(p.id for p in self.photos[: len(ids)]):
+        if len(ids) <= self.n and list(ids) == self.ids[: len(ids)]:
             rows = np.arange(len(ids))  # the usual case: the layout of our own order
             src = rows
         else:

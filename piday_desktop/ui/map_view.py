@@ -116,6 +116,10 @@ class MapView(QGraphicsView):
         self._sweeper.setSingleShot(True)
         self._sweeper.setInterval(SWEEP_MS)
         self._sweeper.timeout.connect(self._sweep)
+        self._relayout = QTimer(self)  # a big map's refit, taken on the next turn (see _moved)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(self._relayout_now)
         self._marker = MarkerItem()
         self._marker.hide()
         self._pulsed = 0.0
@@ -153,6 +157,7 @@ class MapView(QGraphicsView):
         self._pulse.stop()
         self._idle.stop()
         self._sweeper.stop()
+        self._relayout.stop()
         self._stop_glide()
         self._declutter_job = None
         self._declutter_pool.shutdown(wait=False, cancel_futures=True)
@@ -212,15 +217,25 @@ class MapView(QGraphicsView):
         self.viewport().update()
 
     def _moved(self, moved: tuple[tuple[str, float, float], ...], method: str) -> None:
-        if not moved:
+        if len(self.dots) > SYNC_DECLUTTER:
+            # A big map's refit: read the positions on the next turn of the event loop, from the
+            # model's arrays, so that the layout's own turn (the model taking 20,000 positions)
+            # and this one each stay short. It is decluttered on a thread anyway.
+            self._relayout.start()
             return
-        ids, xs, ys = zip(*moved)  # C-level passes: a refit moves every photo
-        rows = self.dots.lookup(ids)
-        if (rows < 0).any():  # photos this view has not seen yet (they arrive through _added)
-            keep = np.flatnonzero(rows >= 0)
-            ids, xs, ys = [ids[k] for k in keep], np.asarray(xs)[keep], np.asarray(ys)[keep]
-        self.display.set_layouts(ids, np.stack([np.asarray(xs, np.float64), np.asarray(ys, np.float64)], axis=1))
+        for pid, x, y in moved:
+            if pid in self.dots:
+                self.display.set_layout(pid, (x, y))
         self._declutter()  # a refit (or a tiny map laid out afresh): everyone glides to their new place
+
+    def _relayout_now(self) -> None:
+        ids, pos = self.live.ids, self.live.positions
+        rows = self.dots.lookup(ids)
+        keep = np.flatnonzero((rows >= 0) & np.isfinite(pos[:, 0]))  # only photos this view shows
+        if len(keep) != len(ids):
+            ids, pos = [ids[k] for k in keep], pos[keep]
+        self.display.set_layouts(ids, pos)
+        self._declutter()
 
     def _removed(self, ids: tuple[str, ...]) -> None:
         spread = self.display.spread
@@ -274,7 +289,7 @@ class MapView(QGraphicsView):
     @property
     def declutter_idle(self) -> bool:
         """No declutter is waiting, running or about to be applied (tests, bench)."""
-        return self._declutter_job is None
+        return self._declutter_job is None and not self._relayout.isActive()
 
     def _glide_to(self, job: object, ids: list[str], shown: np.ndarray) -> None:
         if job is not self._declutter_job:
