@@ -220,9 +220,9 @@ def main() -> int:
     print(f"cores: {os.cpu_count()}, model {MODEL} on CPU, Qt platform {app.platformName()}")
     warm_up().ready.wait(300)
     model = load_model(ModelSpec.parse(MODEL), device="cpu")
-    from piday_desktop.workers.engine_starter import settle_heap
+    from piday_desktop.core.heap import settle
 
-    settle_heap()  # as the station's engine starter does once the model is loaded
+    settle()  # as the station's engine starter does once the model is loaded
     for n in args.sizes:
         engine = EmbeddingEngine(model)
         store = seed_event(tmp / f"data{n}", n, engine)

@@ -148,7 +148,8 @@ def test_a_click_on_a_square_opens_that_photo(qtbot, big):
 
 
 def test_once_the_model_is_loaded_start_up_objects_are_left_out_of_garbage_collection(qtbot):
-    """A full collection over torch's ~690,000 objects froze the window ~350 ms now and then."""
+    """A full collection over torch's ~690,000 objects froze the window ~350 ms now and then
+    (core/heap.py); the map controller does the same once a restored map's rows are in."""
     import gc
     import threading
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from piday_desktop.core.events import Signal
+from piday_desktop.core.heap import settle
 from piday_desktop.core.store import EventStore, Photo
 from piday_desktop.projection import clusters as clustering
 from piday_desktop.projection.config import LayoutConfig
@@ -48,6 +49,8 @@ from piday_desktop.projection.worker import LayoutResult, LayoutWorker
 log = logging.getLogger(__name__)
 
 Post = Callable[[Callable[[], None]], None]
+#: A restored map of this many photos is exempted from full garbage collections (core/heap.py).
+SETTLE_AT = 2000
 
 __all__ = ["MapController", "scale_key"]
 
@@ -138,6 +141,8 @@ class MapController:
             self._worker.close(timeout=0)
             self._worker = None
         self.map.reset(photos, matrix, xy, paths, model_id=model_id)
+        if len(photos) >= SETTLE_AT:
+            settle()  # a big map's rows (20,000 photos: ~80,000 objects) stay all day: never walk them again
         self._clusters.loaded()
         model = None
         if photos and xy is not None:
