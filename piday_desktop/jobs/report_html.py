@@ -220,8 +220,11 @@ def map_svg(points: list[tuple[float, float, int]], groups: list[tuple[str, floa
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     scale = min((width - 2 * pad) / max(x1 - x0, 1e-9), (height - 2 * pad) / max(y1 - y0, 1e-9))
 
+    ox = (width - 2 * pad - (x1 - x0) * scale) / 2  # centred in the frame along the spare side
+    oy = (height - 2 * pad - (y1 - y0) * scale) / 2
+
     def at(x: float, y: float) -> tuple[float, float]:
-        return pad + (x - x0) * scale, height - pad - (y - y0) * scale
+        return pad + ox + (x - x0) * scale, height - pad - oy - (y - y0) * scale
 
     parts = [f'<svg class="map" viewBox="0 0 {width} {height}" width="100%" role="img" '
              f'aria-label="the event map with its group names">']
@@ -302,10 +305,10 @@ h1{margin:0 0 4px;font-size:28px} h3{margin:14px 0 6px;font-size:15px;color:#4a5
 .num{font-size:26px;font-weight:650} .lbl{color:#4a5263} .sub{color:#8a93a3;font-size:12px}
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 1px 2px #0001}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eef0f4;font-size:13px;vertical-align:top}
-th{background:#eef1f6;font-weight:600} .chart{background:#fff;border-radius:10px;box-shadow:0 1px 2px #0001}
+th{background:#eef1f6;font-weight:600} .chart,.map{background:#fff;border-radius:10px;box-shadow:0 1px 2px #0001}
 .bar{fill:#4f7be8} .group{font-size:14px;font-weight:600;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:3px} .grid{stroke:#e4e7ee} .base{stroke:#9aa3b2} .axis{font-size:11px;fill:#6b7485} .peak{font-size:11px;fill:#1d2330}
 .ok{color:#23863a;font-weight:600} .warn{color:#b05a00;font-weight:600} .bad{color:#c0392b;font-weight:600}
-@media print{body{background:#fff}.tile,table,.chart{box-shadow:none;border:1px solid #ddd}}
+@media print{body{background:#fff}.tile,table,.chart,.map{box-shadow:none;border:1px solid #ddd}}
 """
 
 
