@@ -131,3 +131,60 @@ def test_a_run_killed_with_sigkill_is_reported_interrupted_a_live_one_running(tm
         assert "killed" in runs[1]["message"]
     finally:
         live.communicate("done\n", timeout=60)
+
+
+def _answer_dialogs(*steps):
+    """Act on each modal dialog as it appears: a QMessageBox button by text, or text for an input."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+    todo = list(steps)
+    seen: list[str] = []
+
+    def step() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not todo:
+            if todo:
+                QTimer.singleShot(20, step)
+            return
+        action = todo.pop(0)
+        if isinstance(dialog, QMessageBox):
+            seen.append(f"{dialog.text()} {dialog.informativeText()}")
+            next(b for b in dialog.buttons() if b.text() == action).click()
+        elif isinstance(dialog, QInputDialog):
+            dialog.setTextValue(action)
+            dialog.accept()
+        if todo:
+            QTimer.singleShot(20, step)
+    QTimer.singleShot(0, step)
+    return seen
+
+
+def test_the_station_says_in_a_window_why_it_cannot_open_a_damaged_event_and_quits_on_request(qtbot, tmp_path,
+                                                                                             monkeypatch):
+    from piday_desktop.core.config import StationConfig, save_config
+
+    monkeypatch.setenv("PIDAY_CONFIG_DIR", str(tmp_path / "config"))
+    save_config(StationConfig(event="ev", camera="pattern"))
+    data = tmp_path / "data"
+    db = _event_with_rows(data)
+    _damage(db, "empty")
+    seen = _answer_dialogs("Quit")
+    code = main(["--data-dir", str(data)])
+    assert code == EXIT_DAMAGED
+    assert "cannot be opened" in seen[0] and "Restore event.sqlite from a backup" in seen[0]
+    assert db.read_bytes() == b""  # left as it was
+
+
+def test_the_volunteer_can_carry_on_with_another_event_while_the_damaged_one_waits(qtbot, tmp_path):
+    from piday_desktop.ui.app import _open_event
+
+    data = tmp_path / "data"
+    db = _event_with_rows(data)
+    _damage(db, "truncated")
+    before = db.read_bytes()
+    seen = _answer_dialogs("Use another event…", "not a name!", "ev-b")
+    store = _open_event(data, "ev")
+    assert store is not None and store.event == "ev-b" and len(seen) == 1
+    store.close()
+    assert db.read_bytes() == before

@@ -18,13 +18,33 @@ from dataclasses import replace
 log = logging.getLogger(__name__)
 
 
+EXIT_DAMAGED = 8  # cli.common's: the event's database cannot be used (the CLI imports the UI, not the reverse)
+
+
+def _open_event(root, event: str):
+    """The event's store, or (damaged / too new) what the volunteer chose in a dialog: another
+    event, or None to quit. Never a traceback in a terminal nobody sees."""
+    from ..core.opening import EventDatabaseUnusable
+    from ..core.store import EventStore
+    from .damaged_event import ask_what_to_do
+
+    while True:
+        try:
+            return EventStore.open(root, event)
+        except EventDatabaseUnusable as exc:
+            log.error("cannot open event %s: %s", event, exc)
+            chosen = ask_what_to_do(event, str(exc))
+            if chosen is None:
+                return None
+            event = chosen
+
+
 def run_station(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
     import qasync
 
     from ..core import paths
     from ..core.config import StationConfig, load_config, save_config
-    from ..core.store import EventStore
     from .main_window import StationWindow
     from ..core.logs import setup_logging
     from .first_run import demo_config, run_first_run
@@ -61,7 +81,14 @@ def run_station(args: argparse.Namespace) -> int:
     log.info("station starting: event %s, camera %s, model %s, device %s, language %s%s", config.event,
              config.camera, config.model or "default", config.device, language,
              " (demo)" if getattr(args, "demo", False) else "")
-    store = EventStore.open(paths.data_dir(args.data_dir), config.event)
+    store = _open_event(paths.data_dir(args.data_dir), config.event)
+    if store is None:
+        return EXIT_DAMAGED
+    if store.event != config.event:  # the volunteer chose another event for today
+        config = replace(config, event=store.event)
+        if saved is not None:
+            saved = replace(saved, event=store.event)
+            save_config(saved)
     window = StationWindow(store, config, saved_config=saved)
     if getattr(args, "demo", False):
         window.mark_rehearsal()
