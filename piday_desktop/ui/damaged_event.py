@@ -11,25 +11,28 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from ..core.paths import InvalidEventName, validate_event_name
+from .i18n import translate
 
 
 def ask_what_to_do(event: str, reason: str, parent: QWidget | None = None) -> str | None:
     """The event to open instead (the volunteer's choice), or None to quit."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("piday cannot open the event")
-    box.setText(f"The event \u201c{event}\u201d cannot be opened.")
+    box.setWindowTitle(translate("DamagedEvent", "piday cannot open the event"))
+    box.setText(translate("DamagedEvent", "The event \u201c{event}\u201d cannot be opened.").format(event=event))
     box.setInformativeText(reason)
-    other = box.addButton("Use another event…", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    other = box.addButton(translate("DamagedEvent", "Use another event…"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(translate("DamagedEvent", "Quit"), QMessageBox.ButtonRole.RejectRole)
     box.exec()
     if box.clickedButton() is not other:
         return None
-    name, ok = QInputDialog.getText(parent, "Another event", "Name of the event to use today (e.g. pi-day-2026-b):",
+    name, ok = QInputDialog.getText(parent, translate("DamagedEvent", "Another event"),
+                                    translate("DamagedEvent", "Name of the event to use today (e.g. pi-day-2026-b):"),
                                     QLineEdit.EchoMode.Normal, f"{event}-b")
     while ok:
         try:
             return validate_event_name(name.strip())
         except InvalidEventName as exc:
-            name, ok = QInputDialog.getText(parent, "Another event", str(exc), QLineEdit.EchoMode.Normal, name)
+            name, ok = QInputDialog.getText(parent, translate("DamagedEvent", "Another event"), str(exc),
+                                        QLineEdit.EchoMode.Normal, name)
     return None

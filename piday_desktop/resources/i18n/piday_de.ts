@@ -297,6 +297,33 @@
     </message>
 </context>
 <context>
+    <name>DamagedEvent</name>
+    <message>
+        <source>piday cannot open the event</source>
+        <translation>piday kann die Veranstaltung nicht öffnen</translation>
+    </message>
+    <message>
+        <source>Use another event…</source>
+        <translation>Andere Veranstaltung verwenden…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>Another event</source>
+        <translation>Andere Veranstaltung</translation>
+    </message>
+    <message>
+        <source>Name of the event to use today (e.g. pi-day-2026-b):</source>
+        <translation>Name der Veranstaltung für heute (z. B. pi-day-2026-b):</translation>
+    </message>
+    <message>
+        <source>The event “{event}” cannot be opened.</source>
+        <translation>Die Veranstaltung „{event}“ kann nicht geöffnet werden.</translation>
+    </message>
+</context>
+<context>
     <name>Doctor</name>
     <message>
         <source>Is this laptop ready?</source>

@@ -297,6 +297,33 @@
     </message>
 </context>
 <context>
+    <name>DamagedEvent</name>
+    <message>
+        <source>piday cannot open the event</source>
+        <translation>piday no puede abrir el evento</translation>
+    </message>
+    <message>
+        <source>Use another event…</source>
+        <translation>Usar otro evento…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Salir</translation>
+    </message>
+    <message>
+        <source>Another event</source>
+        <translation>Otro evento</translation>
+    </message>
+    <message>
+        <source>Name of the event to use today (e.g. pi-day-2026-b):</source>
+        <translation>Nombre del evento para hoy (p. ej. pi-day-2026-b):</translation>
+    </message>
+    <message>
+        <source>The event “{event}” cannot be opened.</source>
+        <translation>No se puede abrir el evento «{event}».</translation>
+    </message>
+</context>
+<context>
     <name>Doctor</name>
     <message>
         <source>Is this laptop ready?</source>

@@ -297,6 +297,33 @@
     </message>
 </context>
 <context>
+    <name>DamagedEvent</name>
+    <message>
+        <source>piday cannot open the event</source>
+        <translation>piday ne peut pas ouvrir l’événement</translation>
+    </message>
+    <message>
+        <source>Use another event…</source>
+        <translation>Utiliser un autre événement…</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quitter</translation>
+    </message>
+    <message>
+        <source>Another event</source>
+        <translation>Autre événement</translation>
+    </message>
+    <message>
+        <source>Name of the event to use today (e.g. pi-day-2026-b):</source>
+        <translation>Nom de l’événement à utiliser aujourd’hui (p. ex. pi-day-2026-b) :</translation>
+    </message>
+    <message>
+        <source>The event “{event}” cannot be opened.</source>
+        <translation>L’événement « {event} » ne peut pas être ouvert.</translation>
+    </message>
+</context>
+<context>
     <name>Doctor</name>
     <message>
         <source>Is this laptop ready?</source>
