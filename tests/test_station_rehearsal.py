@@ -1,15 +1,17 @@
 """A rehearsal of a day at the stand through the real station window (issue 11).
 
-Kept to well under a minute: 8 visitors x 3 photos (the issue's 40 x 4 would take minutes on the
-shared CI cores; every step below is the same for each visitor). The camera is an image folder
+40 visitors x 4 photos, as the issue asks (about 20 s on this machine). The camera is an image folder
 holding one picture, so every shot is the identical frame; every key is pressed twice and Enter
 is also held (auto-repeat); the window is 1366x768. Asserts every kept shot is stored once and
 on the map, the visitors are counted, the failsafe page never shows and no widget leaves the
-screen. (A SIGKILL mid-visit is covered by test_station_controller's crash test; Atlas
-flapping by test_atlas_upload.)
+screen. Half-way the station is closed and opened again (the map comes back whole). (A
+SIGKILL mid-visit is covered by tests/test_crash_harness.py; Atlas flapping by test_atlas_upload.)
+``PIDAY_REHEARSAL=8x3`` runs a short one.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -24,7 +26,8 @@ from piday_desktop.station.visitor_flow import Stage
 from piday_desktop.ui.main_window import StationWindow
 from piday_desktop.ui.screen_fit import widgets_outside
 
-VISITORS, SHOTS = 8, 3
+# The issue's day: 40 visitors x 4 photos (~20 s here); PIDAY_REHEARSAL=8x3 for a quick one.
+VISITORS, SHOTS = (int(n) for n in os.environ.get("PIDAY_REHEARSAL", "40x4").split("x"))
 
 
 class Clock:
@@ -57,20 +60,30 @@ def test_a_rehearsal_day_through_the_real_window(qtbot, tmp_path):
     folder = tmp_path / "camera"
     folder.mkdir()
     f.picture((640, 480), seed=3).save(folder / "same.jpg", quality=90)
-    store = EventStore.open(tmp_path, "rehearsal")
     clock = Clock()
-    win = StationWindow(store, StationConfig(event="rehearsal", shots_per_visitor=SHOTS, countdown_s=0.5,
-                                             key_debounce_s=0.3), map_refit=False, clock=clock)
-    qtbot.addWidget(win)
-    win.setGeometry(0, 0, 1366, 728)  # 1366x768 less a taskbar
-    win.show()
     stages: list[Stage] = []
-    win.flow.changed.connect(stages.append)
-    win.camera.start(ImageFolderSource(folder, fps=15))
-    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
-    win.attach_engine(EmbeddingEngine(load_model(ModelSpec.parse("piday-tiny:none"), device="cpu")))
+    model = load_model(ModelSpec.parse("piday-tiny:none"), device="cpu")
 
+    def open_station() -> tuple[EventStore, StationWindow]:
+        store = EventStore.open(tmp_path, "rehearsal")
+        win = StationWindow(store, StationConfig(event="rehearsal", shots_per_visitor=SHOTS, countdown_s=0.5,
+                                                 key_debounce_s=0.3), map_refit=False, clock=clock)
+        qtbot.addWidget(win)
+        win.setGeometry(0, 0, 1366, 728)  # 1366x768 less a taskbar
+        win.show()
+        win.flow.changed.connect(stages.append)
+        win.camera.start(ImageFolderSource(folder, fps=15))
+        qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+        win.attach_engine(EmbeddingEngine(model))
+        return store, win
+
+    store, win = open_station()
     for n in range(VISITORS):
+        if n == VISITORS // 2:  # the volunteer restarts the station mid-day: the map comes back whole
+            win.close()
+            store.close()
+            store, win = open_station()
+            qtbot.waitUntil(lambda: win.map_pane.view.photo_count == n * SHOTS, timeout=60_000)
         press(win, clock, Qt.Key.Key_Space, held=20)  # start, held down
         assert win.flow.stage is Stage.CONSENT
         press(win, clock, Qt.Key.Key_Return)  # consent, pressed twice
@@ -89,7 +102,7 @@ def test_a_rehearsal_day_through_the_real_window(qtbot, tmp_path):
         assert win.flow.stage is Stage.IDLE
 
     total = VISITORS * SHOTS
-    qtbot.waitUntil(lambda: len(win.map_pane.view.items_) == total, timeout=60_000)
+    qtbot.waitUntil(lambda: win.map_pane.view.photo_count == total, timeout=120_000)
     win.controller.wait_idle()
     photos = store.photos()
     assert len(photos) == total and len({p.id for p in photos}) == total
