@@ -36,14 +36,15 @@ With no command, opens the station window. The commands work without a window:
   piday map --event pi-day-2026 --out map.html    the event's map as one HTML file (works offline)
   piday watch HOTFOLDER/ --event pi-day-2026      import + embed photos as a tethered camera drops them
   piday backup --event pi-day-2026 --to /media/stick   copy the event (verified); `piday restore DIR` brings it back
-  piday merge STICK/ --event pi-day-2026           fold another station's event (or backup) into this one
+  piday merge STICK/ --event pi-day-2026          fold another station's event (or backup) into this one
   piday report --event pi-day-2026                counts, failures, timings, model and device
   piday report --event pi-day-2026 --html r.html  the final report as one offline page (--pdf r.pdf to print)
   piday check --event pi-day-2026 [--repair]      every photo file against its SHA-256, vectors, temp files
   piday roots set archive /mnt/new/archive -e a   the in-place tree moved: point its root there
   piday models                                    CLIP models known, cached and default
-  piday doctor                                    is this laptop ready for the event?
+  piday doctor [--event pi-day-2026]              is this laptop (and the event) ready for the day?
   piday atlas login                               store the Nomic Atlas key (asked for without echo)
+  piday atlas selftest                            what the Atlas service does, the day before (throwaway datasets)
   piday upload --event pi-day-2026                consented photos to the Atlas map; link and QR code
   piday forget P-017 --event pi-day-2026          erase a visitor here and from the Atlas map
   piday forget --where "theme = sea" --dry-run -e archive   list (then remove) the photos a condition picks
