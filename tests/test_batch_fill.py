@@ -141,3 +141,20 @@ def test_submit_many_fails_like_submit(jpegs):
     eng.close()
     with pytest.raises(RuntimeError, match="closed"):
         eng.submit_many(jpegs[:1])
+
+
+def test_the_station_engine_keeps_cpu_batches_small_so_a_shot_never_waits_long(jpegs):
+    """The station's engine (workers/engine_starter.py) caps CPU batches at 16: a visitor's shot
+    arriving while a backlog is embedded waits for at most one such batch."""
+    from piday_desktop.workers.engine_starter import STATION_CPU_BATCH, start_engine_in_background
+
+    ready: list[object] = []
+    done = threading.Event()
+    start_engine_in_background(f"{TINY_ARCH}:none", "cpu", lambda e: (ready.append(e), done.set()),
+                               lambda msg: (ready.append(RuntimeError(msg)), done.set()))
+    assert done.wait(120) and not isinstance(ready[0], Exception), ready
+    with ready[0] as eng:
+        futures = eng.submit_many(jpegs[:64])
+        for f in futures:
+            f.result(timeout=RESULT_TIMEOUT)
+        assert eng.stats.images == 64 and eng.stats.largest_batch <= STATION_CPU_BATCH == 16
