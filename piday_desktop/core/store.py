@@ -168,6 +168,18 @@ _PARTICIPANT_COLUMNS = (
 )
 
 
+def _next_shot(conn: sqlite3.Connection, participant_id: str) -> int:
+    """The participant's next shot number (1-based), inside the transaction that adds it."""
+    return conn.execute("SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?",
+                        (participant_id,)).fetchone()[0]
+
+
+def _insert_photo(conn: sqlite3.Connection, **row: Any) -> None:
+    """One ``photos`` row; the keyword names are the columns (written here, never user text).
+    Every way a photo enters (stored, recorded in place, merged) goes through this one INSERT."""
+    conn.execute(f"INSERT INTO photos({', '.join(row)}) VALUES ({','.join('?' * len(row))})", tuple(row.values()))
+
+
 class EventStore:
     """One event: ``<data>/events/<name>/event.sqlite`` and ``photos/<participant uuid>/``."""
 
@@ -490,15 +502,9 @@ class EventStore:
         size = dest.stat().st_size
         try:
             with self._tx() as c:
-                shot = c.execute(
-                    "SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?", (participant.id,)
-                ).fetchone()[0]
-                c.execute(
-                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, "
-                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (photo_id, participant.id, shot, sha256, original_name, ext, size, width, height,
-                     taken_at, utcnow(), state),
-                )
+                _insert_photo(c, id=photo_id, participant_id=participant.id, shot=_next_shot(c, participant.id),
+                              sha256=sha256, original_name=original_name, ext=ext, size_bytes=size, width=width,
+                              height=height, taken_at=taken_at, imported_at=utcnow(), state=state)
                 if fields:
                     photo_fields.write(c, photo_id, fields)
         except BaseException as exc:
@@ -528,14 +534,11 @@ class EventStore:
                     return None
                 shot = other.shot
                 if c.execute("SELECT 1 FROM photos WHERE participant_id=? AND shot=?", (participant.id, shot)).fetchone():
-                    shot = c.execute("SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?",
-                                     (participant.id,)).fetchone()[0]
-                c.execute(
-                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, "
-                    "width, height, taken_at, imported_at, state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (other.id, participant.id, shot, other.sha256, other.original_name, other.ext, len(data),
-                     other.width, other.height, other.taken_at, other.imported_at, other.state),
-                )
+                    shot = _next_shot(c, participant.id)
+                _insert_photo(c, id=other.id, participant_id=participant.id, shot=shot, sha256=other.sha256,
+                              original_name=other.original_name, ext=other.ext, size_bytes=len(data),
+                              width=other.width, height=other.height, taken_at=other.taken_at,
+                              imported_at=other.imported_at, state=other.state)
         except sqlite3.IntegrityError:
             dest.unlink(missing_ok=True)  # stored meanwhile by another process
             return None
@@ -572,16 +575,10 @@ class EventStore:
         photo_id = str(uuid.uuid4())
         try:
             with self._tx() as c:
-                shot = c.execute(
-                    "SELECT COALESCE(MAX(shot), 0) + 1 FROM photos WHERE participant_id=?", (participant.id,)
-                ).fetchone()[0]
-                c.execute(
-                    "INSERT INTO photos(id, participant_id, shot, sha256, original_name, ext, size_bytes, width, "
-                    "height, taken_at, imported_at, state, root_id, rel_path, mtime_ns) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (photo_id, participant.id, shot, sha256, original_name, EXT_BY_FORMAT.get(fmt, "bin"), size,
-                     width, height, taken_at, utcnow(), "kept", root.id, rel_path, mtime_ns),
-                )
+                _insert_photo(c, id=photo_id, participant_id=participant.id, shot=_next_shot(c, participant.id),
+                              sha256=sha256, original_name=original_name, ext=EXT_BY_FORMAT.get(fmt, "bin"),
+                              size_bytes=size, width=width, height=height, taken_at=taken_at, imported_at=utcnow(),
+                              state="kept", root_id=root.id, rel_path=rel_path, mtime_ns=mtime_ns)
                 if fields:
                     photo_fields.write(c, photo_id, fields)
         except sqlite3.IntegrityError as exc:
