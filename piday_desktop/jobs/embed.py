@@ -10,7 +10,8 @@ last moment, never a committed one, and the next run picks up exactly the photos
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 
@@ -55,15 +56,25 @@ def embed_missing(
     """
     model_id, device = engine.model_id, engine.device
     result = result if result is not None else EmbedResult()
-    # One embedder per event and model at a time, across processes: two imports side by side
-    # would otherwise both embed the photos that were missing when each began.
+    with embedding_turn(store, model_id, on_wait):
+        return _embed_locked(store, engine, model_id, device, progress, in_flight, result)
+
+
+@contextmanager
+def embedding_turn(store: EventStore, model_id: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold this event's embed lock for ``model_id`` (local engine or Ray alike).
+
+    One embedder per event and model at a time, across processes: two imports side by side
+    would otherwise both embed the photos that were missing when each began. ``on_wait`` is
+    called once if another holds it; the wait that follows is Ctrl-C-able.
+    """
     lock = file_lock(embed_lock_path(store.directory, model_id))
     if not try_acquire(lock):
         if on_wait is not None:
             on_wait()
         lock.acquire()
     try:
-        return _embed_locked(store, engine, model_id, device, progress, in_flight, result)
+        yield
     finally:
         lock.release()
 

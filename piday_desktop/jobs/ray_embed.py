@@ -25,10 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.locks import lock as file_lock, try_acquire
-from ..core.opening import embed_lock_path
 from ..core.store import EventStore, Photo
-from .embed import EmbedResult, ProgressFn, _describe
+from .embed import EmbedResult, ProgressFn, _describe, embedding_turn
 
 INSTALL_HINT = 'pip install "piday-desktop[ray]"'
 DECODE_BLOCK = 32  # photos per decode task: enough to amortise a task, small enough to spread
@@ -136,12 +134,7 @@ def embed_on_ray(
     result = result if result is not None else RayEmbedResult()
     ray = import_ray(options.address)
     model_id = spec.model_id
-    lock = file_lock(embed_lock_path(store.directory, model_id))
-    if not try_acquire(lock):
-        if on_wait is not None:
-            on_wait()
-        lock.acquire()
-    try:
+    with embedding_turn(store, model_id, on_wait):
         todo = store.photos_missing_embedding(model_id)
         if options.out is not None:
             from .vector_shards import shard_ids
@@ -164,8 +157,6 @@ def embed_on_ray(
                 result.embedded = store.vector_count(model_id) - before
             if started_here:
                 ray.shutdown()
-    finally:
-        lock.release()
     return result
 
 
