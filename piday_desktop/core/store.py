@@ -898,7 +898,11 @@ class EventStore:
     def today_counts(self) -> dict[str, int]:
         """Participants and kept photos since local midnight: the volunteer's day at the stand."""
         midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-        since = midnight.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return self.counts_since(midnight.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+                                 .replace("+00:00", "Z"))
+
+    def counts_since(self, since: str) -> dict[str, int]:
+        """Visitors and kept photos since ``since`` (UTC ISO, "" for the whole event)."""
         # A visitor is someone with a kept photo: a visit ended with none (a bounced key, "no
         # thanks" after Start) is not counted.
         (participants,) = self._query(

@@ -41,10 +41,8 @@ def read_counters(store: EventStore) -> Counters:
     """The counters since the last reset (or since the event began)."""
     since = store.get_meta(RESET_KEY)
     after = since or ""
-    visitors = store.scalar(
-        "SELECT COUNT(DISTINCT pt.id) FROM participants pt JOIN photos ph ON ph.participant_id = pt.id "
-        "WHERE ph.state='kept' AND pt.created_at >= ?", (after,))
-    kept = store.scalar("SELECT COUNT(*) FROM photos WHERE state='kept' AND imported_at >= ?", (after,))
+    counted = store.counts_since(after)  # the status bar's "today" counts, from another moment
+    visitors, kept = counted["participants"], counted["photos"]
     removed = dict(store.query("SELECT what, COUNT(*) FROM removals WHERE removed_at >= ? GROUP BY what", (after,)))
     retakes, deleted = removed.get("retake", 0), removed.get("photo", 0)
     return Counters(since, visitors, kept + retakes + deleted, kept, retakes, deleted)
