@@ -18,12 +18,9 @@ from dataclasses import replace
 log = logging.getLogger(__name__)
 
 
-EXIT_DAMAGED = 8  # cli.common's: the event's database cannot be used (the CLI imports the UI, not the reverse)
-
-
 def _open_event(root, event: str):
-    """The event's store, or (damaged / too new) what the volunteer chose in a dialog: another
-    event, or None to quit. Never a traceback in a terminal nobody sees."""
+    """The event's store, or (damaged / too new) the one the volunteer chose in a dialog instead.
+    Quitting there raises the error again, so the CLI exits 8 with it as for any command."""
     from ..core.opening import EventDatabaseUnusable
     from ..core.store import EventStore
     from .damaged_event import ask_what_to_do
@@ -35,7 +32,7 @@ def _open_event(root, event: str):
             log.error("cannot open event %s: %s", event, exc)
             chosen = ask_what_to_do(event, str(exc))
             if chosen is None:
-                return None
+                raise
             event = chosen
 
 
@@ -82,8 +79,6 @@ def run_station(args: argparse.Namespace) -> int:
              config.camera, config.model or "default", config.device, language,
              " (demo)" if getattr(args, "demo", False) else "")
     store = _open_event(paths.data_dir(args.data_dir), config.event)
-    if store is None:
-        return EXIT_DAMAGED
     if store.event != config.event:  # the volunteer chose another event for today
         config = replace(config, event=store.event)
         if saved is not None:
