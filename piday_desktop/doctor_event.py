@@ -66,7 +66,7 @@ def room_check(ctx: "_Context") -> Check | None:
 def backup_check(ctx: "_Context") -> Check | None:
     """The live backup folder: set, present, writable, room for the event, how far behind."""
     from .core import paths
-    from .core.durable import free_bytes
+    from .core.durable import free_bytes, used_bytes
     from .jobs.backup import read_manifest
 
     o = ctx.options
@@ -88,7 +88,7 @@ def backup_check(ctx: "_Context") -> Check | None:
         return Check("backup", FAIL, f"the backup folder {target} is not writable ({exc.strerror or exc})",
                      "unlock the stick (write-protect switch) or fix the folder's permissions", details)
     event_dir = paths.event_dir(o.data_dir, o.event)
-    used = sum(p.stat().st_size for p in event_dir.rglob("*") if p.is_file()) if event_dir.is_dir() else 0
+    used = used_bytes(event_dir)
     average, _ = _average_photo_bytes(o.data_dir)
     need = used + o.expected_photos * average
     free = free_bytes(target)

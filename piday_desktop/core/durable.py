@@ -72,3 +72,16 @@ def free_bytes(path: Path) -> int:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     return shutil.disk_usage(probe).free
+
+
+def used_bytes(path: Path) -> int:
+    """What the files under ``path`` take (0 when it is not there); a file that goes while it
+    is counted (a retake deleted, a temp file renamed) is skipped, never an error."""
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total

@@ -13,7 +13,6 @@ Privacy: visitors appear by participant code only. Nicknames, import folder name
 from __future__ import annotations
 
 import html
-import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 from .. import __version__
 from ..atlas import groups as atlas_groups, outbox, state as atlas_state
 from ..core import consent
+from ..core.durable import used_bytes
 from ..core.store import EventStore
 from .backup import read_manifest
 
@@ -84,17 +84,6 @@ def _quarters(times: list[datetime]) -> list[tuple[str, list[tuple[datetime, int
     return out
 
 
-def _dir_bytes(path: Path) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.stat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
-    return total
-
-
 def _backup_state(store: EventStore, photos: int, backup_dir: str | None, runs: list[dict]) -> dict[str, str]:
     last_run = next((r for r in runs if r["command"] == "backup"), None)
     info: dict[str, str] = {}
@@ -133,7 +122,7 @@ def gather(store: EventStore, *, include_names: bool = False, backup_dir: str | 
         for item, reason in store.run_failures(run["id"]):
             failures.append((f"#{run['id']} {run['command']}", item, reason))
     storage = {
-        "photos_bytes": _dir_bytes(store.photos_dir) if store.photos_dir.exists() else 0,
+        "photos_bytes": used_bytes(store.photos_dir),
         "catalogue_bytes": sum(f.stat().st_size for f in store.directory.glob("event.sqlite*") if f.is_file()),
         "free_bytes": shutil.disk_usage(store.directory).free,
     }
