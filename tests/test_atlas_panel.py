@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import qasync
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from atlas_emulator import AtlasEmulator
@@ -141,3 +142,20 @@ def test_the_station_window_shows_uploads_the_qr_and_erases(qtbot, qasync_loop, 
         window.close()
     (dataset,) = emulator.datasets()
     assert len(dataset.ids) == 20
+
+
+def test_no_button_of_the_window_takes_the_keyboard_from_the_station(qtbot, tmp_path: Path) -> None:
+    """Found under Xvfb: the status bar's "Show map" held the focus at start, so a visitor's Space
+    opened the map dialog instead of starting a visit. Every button the window shows (Atlas's
+    included) is for the mouse or a finger; Space and Enter belong to the station."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    ev = make_event(tmp_path / "data", participants=1)
+    window = StationWindow(ev.store, StationConfig(event="ev"))
+    qtbot.addWidget(window)
+    attach_atlas(window, Uploader(UploadEngine(ev.store, FAST)))
+    window.show()
+    takers = [b.text() for b in window.findChildren(QAbstractButton)
+              if b.focusPolicy() != Qt.FocusPolicy.NoFocus and b.window() is window]
+    assert takers == []
+    window.close()

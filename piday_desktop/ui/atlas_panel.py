@@ -271,6 +271,8 @@ class AtlasStatusWidget(QWidget):
         self.show_map.clicked.connect(self.open_map)
         for widget in (self.label, self.retry, self.login, self.show_map):
             layout.addWidget(widget)
+        for b in (self.retry, self.login, self.show_map):  # clicked or touched: Space and Enter stay the station's
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.dialog: MapDialog | None = None
         self.login_dialog: LoginDialog | None = None
         self.shown = uploader.status
