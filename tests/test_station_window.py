@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 
 from piday_desktop.capture import TestPatternSource
 from piday_desktop.core.config import StationConfig
@@ -453,3 +453,32 @@ def test_you_are_here_stays_put_while_the_visitor_looks_at_their_photo(qtbot, wi
     qtbot.waitUntil(lambda: probe.held, timeout=5_000)
     key(qtbot, win, Qt.Key.Key_Return)  # keep: back to the preview, the marker follows again
     qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW and not probe.held, timeout=5_000)
+
+
+def test_a_held_key_sent_as_release_press_pairs_is_still_one_press(qtbot, window):
+    """Found under Xvfb: an X server without detectable auto-repeat sends a held Enter as
+    release + press pairs with the same timestamp, most of them not flagged as repeats, so one
+    held Enter started a visit *and* gave consent. A press a few ms after its own release is a
+    repeat; a person's second press (hundreds of ms later) still counts."""
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    win = window
+    clock_now = [5000]
+
+    def send(kind, ms: int) -> None:
+        event = QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "")
+        event.setTimestamp(ms)
+        QApplication.sendEvent(win, event)
+
+    send(QEvent.Type.KeyPress, clock_now[0])  # Enter goes down: the visit starts
+    assert win.flow.stage is Stage.CONSENT
+    t = clock_now[0] + 660  # the X server's repeat delay, then pairs 40 ms apart, for 1.5 s
+    while t < clock_now[0] + 1500:
+        send(QEvent.Type.KeyRelease, t)
+        send(QEvent.Type.KeyPress, t)
+        t += 40
+    send(QEvent.Type.KeyRelease, t)
+    assert win.flow.stage is Stage.CONSENT  # held Enter never gave consent
+    send(QEvent.Type.KeyPress, t + 400)  # the visitor presses Enter on purpose
+    qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW, timeout=5_000)

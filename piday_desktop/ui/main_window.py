@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Stages in which someone stands in front of the camera (the live marker is shown).
 VISITOR_STAGES = (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW)
+#: A press this soon after the same key's release is the system's repeat, not a person (ms).
+REPEAT_GAP_MS = 15
 #: The live probe pauses this long before the shutter, so no probe frame is in the model then.
 PROBE_HOLD_S = 0.6
 #: On a portrait screen the pages (preview, consent, card) take this share of the height, the map the rest.
@@ -143,6 +145,7 @@ class StationWindow(QMainWindow):
         self.thumbs = ThumbnailCache(self.invoker.post)
         self.map_window = None
         self._probe_held = False
+        self._released_at: dict[int, int] = {}  # key -> its last release's event timestamp (ms)
         self._split_pinned = False
         self._camera_notice = False  # the idle page's notice is about the camera (cleared once it is live)
         self._build()
@@ -713,16 +716,33 @@ class StationWindow(QMainWindow):
             self.toggle_map_window()
             return
         if event.key() == Qt.Key.Key_P and self.flow.stage is Stage.DONE:
-            if not event.isAutoRepeat() and self.flow.take_press():
+            if not self._repeated(event) and self.flow.take_press():
                 self.souvenirs.print_now()
             return
         key = KEYS.get(Qt.Key(event.key()))
         if key is None:
             super().keyPressEvent(event)
             return
-        if event.isAutoRepeat():  # a held key is one press, not one visit per repeat
+        if self._repeated(event):  # a held key is one press, not one visit per repeat
             return
         self.press(key)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
+        self._released_at[event.key()] = event.timestamp()
+        super().keyReleaseEvent(event)
+
+    def _repeated(self, event: QKeyEvent) -> bool:
+        """Whether a press is the system repeating a held key. Qt flags most repeats, but an X
+        server without detectable auto-repeat (Xvfb, some kiosks) sends a held key as release +
+        press pairs with the same timestamp, many unflagged: such a press, within a few ms of
+        the key's own release, is a repeat too. A person lifting and pressing again takes far
+        longer."""
+        if event.isAutoRepeat():
+            return True
+        released = self._released_at.get(event.key())
+        if not released or not event.timestamp():  # synthesized events carry no time: Qt's flag only
+            return False
+        return 0 <= event.timestamp() - released < REPEAT_GAP_MS
 
     # --- status bar --------------------------------------------------------------------
 
