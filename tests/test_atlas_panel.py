@@ -55,6 +55,10 @@ def test_status_widget_offers_retry_only_while_failing_and_retry_makes_rows_due(
     widget.set_status(UploadStatus("failing", queued=4, failing=4, reason="Atlas did not answer in time"))
     assert widget.retry.isVisibleTo(widget) and not widget.login.isVisibleTo(widget)
     assert "did not answer" in widget.label.toolTip()
+    from piday_desktop.atlas.uploader import OTHER_UPLOADER
+
+    widget.set_status(UploadStatus("waiting", queued=4, uploaded=2, reason=OTHER_UPLOADER))
+    assert widget.label.text() == "Atlas: 2 on the map; waiting" and OTHER_UPLOADER in widget.label.toolTip()
     assert outbox.due(ev.store, now=time.time(), limit=10) == []
     widget.retry.click()
     assert len(outbox.due(ev.store, now=time.time(), limit=10)) == 4

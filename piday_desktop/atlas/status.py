@@ -47,27 +47,6 @@ class UploadStatus:
         """Nothing goes up until someone enters a (new) key: retrying cannot help."""
         return self.state == "failing" and self.reason in (NO_KEY, KEY_REFUSED)
 
-    def short(self) -> str:
-        """What fits in the status bar beside other entries; :meth:`text` has the whole reason."""
-        if self.needs_key:
-            return ("Atlas: not set up on this laptop (no key)" if self.reason == NO_KEY
-                    else "Atlas: the key was refused")
-        if self.state == "failing":
-            wait = self.retry_in()
-            queued = f", {self.pending} waiting" if self.pending else ""
-            return f"Atlas: {self.uploaded} on the map{queued}; retrying" + (f" in {wait:.0f} s" if wait and wait >= 1 else "")
-        return self.text()
-
-    def caption(self) -> str:
-        """What the thank-you page says about the online map when there is no link to show yet."""
-        if self.needs_key:
-            return "The online map is not set up on this laptop: your photos stay here."
-        if self.state == "failing":
-            return "The online map cannot be reached right now: your photos wait here and go up by themselves."
-        if self.note:
-            return f"The online map: {self.note}."
-        return "The online map opens once the first photos are up."
-
     def text(self) -> str:
         """One line for a status bar."""
         counts = f"{self.uploaded} on the map"

@@ -59,7 +59,7 @@ def status_line(status: UploadStatus) -> str:
 
 
 def status_short(status: UploadStatus) -> str:
-    """:meth:`UploadStatus.short` in the station's language: what fits in the status bar."""
+    """What fits in the status bar, in the station's language (the tooltip has :func:`status_line`)."""
     if status.needs_key:
         return (translate("Atlas", "Atlas: not set up on this laptop (no key)") if status.reason == NO_KEY
                 else translate("Atlas", "Atlas: the key was refused"))
@@ -73,11 +73,13 @@ def status_short(status: UploadStatus) -> str:
             text = (translate("Atlas", "Atlas: {n} on the map; retrying in {seconds} s") if wait and wait >= 1
                     else translate("Atlas", "Atlas: {n} on the map; retrying"))
         return text.format(n=status.uploaded, pending=status.pending, seconds=f"{wait or 0:.0f}")
+    if status.state == "waiting":  # the reason ("another piday on this laptop is uploading…") is in the tooltip
+        return translate("Atlas", "Atlas: {n} on the map; waiting").format(n=status.uploaded)
     return status_line(status)
 
 
 def status_caption(status: UploadStatus) -> str:
-    """:meth:`UploadStatus.caption` in the station's language: the thank-you page without a link."""
+    """The thank-you page's line about the online map while there is no link, in the station's language."""
     if status.needs_key:
         return translate("Atlas", "The online map is not set up on this laptop: your photos stay here.")
     if status.state == "failing":

@@ -148,6 +148,10 @@
         <translation>Atlas: {n} auf der Karte; neuer Versuch läuft</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; waiting</source>
+        <translation>Atlas: {n} auf der Karte; wartet</translation>
+    </message>
+    <message>
         <source>The online map: {note}.</source>
         <translation>Die Online-Karte: {note}.</translation>
     </message>

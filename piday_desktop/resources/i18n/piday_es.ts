@@ -148,6 +148,10 @@
         <translation>Atlas: {n} en el mapa; reintentando</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; waiting</source>
+        <translation>Atlas: {n} en el mapa; esperando</translation>
+    </message>
+    <message>
         <source>The online map: {note}.</source>
         <translation>El mapa en línea: {note}.</translation>
     </message>

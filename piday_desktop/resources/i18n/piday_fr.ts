@@ -148,6 +148,10 @@
         <translation>Atlas : {n} sur la carte ; nouvel essai</translation>
     </message>
     <message>
+        <source>Atlas: {n} on the map; waiting</source>
+        <translation>Atlas : {n} sur la carte ; en attente</translation>
+    </message>
+    <message>
         <source>The online map: {note}.</source>
         <translation>La carte en ligne : {note}.</translation>
     </message>
