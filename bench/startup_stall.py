@@ -1,7 +1,8 @@
 """Does the preview stall while the model loads at start-up? (issue 11, item 13)
 
-The station is on screen at once and imports torch + open_clip and loads the model on a
-background thread (workers/engine_starter.py). This runs the real station window (offscreen
+The station is on screen at once and starts the model in a process of its own
+(workers/engine_starter.py, embedding/engine_process.py): the window's interpreter never
+imports torch (before, a background thread's torch import froze the preview up to 0.75 s). This runs the real station window (offscreen
 unless DISPLAY is set) with the test-pattern camera at 30 fps and measures, in one process:
 
 1. baseline: the gaps between preview frames shown, and the event loop's lag, for a few seconds
@@ -97,7 +98,8 @@ def main() -> None:
     loading = phase(load)
     if isinstance(ready[0], Exception):
         sys.exit(f"the model did not load: {ready[0]}")
-    print(f"model {args.model} loaded in {loading['seconds']:.1f} s")
+    print(f"model {args.model} loaded in {loading['seconds']:.1f} s; torch in the window's process: "
+          f"{'torch' in sys.modules}")
     print(f"{'':14}{'baseline':>10}{'loading':>10}{'ratio':>8}")
     for key in ("gap_median_s", "gap_p99_s", "gap_max_s", "lag_p99_s", "lag_max_s"):
         b, ld = base[key], loading[key]

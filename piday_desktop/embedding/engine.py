@@ -119,7 +119,7 @@ class EmbeddingEngine:
         self,
         model: "LoadedModel | Callable[[], LoadedModel]",
         *,
-        max_batch: int | None = None,
+        max_batch: "int | Callable[[str], int | None] | None" = None,
         decode_workers: int | None = None,
         prefetch: int | None = None,
         batch_wait: float = 1.0,
@@ -128,7 +128,9 @@ class EmbeddingEngine:
     ) -> None:
         """
         :param max_batch: the largest batch the model gets (whatever is decoded, up to this);
-            default :func:`default_max_batch` for the model's device.
+            default :func:`default_max_batch` for the model's device. A function of the device
+            (``"cpu"``, ``"cuda"``...) chooses once the model is loaded (the station: 16 on a
+            CPU, the default elsewhere); returning None means the default.
         :param decode_workers: decode threads; default :func:`default_decode_workers`.
         :param prefetch: images decoded or being decoded ahead of the model (memory bound);
             default ``2 * max_batch``.
@@ -141,7 +143,7 @@ class EmbeddingEngine:
         :param torch_threads: if given, ``torch.set_num_threads`` for the inference thread.
         :param clock: what the batch-fill window is measured with (tests pass their own).
         """
-        if max_batch is not None and max_batch < 1:
+        if isinstance(max_batch, int) and max_batch < 1:
             raise ValueError("max_batch must be >= 1")
         if prefetch is not None and prefetch < 1:
             raise ValueError("prefetch must be >= 1")
@@ -154,7 +156,7 @@ class EmbeddingEngine:
         self._torch_threads = torch_threads
         self._queue = Scheduler(batch_wait=batch_wait, clock=clock)
         # Provisional until the model (and so the device) is known; see _load.
-        self._queue.max_batch = int(max_batch or 32)
+        self._queue.max_batch = int(max_batch if isinstance(max_batch, int) else 32)
         self._queue.prefetch = int(prefetch or 2 * self._queue.max_batch)
         self._stats_lock = threading.Lock()
         self._stats = EngineStats()
@@ -283,8 +285,8 @@ class EmbeddingEngine:
         with self._stats_lock:
             return self._stats
 
-    def close(self, cancel_pending: bool = True) -> None:
-        """Stop the engine; idempotent.
+    def close(self, cancel_pending: bool = True, *, wait: bool = True) -> None:
+        """Stop the engine; idempotent. ``wait=False`` does the waiting on a thread of its own.
 
         With ``cancel_pending`` (default) queued photos are cancelled and only the batch in
         progress is waited for; if the model is still loading, the loader is not interrupted
@@ -298,6 +300,13 @@ class EmbeddingEngine:
             fut.cancel()
         if not first:
             return
+        if not wait:
+            threading.Thread(target=self._wind_down, args=(cancel_pending,), name="piday-engine-close",
+                             daemon=True).start()
+            return
+        self._wind_down(cancel_pending)
+
+    def _wind_down(self, cancel_pending: bool) -> None:
         loading = not self._loaded.is_set()
         if threading.current_thread() is not self._thread and not (cancel_pending and loading):
             self._thread.join()
@@ -389,7 +398,12 @@ class EmbeddingEngine:
         if not isinstance(model, LoadedModel):
             raise TypeError(f"model loader returned {type(model).__name__}, not LoadedModel")
         workers = self._decode_workers or default_decode_workers(model.device)
-        max_batch = int(self._requested_batch or default_max_batch(model.device))
+        requested = self._requested_batch
+        if callable(requested):
+            requested = requested(model.device)
+        max_batch = int(requested or default_max_batch(model.device))
+        if max_batch < 1:
+            raise ValueError("max_batch must be >= 1")
         self._model = model
         self._pipeline = PixelPipeline(model.preprocess, model.image_size)
         self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_DECODE_THREAD)

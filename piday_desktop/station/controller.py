@@ -178,7 +178,11 @@ class StationController:
         """Queue a stored photo for its vector; the map hears about it when it arrives."""
         if self.engine is None:
             return
-        fut = self.engine.submit(self.store.photo_path(photo), priority=True)  # a visitor is waiting
+        try:
+            fut = self.engine.submit(self.store.photo_path(photo), priority=True)  # a visitor is waiting
+        except RuntimeError as exc:  # the model's process just died: its successor resumes this photo
+            log.warning("embedding %s postponed: %s", photo.id, exc)
+            return
         self._embedding.add(fut)
 
         def done(f: Future) -> None:

@@ -53,6 +53,8 @@ VISITOR_STAGES = (Stage.PREVIEW, Stage.COUNTDOWN, Stage.CAPTURING, Stage.REVIEW)
 REPEAT_GAP_MS = 15
 #: The live probe pauses this long before the shutter, so no probe frame is in the model then.
 PROBE_HOLD_S = 0.6
+#: How often a model process that died is started again before the start page reports it.
+ENGINE_RESTARTS = 3
 #: On a portrait screen the pages (preview, consent, card) take this share of the height, the map the rest.
 PORTRAIT_PAGES = 0.56
 
@@ -77,6 +79,11 @@ def camera_state(state: str) -> str:
              "failed": translate("StationWindow", "failed"), "ended": translate("StationWindow", "ended"),
              "stopped": translate("StationWindow", "stopped")}
     return words.get(state, state)
+
+
+def _close_engine(engine) -> None:
+    """Stop an engine the station no longer uses without waiting for it on the UI thread."""
+    engine.close(wait=False)
 
 
 def flow_settings(config: StationConfig) -> FlowSettings:
@@ -141,6 +148,9 @@ class StationWindow(QMainWindow):
         self.controller = StationController(store, self.flow, self._grab, post=self.invoker.post,
                                           station_id=config.station_id)
         self.model_state = "loading"  # loading | ready | unavailable: <reason>
+        self._engine_model = ""
+        self._engine_deaths = 0
+        self._starting_engine: object | None = None  # the latest start_engine's engine
         self.map = MapController(store, self.invoker.post, refit=map_refit)
         self.thumbs = ThumbnailCache(self.invoker.post)
         self.map_window = None
@@ -430,26 +440,43 @@ class StationWindow(QMainWindow):
     # --- engine ------------------------------------------------------------------------
 
     def start_engine(self, model: str) -> None:
-        """Load the model off the UI thread (again after a model file was imported: no restart)."""
+        """Start the model's process (again after a model file was imported: no restart).
+
+        Only the latest start counts: an earlier one still loading (the volunteer imported a
+        model meanwhile) is closed when it reports, never attached over the newer model.
+        """
         import weakref
 
         from ..workers.engine_starter import start_engine_in_background
 
         self.model_state = "loading"
         self._show_model_state()
-        # The loader thread holds only a weak reference: if it finishes after the station closed,
+        # The reader thread holds only a weak reference: if it reports after the station closed,
         # it must not be the last owner of the window (Qt objects die on their own thread).
         window_ref = weakref.ref(self)
+        started: list[object] = []
 
-        def post_to_window(action) -> None:
+        def post_to_window(action, stale=lambda: None) -> None:
+            """Run ``action(win)`` on the UI thread if this is still the latest start, else ``stale()``."""
             win = window_ref()
-            if win is not None:
-                win.invoker.post(lambda: action(win))
+            if win is None:
+                stale()
+                return
+            try:
+                win.invoker.post(lambda: action(win) if win._starting_engine in started else stale())
+            except RuntimeError:  # the window's Qt side is already gone (the station is closing)
+                stale()
 
-        start_engine_in_background(
+        def ready(engine) -> None:
+            post_to_window(lambda win: win.attach_engine(engine), stale=lambda: engine.close(wait=False))
+
+        self._engine_model = model
+        self._starting_engine = start_engine_in_background(
             model, self.config.device,
-            on_ready=lambda engine: post_to_window(lambda win: win.attach_engine(engine)),
-            on_error=lambda msg: post_to_window(lambda win: win.engine_failed(msg)))
+            on_ready=ready,
+            on_error=lambda msg: post_to_window(lambda win: win.engine_failed(msg)),
+            on_exit=lambda msg: post_to_window(lambda win: win.engine_lost(msg)))
+        started.append(self._starting_engine)
 
     def import_model_file(self, archive: Path | None = None) -> None:
         """The fix for a missing model: verify and install a .pidaymodel file, then load it."""
@@ -492,6 +519,9 @@ class StationWindow(QMainWindow):
 
     def attach_engine(self, engine) -> None:
         """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
+        old = self.controller.engine
+        if old is not None and old is not engine:  # a model file was imported: the old model goes
+            _close_engine(old)
         self.controller.engine = engine
         self.model_state = "ready"
         self.map.attach_engine(engine)
@@ -501,6 +531,24 @@ class StationWindow(QMainWindow):
         log.info("embedding engine ready on %s; %d photo(s) queued", engine.device, n)
         self._show_model_state()
         self.refresh_status()
+
+    def engine_lost(self, reason: str) -> None:
+        """The model's process died after it was ready (out of memory, a driver crash, killed):
+        start another, so the station goes on mapping without the volunteer; photos whose vectors
+        were lost are embedded again once it is ready (``resume_embedding``). After
+        ``ENGINE_RESTARTS`` deaths in one day the start page says so instead of looping."""
+        dead = self.controller.engine
+        self.controller.engine = None
+        self.map.engine = None
+        if dead is not None:
+            _close_engine(dead)
+        self._engine_deaths += 1
+        if self._engine_deaths > ENGINE_RESTARTS:
+            self.engine_failed(translate("StationWindow", "{reason}, {n} times; see the log").format(
+                reason=reason, n=self._engine_deaths))
+            return
+        log.warning("%s: starting it again (%d of %d)", reason, self._engine_deaths, ENGINE_RESTARTS)
+        self.start_engine(self._engine_model)
 
     def engine_failed(self, reason: str) -> None:
         self.model_state = f"unavailable: {reason}"
@@ -846,6 +894,8 @@ class StationWindow(QMainWindow):
         self.souvenirs.close()  # a card being drawn is finished; a print stuck in a driver is not waited for
         if self.controller.engine is not None:
             self.controller.engine.close()  # unfinished vectors are redone at the next start
+        if self._starting_engine is not None and self._starting_engine is not self.controller.engine:
+            self._starting_engine.close()  # a model still loading
         self.controller.close()  # every queued write finishes first
         self.closing.emit()
         super().closeEvent(event)

@@ -1,0 +1,192 @@
+"""The station's model runs in a process of its own (issue 11, item 13).
+
+Why it matters to a volunteer: on a thread of the station's process, torch's import held the
+GIL and froze the preview for up to 0.75 s while the model loaded. The clock-free proof is that
+the station's own interpreter never imports torch, while photos still come back embedded; and a
+model process that dies (out of memory, killed) is replaced without the volunteer, with the
+photo taken meanwhile still reaching the map.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+import imagefactory as factory
+from piday_desktop.core.config import StationConfig
+from piday_desktop.core.images import ImageError
+from piday_desktop.core.store import EventStore
+from piday_desktop.embedding.engine import EmbeddingEngine
+from piday_desktop.embedding.engine_process import EngineProcess, EngineProcessDied
+from piday_desktop.embedding.models import TINY_ARCH, ModelSpec, load_model
+
+TINY = f"{TINY_ARCH}:none"
+TIMEOUT = 60
+REPO = Path(__file__).resolve().parents[1]
+
+
+def started(model: str = TINY, **kw) -> EngineProcess:
+    ready = threading.Event()
+    errors: list[str] = []
+    engine = EngineProcess(model, "cpu", on_ready=lambda _e: ready.set(),
+                           on_error=lambda m: (errors.append(m), ready.set()), **kw)
+    assert ready.wait(TIMEOUT), "the model process did not answer"
+    assert not errors, errors
+    return engine
+
+
+def test_the_model_process_gives_the_same_vectors_and_reasons_as_the_engine(tmp_path):
+    photos = [factory.jpeg(tmp_path / f"{i}.jpg", size=(160, 120), seed=i) for i in range(5)]
+    bad = factory.truncated_jpeg(tmp_path / "bad.jpg")
+    with EmbeddingEngine(load_model(ModelSpec.parse(TINY), device="cpu")) as local:
+        expected = [f.result(TIMEOUT) for f in local.submit_many(photos)]
+        expected_text = local.encode_text(["a red circle", "two people"])
+    with started(cpu_batch=16) as remote:
+        assert remote.model_id == TINY and remote.device == "cpu" and remote.max_batch == 16
+        got = [f.result(TIMEOUT) for f in remote.submit_many(photos)]
+        from_bytes = remote.submit(photos[0].read_bytes()).result(TIMEOUT)
+        text = remote.encode_text(["a red circle", "two people"])
+        with pytest.raises(ImageError) as err:
+            remote.submit(bad, priority=True).result(TIMEOUT)
+        assert remote.stats.images == 6 and remote.queue_length == 0
+    for a, b in zip(expected, got):
+        assert a.dtype == b.dtype == np.float32 and np.allclose(a, b, atol=1e-6)
+    assert np.allclose(from_bytes, expected[0], atol=1e-6)
+    assert text.shape == expected_text.shape and np.allclose(text, expected_text, atol=1e-6)
+    assert "truncated" in str(err.value) or "cannot" in str(err.value)  # the reason, not a pickling error
+    with pytest.raises(RuntimeError, match="closed"):
+        remote.submit(photos[0])
+
+
+def test_a_model_that_cannot_load_says_why_and_fails_its_requests(tmp_path):
+    missing = tmp_path / "weights.pt"
+    reasons: list[str] = []
+    done = threading.Event()
+    engine = EngineProcess(f"ViT-B-32:{missing}", "cpu", on_ready=lambda _e: done.set(),
+                           on_error=lambda m: (reasons.append(m), done.set()))
+    try:
+        assert done.wait(TIMEOUT)
+        assert reasons and "weights.pt" in reasons[0]
+        with pytest.raises(Exception, match="weights.pt"):
+            engine.submit(factory.jpeg(tmp_path / "a.jpg")).result(TIMEOUT)
+    finally:
+        engine.close()
+
+
+def test_a_killed_model_process_fails_what_was_waiting_and_says_so(tmp_path):
+    lost: list[str] = []
+    gone = threading.Event()
+    engine = started(on_exit=lambda m: (lost.append(m), gone.set()))
+    os.kill(engine.pid, signal.SIGKILL)
+    assert gone.wait(TIMEOUT)
+    assert "stopped unexpectedly" in lost[0] and "-9" in lost[0]
+    with pytest.raises(RuntimeError):
+        engine.submit(factory.jpeg(tmp_path / "a.jpg"))
+    engine.close()  # closing a dead engine is harmless
+
+
+def test_closing_while_the_model_still_loads_stops_the_process_and_reports_nothing():
+    events: list[str] = []
+    engine = EngineProcess(TINY, "cpu", on_ready=lambda _e: events.append("ready"),
+                           on_error=events.append, on_exit=events.append)
+    engine.close()
+    assert engine._process.exitcode is not None  # noqa: SLF001 - the process is really gone
+    assert events in ([], ["ready"])  # never an error or an "unexpected" exit for a close
+
+
+def test_the_model_process_ends_when_the_station_dies(tmp_path):
+    """A station killed by the OS must not leave its model (hundreds of MB) running all day."""
+    script = textwrap.dedent(f"""
+        import os, sys, threading
+        from piday_desktop.embedding.engine_process import EngineProcess
+        ready = threading.Event()
+        e = EngineProcess({TINY!r}, "cpu", on_ready=lambda _e: ready.set(), on_error=lambda m: ready.set())
+        ready.wait(120)
+        print(e.pid, flush=True)
+        os._exit(0)  # the station dies without closing anything
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT,
+                         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    pid = int(out.stdout.split()[0])
+
+    try:
+        fd = os.pidfd_open(pid)  # readable once the process has ended (a zombie counts as ended)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        readable, _, _ = select.select([fd], [], [], 30)
+    finally:
+        os.close(fd)
+    assert readable, "the model process outlived the station"
+
+
+def test_the_station_never_imports_torch_and_still_maps_photos(tmp_path):
+    """The real window, the real start-up path (``start_engine``), in a fresh interpreter."""
+    script = textwrap.dedent(f"""
+        import os, sys
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import QEventLoop, QTimer
+        from PySide6.QtWidgets import QApplication
+        from piday_desktop.core.config import StationConfig
+        from piday_desktop.core.store import EventStore
+        from piday_desktop.ui.main_window import StationWindow
+        app = QApplication([])
+        from pathlib import Path
+        store = EventStore.open(Path({str(tmp_path / "data")!r}), "ev")
+        win = StationWindow(store, StationConfig(event="ev"), map_refit=False)
+        win.show()
+        win.start_engine({TINY!r})
+        loop = QEventLoop(); t = QTimer(); t.timeout.connect(lambda: win.model_state != "loading" and loop.quit())
+        t.start(20); QTimer.singleShot(120_000, loop.quit); loop.exec()
+        engine = win.controller.engine
+        vec = engine.submit({str(factory.jpeg(tmp_path / "a.jpg"))!r}, priority=True).result(60)
+        print("state", win.model_state, "dim", vec.shape[0], "torch", "torch" in sys.modules,
+              "open_clip", "open_clip" in sys.modules, flush=True)
+        win.close(); store.close()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT,
+                         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "state ready" in out.stdout and "torch False" in out.stdout and "open_clip False" in out.stdout, out.stdout
+
+
+def test_the_station_replaces_a_dead_model_and_maps_the_photo_taken_meanwhile(qtbot, tmp_path):
+    from piday_desktop.capture import TestPatternSource
+    from piday_desktop.station.visitor_flow import Stage
+    from piday_desktop.ui.main_window import StationWindow
+
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", countdown_s=0.2, shots_per_visitor=3, key_debounce_s=0),
+                        map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        win.camera.start(TestPatternSource((640, 480), fps=30))
+        win.start_engine(TINY)
+        qtbot.waitUntil(lambda: win.model_state == "ready", timeout=TIMEOUT * 1000)
+        first = win.controller.engine
+        os.kill(first.pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: win.controller.engine is not first, timeout=TIMEOUT * 1000)
+        # A visitor's shot while the new model loads: stored now, embedded once it is there.
+        qtbot.keyClick(win, Qt.Key.Key_Space)
+        qtbot.keyClick(win, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: win.flow.visit is not None and win.flow.visit.code is not None, timeout=5_000)
+        qtbot.keyClick(win, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
+        qtbot.keyClick(win, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: store.embedded_models().get(TINY) == 1, timeout=TIMEOUT * 1000)
+        assert win.model_state == "ready" and win.controller.engine.pid != first.pid
+        assert win.flow.stage is not Stage.FAILSAFE
+    finally:
+        win.close()
+        store.close()
