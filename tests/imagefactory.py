@@ -159,3 +159,83 @@ def dangling_symlink(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(path.parent / "does-not-exist.jpg", path)
     return path
+
+
+def dng(path: Path, size: tuple[int, int] = (64, 48), preview: tuple[int, int] | None = (32, 24),
+        seed: int = 0) -> Path:
+    """A real DNG (what LibRaw reads as a camera RAW): a 16-bit RGGB Bayer mosaic in a SubIFD and,
+    unless ``preview`` is None, the camera's reduced-size JPEG rendering in IFD0 (NewSubfileType
+    1), as Adobe's converter and cameras that shoot DNG write it. Written by hand (TIFF/EP + DNG
+    1.4 tags) because no RAW file can be downloaded here and no pure-Python DNG writer is on the
+    index; ``rawpy.imread`` of the result reports the CFA pattern and extracts the preview.
+    """
+    import struct
+
+    width, height = size
+    rng = np.random.default_rng(seed)
+    tint = rng.uniform(0.3, 1.0, 3)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    planes = [(xx / width) * 3000 * tint[0] + 300, (yy / height) * 3000 * tint[1] + 300,
+              np.full((height, width), 1500.0 * tint[2])]
+    cfa = np.empty((height, width), np.uint16)
+    cfa[0::2, 0::2] = planes[0][0::2, 0::2]
+    cfa[0::2, 1::2] = planes[1][0::2, 1::2]
+    cfa[1::2, 0::2] = planes[1][1::2, 0::2]
+    cfa[1::2, 1::2] = planes[2][1::2, 1::2]
+    raw = cfa.astype("<u2").tobytes()
+    jpeg = b""
+    if preview is not None:
+        rgb = np.stack([np.clip(p / 3400 * 255, 0, 255) for p in planes], -1).astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(rgb).resize(preview).save(buf, "JPEG", quality=90)
+        jpeg = buf.getvalue()
+    SHORT, LONG, RATIONAL, SRATIONAL, ASCII, BYTE = 3, 4, 5, 10, 2, 1
+
+    def pad(b: bytes) -> bytes:
+        return b + b"\0" * (len(b) % 2)
+
+    def ifd(entries: list, at: int) -> bytes:
+        entries = sorted(entries, key=lambda e: e[0])
+        extra_at = at + 2 + 12 * len(entries) + 4
+        body, extra = b"", b""
+        for tag, typ, vals in entries:
+            if typ == ASCII:
+                payload, count = vals.encode() + b"\0", len(vals) + 1
+            elif typ == BYTE:
+                payload, count = bytes(vals), len(vals)
+            elif typ == SHORT:
+                payload, count = struct.pack(f"<{len(vals)}H", *vals), len(vals)
+            elif typ == LONG:
+                payload, count = struct.pack(f"<{len(vals)}I", *vals), len(vals)
+            else:  # (S)RATIONAL pairs
+                flat = [x for v in vals for x in v]
+                payload, count = struct.pack(f"<{len(flat)}{'I' if typ == RATIONAL else 'i'}", *flat), len(vals)
+            if len(payload) <= 4:
+                body += struct.pack("<HHI", tag, typ, count) + payload.ljust(4, b"\0")
+            else:
+                body += struct.pack("<HHI", tag, typ, count) + struct.pack("<I", extra_at + len(extra))
+                extra += pad(payload)
+        return struct.pack("<H", len(entries)) + body + struct.pack("<I", 0) + extra
+
+    jpeg_at = 8
+    raw_at = jpeg_at + len(pad(jpeg))
+    sub_at = raw_at + len(raw)
+    sub = pad(ifd([(254, LONG, [0]), (256, LONG, [width]), (257, LONG, [height]), (258, SHORT, [16]),
+                   (259, SHORT, [1]), (262, SHORT, [32803]), (273, LONG, [raw_at]), (277, SHORT, [1]),
+                   (278, LONG, [height]), (279, LONG, [len(raw)]), (284, SHORT, [1]),
+                   (33421, SHORT, [2, 2]), (33422, BYTE, [0, 1, 1, 2]),
+                   (50714, LONG, [0]), (50717, LONG, [4095])], sub_at))
+    ifd0_at = sub_at + len(sub)
+    identity = [(1, 1), (0, 1), (0, 1), (0, 1), (1, 1), (0, 1), (0, 1), (0, 1), (1, 1)]
+    tags = [(271, ASCII, "piday"), (272, ASCII, "test camera"), (50706, BYTE, [1, 4, 0, 0]),
+            (50708, ASCII, "piday test camera"), (50721, SRATIONAL, identity),
+            (50728, RATIONAL, [(1, 1), (1, 1), (1, 1)]), (330, LONG, [sub_at]), (254, LONG, [1])]
+    if preview is not None:
+        pw, ph = preview
+        tags += [(256, LONG, [pw]), (257, LONG, [ph]), (258, SHORT, [8, 8, 8]), (259, SHORT, [7]),
+                 (262, SHORT, [6]), (273, LONG, [jpeg_at]), (277, SHORT, [3]), (278, LONG, [ph]),
+                 (279, LONG, [len(jpeg)])]
+    else:
+        tags += [(256, LONG, [1]), (257, LONG, [1])]
+    path.write_bytes(b"II*\0" + struct.pack("<I", ifd0_at) + pad(jpeg) + raw + sub + ifd(tags, ifd0_at))
+    return path

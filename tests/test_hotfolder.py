@@ -355,9 +355,19 @@ def test_at_the_station_each_camera_file_is_the_next_shot_kept_byte_for_byte(tmp
     qtbot.waitUntil(lambda: "stored already" in win.capture_page.caption.text(), timeout=10_000)
     assert win.flow.stage is Stage.PREVIEW and len(store.photos(include_review=True)) == 1
 
-    land("DSC_0002.jpg", jpeg_bytes(42))
+    # A camera tethered in RAW: a real DNG (Bayer mosaic + the camera's JPEG preview) is the shot,
+    # stored as that preview, as `piday import` stores RAW files.
+    import imagefactory
+
+    from piday_desktop.core.images import raw_preview
+
+    dng = imagefactory.dng(tmp_path / "DSC_0002.DNG", size=(96, 64), preview=(48, 32), seed=5).read_bytes()
+    land("DSC_0002.DNG", dng)
     qtbot.waitUntil(lambda: win.flow.stage is Stage.REVIEW, timeout=10_000)
     qtbot.keyClick(win, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.flow.stage is Stage.DONE, timeout=5_000)
     win.controller.wait_idle()
-    assert [p.original_name for p in store.photos()] == ["DSC_0001.jpg", "DSC_0002.jpg"]
+    assert [p.original_name for p in store.photos()] == ["DSC_0001.jpg", "DSC_0002.DNG"]
+    raw_shot = store.photos()[1]
+    assert store.photo_path(raw_shot).read_bytes() == raw_preview(dng) and raw_shot.ext == "jpg"
+    assert (raw_shot.width, raw_shot.height) == (48, 32)

@@ -107,11 +107,18 @@ def is_raw(path: Path) -> bool:
     return path.suffix.lower() in RAW_SUFFIXES
 
 
+#: A RAW without a usable preview is demosaiced at half size; beyond this many sensor pixels it is
+#: refused instead (a 61 MP sensor is the largest in common use).
+MAX_RAW_PIXELS = 120_000_000
+
+
 def raw_preview(data: bytes) -> bytes:
-    """The camera's own JPEG rendering embedded in a RAW file: what the photographer saw.
+    """A RAW file as a JPEG: the camera's own embedded rendering, what the photographer saw.
 
     Demosaicing a 24 MP RAW costs seconds and ~300 MB; the preview is already there, upright
-    information and all. Raises :class:`ImageError` "RAW: ..." when it cannot be had.
+    information and all. A file whose preview is a bitmap has it encoded as JPEG; a file with no
+    preview (some phone DNGs) is demosaiced at half size with the camera's white balance.
+    Raises :class:`ImageError` "RAW: ..." when none of that can be had.
     """
     try:
         import rawpy
@@ -119,14 +126,29 @@ def raw_preview(data: bytes) -> bytes:
         raise ImageError("RAW: reading RAW files needs the rawpy package") from None
     try:
         with rawpy.imread(io.BytesIO(data)) as raw:
-            thumb = raw.extract_thumb()
-    except rawpy.LibRawNoThumbnailError:
-        raise ImageError("RAW: the file has no embedded preview to read") from None
+            try:
+                thumb = raw.extract_thumb()
+            except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+                thumb = None
+            if thumb is not None and thumb.format == rawpy.ThumbFormat.JPEG:
+                return bytes(thumb.data)
+            if thumb is not None:  # an RGB bitmap preview
+                return _jpeg_of(np.asarray(thumb.data))
+            sizes = raw.sizes
+            if sizes.raw_width * sizes.raw_height > MAX_RAW_PIXELS:
+                raise ImageError(f"RAW: no embedded preview, and {sizes.raw_width * sizes.raw_height // 1_000_000} "
+                                 "megapixels is too large to develop here (convert the file to JPEG first)")
+            return _jpeg_of(raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8))
+    except ImageError:
+        raise
     except (rawpy.LibRawError, OSError, ValueError) as exc:
         raise ImageError(f"RAW: not a RAW file this version of LibRaw can read ({type(exc).__name__})") from None
-    if thumb.format != rawpy.ThumbFormat.JPEG:
-        raise ImageError("RAW: the embedded preview is not a JPEG (convert the file to JPEG first)")
-    return bytes(thumb.data)
+
+
+def _jpeg_of(rgb: "np.ndarray") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb[..., :3]).astype(np.uint8)).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
 
 
 def _decode_slot(img: Image.Image):
