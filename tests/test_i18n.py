@@ -17,6 +17,7 @@ from piday_desktop.core.config import DEFAULT_CONSENT_TEXT, StationConfig, load_
 from piday_desktop.core.store import EventStore
 from piday_desktop.station.visitor_flow import NO_PHOTOS_TAKEN, Stage
 from piday_desktop.ui import i18n
+from piday_desktop.ui.pages import WholePlaceholderEdit
 from piday_desktop.ui.screen_fit import widgets_outside
 
 from station_drive import open_window
@@ -194,6 +195,9 @@ def test_each_language_runs_a_visit_and_every_page_fits_a_1366x768_laptop(qtbot,
             cut = [(b.text(), b.width(), b.sizeHint().width()) for b in win.findChildren(QAbstractButton)
                    if b.isVisible() and b.text() and b.width() < b.sizeHint().width()]
             assert not cut, (where, cut)
+            hints = [e.placeholderText() for e in win.findChildren(WholePlaceholderEdit)
+                     if e.isVisible() and not e.text() and not e.placeholder_fits()]
+            assert not hints, (where, hints)  # "stays on this laptop" is not cut off
         qtbot.waitUntil(whole, timeout=3_000)  # once the layout has settled
     fits("idle")
     qtbot.keyClick(win, Qt.Key.Key_Space)

@@ -89,8 +89,12 @@ def test_search_ranks_the_pictures_the_words_describe_first(tmp_path, capsys):
             assert all((s.colour, s.shape) == (colour, shape) for s in found), (colour, shape, found)
 
 
+# Each group differs from every other in colour, and from most in shape too. With a fourth group of
+# yellow *circles* the red and yellow circles (warm colours, same shape: close for the tiny model)
+# were one HDBSCAN group in float32 and two only in bfloat16, so the test passed or failed with the
+# CPU's bfloat16 support; yellow squares are two groups in both (checked with each precision).
 GROUPS = [sw.Scene("red", "circle"), sw.Scene("blue", "square"), sw.Scene("green", "triangle"),
-          sw.Scene("yellow", "circle")]
+          sw.Scene("yellow", "square")]
 
 
 def test_map_groups_are_named_after_what_they_show(tmp_path, capsys):

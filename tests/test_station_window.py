@@ -334,9 +334,13 @@ def test_no_visit_starts_without_a_camera_picture_and_the_fix_is_one_click(qtbot
     win.show()
     win.camera.start(str(tmp_path / "no-such-camera.mp4"))
     qtbot.waitUntil(lambda: win.camera.state == "failed", timeout=5_000)
+    reason = win.idle_page.notice.text()
+    assert "no-such-camera.mp4" in reason
     key(qtbot, win, Qt.Key.Key_Space)
     qtbot.mouseClick(win.idle_page.start, Qt.MouseButton.LeftButton)
-    assert win.flow.stage is Stage.IDLE and "no picture" in win.idle_page.notice.text()
+    refused = win.idle_page.notice.text()
+    assert win.flow.stage is Stage.IDLE and "without a picture" in refused
+    assert "no-such-camera.mp4" in refused  # the refusal keeps the camera's own reason in view
     assert win.idle_page.use_pattern.isVisible() and win.idle_page.choose_camera.isVisible()
     qtbot.mouseClick(win.idle_page.use_pattern, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
@@ -370,8 +374,10 @@ def test_an_unavailable_model_is_said_plainly_with_its_fix_and_photos_join_the_m
     """The model cannot load (issue 11): the start page says why and how to fix it, the done page
     does not promise the map, and once a model loads (no restart) the photos are embedded."""
     win = window
+    assert not win.map_pane.view.waiting_for_model
     win.start_engine("ViT-B-32:" + str(tmp_path / "missing.pt"))
     qtbot.waitUntil(lambda: win.model_state.startswith("unavailable"), timeout=60_000)
+    assert win.map_pane.view.waiting_for_model  # the empty map no longer says "your photo starts the map"
     text = win.idle_page.model_state.text()
     assert "not available" in text and "missing.pt" in text and "import a model file" in text
     assert win.idle_page.import_model.isVisible()
@@ -386,6 +392,7 @@ def test_an_unavailable_model_is_said_plainly_with_its_fix_and_photos_join_the_m
     win.start_engine("piday-tiny:none")  # what an imported model file leads to, without a restart
     qtbot.waitUntil(lambda: win.store.embedded_models().get("piday-tiny:none") == 1, timeout=60_000)
     assert not win.idle_page.import_model.isVisible() and not win.idle_page.model_state.isVisible()
+    assert not win.map_pane.view.waiting_for_model
 
 
 def test_a_bad_model_file_is_explained_on_the_start_page(qtbot, window, tmp_path):
@@ -482,3 +489,21 @@ def test_a_held_key_sent_as_release_press_pairs_is_still_one_press(qtbot, window
     assert win.flow.stage is Stage.CONSENT  # held Enter never gave consent
     send(QEvent.Type.KeyPress, t + 400)  # the visitor presses Enter on purpose
     qtbot.waitUntil(lambda: win.flow.stage is Stage.PREVIEW, timeout=5_000)
+
+
+def test_the_nickname_hint_is_whole_at_1366x768(qtbot, tmp_path):
+    """Under Xvfb at 1366x768 the hint read "Nickname (optional, stays on this la…": the part that
+    tells a visitor where the name goes was the part cut off (issue 11, item 14)."""
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0), map_refit=False)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.camera.start(TestPatternSource((640, 480), fps=30))
+    qtbot.waitUntil(lambda: win.camera.state == "live", timeout=10_000)
+    key(qtbot, win, Qt.Key.Key_Space)
+    nickname = win.consent_page.nickname
+    qtbot.waitUntil(lambda: nickname.isVisible() and nickname.placeholder_fits(), timeout=3_000)
+    assert "laptop" in nickname.placeholderText() and nickname.font().pointSizeF() >= 14
+    win.close()
+    store.close()

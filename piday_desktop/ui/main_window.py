@@ -158,6 +158,7 @@ class StationWindow(QMainWindow):
         self._released_at: dict[int, int] = {}  # key -> its last release's event timestamp (ms)
         self._split_pinned = False
         self._camera_notice = False  # the idle page's notice is about the camera (cleared once it is live)
+        self._camera_reason = ""  # the camera's last reason for having no picture (until it is live)
         self._build()
         self._wire()
         self.souvenirs = Souvenirs(self, open_printer)
@@ -505,6 +506,8 @@ class StationWindow(QMainWindow):
 
     def _show_model_state(self) -> None:
         """The idle page says what the model is doing, and when it cannot load, why and the fix."""
+        self.map_pane.view.waiting_for_model = self.model_state.startswith("unavailable")
+        self.map_pane.view.viewport().update()
         if self.model_state == "loading":
             self.idle_page.show_model_state(translate("StationWindow", "Starting the map's model… photos can be taken "
                                                       "already."), problem=False)
@@ -576,6 +579,8 @@ class StationWindow(QMainWindow):
         self.flow.remote_shutter = self.camera.remote_shutter
         self.capture_page.preview.mirror = not self.camera.remote_shutter  # a selfie mirror, not a camera's view
         self.idle_page.show_camera_choice(state not in ("live", "starting"))
+        if state == "live":
+            self._camera_reason = ""
         if state == "live" and self._camera_notice:
             self.idle_page.notice.setText("")
         self.refresh_status()
@@ -614,10 +619,18 @@ class StationWindow(QMainWindow):
 
     def camera_message(self, text: str) -> None:
         text = tr_text(text)
+        self._camera_reason = text.rstrip(".")
         self.capture_page.preview.set_banner(text)
         self.idle_page.notice.setText(translate("StationWindow", "Camera: {error}. Choose another camera or the test "
-                                                "pattern below.").format(error=text.rstrip('.')))
+                                                "pattern below.").format(error=self._camera_reason))
         self._camera_notice = True
+
+    def _idle_notice(self, notice: str) -> str:
+        """The start page's notice: a refused Space keeps the camera's own reason in view."""
+        if notice == NO_PICTURE and self._camera_reason:
+            return translate("StationWindow", "No visit can start without a picture. Camera: {error}. Choose another "
+                             "camera or the test pattern below.").format(error=self._camera_reason)
+        return tr_text(notice)
 
     # --- stage -> page -----------------------------------------------------------------
 
@@ -626,7 +639,7 @@ class StationWindow(QMainWindow):
         if stage is not Stage.DONE:
             self.souvenirs.leave()  # a card still being drawn or printed finishes in the background
         if stage is Stage.IDLE:
-            self.idle_page.notice.setText(tr_text(f.notice))
+            self.idle_page.notice.setText(self._idle_notice(f.notice))
             self._camera_notice = f.notice == NO_PICTURE
             self.stack.setCurrentWidget(self.idle_page)
         elif stage is Stage.CONSENT:

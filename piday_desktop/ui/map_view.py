@@ -101,6 +101,7 @@ class MapView(QGraphicsView):
         self._points: dict[str, MapPoint] = {}
         self.items_: dict[str, PhotoItem] = {}
         self.reserved_right = 0  # pixels on the right covered by the pane's card
+        self.waiting_for_model = False  # the model cannot load: an empty map must not promise a place
         self.motion = Motion(self)
         self._labels = ClusterLabels(self.scene_, self, self._shown_at, self._homes)
         self.camera = Camera(self, on_arrived=self._labels.declutter)
@@ -749,14 +750,19 @@ class MapView(QGraphicsView):
         body.setPixelSize(max(13, int(vp.height() / 34)))
         wrap = Qt.TextFlag.TextWordWrap
         if n == 0:
+            if self.waiting_for_model:
+                heading = translate("MapView", "The map is waiting for its model")
+                detail = translate("MapView", "Photos are kept, and land here as soon as a model is there.\n"
+                                   "The start page says how.")
+            else:
+                heading = translate("MapView", "Your photo starts the map")
+                detail = translate("MapView", "Everyone who visits lands here.\nLook-alikes end up side by side.")
             painter.setFont(title)
             painter.setPen(QColor(235, 238, 250))
-            painter.drawText(vp.adjusted(20, 0, -20, -vp.height() * 0.12), Qt.AlignmentFlag.AlignCenter | wrap,
-                             translate("MapView", "Your photo starts the map"))
+            painter.drawText(vp.adjusted(20, 0, -20, -vp.height() * 0.12), Qt.AlignmentFlag.AlignCenter | wrap, heading)
             painter.setFont(body)
             painter.setPen(QColor(190, 196, 220))
-            painter.drawText(vp.adjusted(30, vp.height() * 0.12, -30, 0), Qt.AlignmentFlag.AlignCenter | wrap,
-                             translate("MapView", "Everyone who visits lands here.\nLook-alikes end up side by side."))
+            painter.drawText(vp.adjusted(30, vp.height() * 0.12, -30, 0), Qt.AlignmentFlag.AlignCenter | wrap, detail)
         else:
             painter.setFont(body)
             painter.setPen(QColor(190, 196, 220))

@@ -8,7 +8,7 @@ sends the same keys).
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
@@ -42,6 +42,55 @@ def button(text: str, size: float = 18) -> QPushButton:
     b.setMinimumWidth(TOUCH_PX)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return b
+
+
+class WholePlaceholderEdit(QLineEdit):
+    """A line edit whose placeholder is never cut off: its font shrinks (to ``min_pt`` at most)
+    until the hint fits the width it has. The hint says what happens to what is typed ("stays on
+    this laptop"): cut at 1366x768 it lost exactly that part."""
+
+    def __init__(self, point_size: float = 18, min_pt: float = 11) -> None:
+        super().__init__()
+        self._point_size, self._min_pt = point_size, min_pt
+        font = QFont(self.font())
+        font.setPointSizeF(point_size)
+        self.setFont(font)
+
+    def placeholder_fits(self) -> bool:
+        room = self._text_room()
+        return QFontMetrics(self.font()).horizontalAdvance(self.placeholderText()) <= room
+
+    def _text_room(self) -> int:
+        margins = self.textMargins()
+        return self.contentsRect().width() - margins.left() - margins.right() - 12  # the frame's own padding
+
+    def sizeHint(self):  # noqa: N802 - wide enough for the whole hint at full size, where there is room
+        hint = super().sizeHint()
+        font = QFont(self.font())
+        font.setPointSizeF(self._point_size)
+        margins = self.textMargins()
+        hint.setWidth(max(hint.width(), QFontMetrics(font).horizontalAdvance(self.placeholderText())
+                          + margins.left() + margins.right() + 24))
+        return hint
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def setPlaceholderText(self, text: str) -> None:  # noqa: N802
+        super().setPlaceholderText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        font = QFont(self.font())
+        size = self._point_size
+        font.setPointSizeF(size)
+        room = self._text_room()
+        while size > self._min_pt and QFontMetrics(font).horizontalAdvance(self.placeholderText()) > room:
+            size -= 0.5
+            font.setPointSizeF(size)
+        if font.pointSizeF() != self.font().pointSizeF():
+            self.setFont(font)
 
 
 class IdlePage(QWidget):
@@ -174,15 +223,13 @@ class ConsentPage(QWidget):
             layout.addWidget(box, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.local.toggled.connect(self._sync)
         self.map.toggled.connect(self._sync)
-        self.nickname = QLineEdit()
+        self.nickname = WholePlaceholderEdit(18)
         self.nickname.setPlaceholderText(translate("Pages", "Nickname (optional, stays on this laptop)"))
         self.nickname.setMaxLength(40)
-        font = QFont(self.nickname.font())
-        font.setPointSizeF(18)
-        self.nickname.setFont(font)
         self.nickname.setMinimumHeight(TOUCH_PX)
-        layout.addWidget(self.nickname, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.nickname.setMinimumWidth(480)
+        self.nickname.setMaximumWidth(640)
+        layout.addWidget(self.nickname, alignment=Qt.AlignmentFlag.AlignHCenter)
         row = QHBoxLayout()
         self.decline = button(translate("Pages", "No thanks  (Esc)"))
         self.accept = button(translate("Pages", "Continue  (Enter)"))

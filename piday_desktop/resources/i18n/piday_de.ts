@@ -553,6 +553,16 @@
 <context>
     <name>MapView</name>
     <message>
+        <source>The map is waiting for its model</source>
+        <translation>Die Karte wartet auf ihr Modell</translation>
+    </message>
+    <message>
+        <source>Photos are kept, and land here as soon as a model is there.
+The start page says how.</source>
+        <translation>Fotos bleiben gespeichert und landen hier, sobald ein Modell da ist.
+Die Startseite sagt, wie.</translation>
+    </message>
+    <message>
         <source>Your photo starts the map</source>
         <translation>Ihr Foto beginnt die Karte</translation>
     </message>
@@ -1223,6 +1233,10 @@ Enter</translation>
         <translation>Kamera: {error}. Wählen Sie unten eine andere Kamera oder das Testbild.</translation>
     </message>
     <message>
+        <source>No visit can start without a picture. Camera: {error}. Choose another camera or the test pattern below.</source>
+        <translation>Ohne Bild kann kein Besuch beginnen. Kamera: {error}. Wählen Sie unten eine andere Kamera oder das Testbild.</translation>
+    </message>
+    <message>
         <source>{code}: keep this photo?</source>
         <translation>{code}: dieses Foto behalten?</translation>
     </message>
@@ -1253,6 +1267,10 @@ Enter</translation>
     <message>
         <source>The model file was not imported: {reason}</source>
         <translation>Die Modelldatei wurde nicht importiert: {reason}</translation>
+    </message>
+    <message>
+        <source>{reason}, {n} times; see the log</source>
+        <translation>{reason}, {n}-mal; siehe Protokoll</translation>
     </message>
     <message>
         <source>Keep or retake this photo first: the new one from the camera was not stored.</source>

@@ -553,6 +553,16 @@
 <context>
     <name>MapView</name>
     <message>
+        <source>The map is waiting for its model</source>
+        <translation>El mapa espera su modelo</translation>
+    </message>
+    <message>
+        <source>Photos are kept, and land here as soon as a model is there.
+The start page says how.</source>
+        <translation>Las fotos se guardan y llegan aquí en cuanto haya un modelo.
+La página de inicio explica cómo.</translation>
+    </message>
+    <message>
         <source>Your photo starts the map</source>
         <translation>Tu foto empieza el mapa</translation>
     </message>
@@ -1223,6 +1233,10 @@ Intro</translation>
         <translation>Cámara: {error}. Elige otra cámara o la imagen de prueba abajo.</translation>
     </message>
     <message>
+        <source>No visit can start without a picture. Camera: {error}. Choose another camera or the test pattern below.</source>
+        <translation>Ninguna visita puede empezar sin imagen. Cámara: {error}. Elija otra cámara o la imagen de prueba abajo.</translation>
+    </message>
+    <message>
         <source>{code}: keep this photo?</source>
         <translation>{code}: ¿guardar esta foto?</translation>
     </message>
@@ -1253,6 +1267,10 @@ Intro</translation>
     <message>
         <source>The model file was not imported: {reason}</source>
         <translation>El archivo de modelo no se importó: {reason}</translation>
+    </message>
+    <message>
+        <source>{reason}, {n} times; see the log</source>
+        <translation>{reason}, {n} veces; vea el registro</translation>
     </message>
     <message>
         <source>Keep or retake this photo first: the new one from the camera was not stored.</source>

@@ -553,6 +553,16 @@
 <context>
     <name>MapView</name>
     <message>
+        <source>The map is waiting for its model</source>
+        <translation>La carte attend son modèle</translation>
+    </message>
+    <message>
+        <source>Photos are kept, and land here as soon as a model is there.
+The start page says how.</source>
+        <translation>Les photos sont conservées et arrivent ici dès qu'un modèle est là.
+La page d'accueil explique comment.</translation>
+    </message>
+    <message>
         <source>Your photo starts the map</source>
         <translation>Votre photo commence la carte</translation>
     </message>
@@ -1223,6 +1233,10 @@ Entrée</translation>
         <translation>Caméra : {error}. Choisissez une autre caméra ou la mire ci-dessous.</translation>
     </message>
     <message>
+        <source>No visit can start without a picture. Camera: {error}. Choose another camera or the test pattern below.</source>
+        <translation>Aucune visite ne peut commencer sans image. Caméra : {error}. Choisissez une autre caméra ou la mire ci-dessous.</translation>
+    </message>
+    <message>
         <source>{code}: keep this photo?</source>
         <translation>{code} : garder cette photo ?</translation>
     </message>
@@ -1253,6 +1267,10 @@ Entrée</translation>
     <message>
         <source>The model file was not imported: {reason}</source>
         <translation>Le fichier de modèle n’a pas été importé : {reason}</translation>
+    </message>
+    <message>
+        <source>{reason}, {n} times; see the log</source>
+        <translation>{reason}, {n} fois ; voir le journal</translation>
     </message>
     <message>
         <source>Keep or retake this photo first: the new one from the camera was not stored.</source>
