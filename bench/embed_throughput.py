@@ -2,6 +2,7 @@
 """Embedding throughput: naive open_clip loop vs our engine vs the model alone.
 
     python bench/embed_throughput.py [--n 256] [--n-phone 64] [--model ViT-B-32:none]
+    python bench/embed_throughput.py --device cuda --n 4096 --n-phone 512 --compare-decode  # on a GPU
 
 For each image size (640x480 and phone-sized 4032x3024 JPEGs, generated into a temp dir) it
 measures, in one process:
@@ -140,7 +141,7 @@ def decode_only(model, paths: list[Path], workers: int) -> float:
 OLD_SETTINGS = {"max_batch": 16, "batch_wait": 0.05, "bulk": False}
 
 
-def engine_run(model, paths: list[Path], args, old: bool = False) -> tuple[float, float]:
+def engine_run(model, paths: list[Path], args, old: bool = False, jpeg_decode: str | None = None) -> tuple[float, float]:
     """Our engine end to end from files; returns images/s and the mean batch size.
 
     ``old``: the settings before issue 15 (OLD_SETTINGS).
@@ -155,6 +156,7 @@ def engine_run(model, paths: list[Path], args, old: bool = False) -> tuple[float
         model,
         decode_workers=args.decode_workers,
         torch_threads=args.torch_threads,
+        jpeg_decode=jpeg_decode or args.jpeg_decode,
         **options,
     ) as engine:
         engine.submit(paths[0]).result()  # threads started, pool warm
@@ -211,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bound-seconds", type=float, default=2.0, help="seconds per batch size and precision (default 2)")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--images", type=Path, default=None, help="keep generated images here (reused)")
+    parser.add_argument("--jpeg-decode", choices=("auto", "tensor", "pil"), default="auto",
+                        help="engine JPEG decoding: auto (batched on the GPU when the model runs on CUDA), "
+                             "tensor (batched on the model's device), pil (decode threads)")
+    parser.add_argument("--compare-decode", action="store_true",
+                        help="also run the engine with --jpeg-decode pil and print tensor/pil (the GPU path's gain)")
     args = parser.parse_args(argv)
 
     import torch
@@ -278,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"engine/baseline {best / base:4.2f}x | engine/bound {100 * best / bound_rate:3.0f}%"
                 f"{_load_note(load)}"
             )
+            if args.compare_decode:
+                pil = max(engine_run(fast, paths, args, jpeg_decode="pil")[0] for _ in range(args.repeat))
+                print(f"      engine with PIL decode threads {pil:6.1f} img/s | {args.jpeg_decode}/pil {best / pil:4.2f}x")
             if not args.skip_old:
                 print(
                     f"      engine with the settings before issue 15 (batch 16, 50 ms window, one submit at a "

@@ -124,6 +124,7 @@ class EmbeddingEngine:
         prefetch: int | None = None,
         batch_wait: float = 1.0,
         torch_threads: int | None = None,
+        jpeg_decode: str = "auto",
         clock: Clock = time.monotonic,
     ) -> None:
         """
@@ -141,8 +142,15 @@ class EmbeddingEngine:
             efficiently, and while the model waits the decoders have the cores to themselves.
             0 runs whatever is decoded at once.
         :param torch_threads: if given, ``torch.set_num_threads`` for the inference thread.
+        :param jpeg_decode: ``"auto"``: JPEGs decoded per batch on the GPU (nvJPEG, see
+            :mod:`.tensor_pixels`) when the model runs on CUDA, by PIL on the decode threads
+            otherwise; ``"tensor"``: the batched decoder on the model's device whatever it is
+            (how its reference test runs on a CPU); ``"pil"``: always the decode threads.
         :param clock: what the batch-fill window is measured with (tests pass their own).
         """
+        if jpeg_decode not in ("auto", "tensor", "pil"):
+            raise ValueError(f"jpeg_decode must be auto, tensor or pil, not {jpeg_decode!r}")
+        self._jpeg_decode = jpeg_decode
         if isinstance(max_batch, int) and max_batch < 1:
             raise ValueError("max_batch must be >= 1")
         if prefetch is not None and prefetch < 1:
@@ -405,7 +413,7 @@ class EmbeddingEngine:
         if max_batch < 1:
             raise ValueError("max_batch must be >= 1")
         self._model = model
-        self._pipeline = PixelPipeline(model.preprocess, model.image_size)
+        self._pipeline = self._make_pipeline(model)
         self._pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_DECODE_THREAD)
         self._count(load_seconds=time.perf_counter() - start)
         self._loaded.set()
@@ -415,6 +423,17 @@ class EmbeddingEngine:
             model.model_id, model.device, model.dtype, time.perf_counter() - start, workers,
         )
 
+    def _make_pipeline(self, model: LoadedModel) -> PixelPipeline:
+        on_gpu = str(model.device).startswith("cuda")
+        if self._jpeg_decode == "tensor" or (self._jpeg_decode == "auto" and on_gpu):
+            from .tensor_pixels import TensorJpegPipeline
+
+            pipeline = TensorJpegPipeline(model.preprocess, model.image_size, decode_device=model.device)
+            if pipeline.active:
+                log.info("JPEGs are decoded per batch on %s", model.device)
+                return pipeline
+        return PixelPipeline(model.preprocess, model.image_size)
+
     def _run_batch(self, batch: list[tuple[Any, cf.Future]]) -> None:
         live = [(pixels, fut) for pixels, fut in batch if not fut.done()]
         if not live:
@@ -423,7 +442,17 @@ class EmbeddingEngine:
         assert model is not None and self._pipeline is not None
         start = time.perf_counter()
         try:
-            x = self._pipeline.batch([p for p, _ in live], model.device)
+            checked = getattr(self._pipeline, "batch_checked", None)
+            if checked is not None:  # photos the batched decoder and PIL both refuse fail alone
+                x, errors = checked([p for p, _ in live], model.device)
+                for i, error in errors.items():
+                    _settle(live[i][1], error=error)
+                self._count(failed=len(errors))
+                live = [item for i, item in enumerate(live) if i not in errors]
+                if not live:
+                    return
+            else:
+                x = self._pipeline.batch([p for p, _ in live], model.device)
             vectors = model.encode_pixels(x)
         except Exception as exc:  # e.g. out of GPU memory: fail this batch, keep serving
             log.error("embedding batch of %d failed: %s", len(live), exc)
