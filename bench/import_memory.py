@@ -5,7 +5,10 @@
 
 For each weights kind it runs ``python -m piday_desktop import`` in fresh processes, with
 ``PYTHONPATH`` set to each tree, into a fresh data dir, and reads the child's peak RSS from
-``wait4`` (Linux/macOS); then ``piday search WORDS`` in the event made (the text tower only):
+``wait4`` (Linux/macOS; on Linux that figure is at least this bench's own RSS at the fork, the
+pre-exec copy's mark, so the bench holds no images in memory while it measures: the suite's test
+reads VmHWM inside the child instead, tests/test_formats_and_memory.py); then ``piday search
+WORDS`` in the event made (the text tower only):
 
 - ``none``: random weights (``ARCH:none``);
 - ``file``: a random checkpoint file (``ARCH:/path.pt``, float32 ``state_dict``, written once
