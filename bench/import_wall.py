@@ -14,7 +14,8 @@ phone-sized JPEGs (4032x3024, generated once, reused with ``--work``) and the sa
   vectors committed to SQLite.
 
 The runs alternate (seed, piday, seed, ...) so machine load hits both; the median wall time of
-each and the ratio seed/piday are printed, with how much CPU other processes used meanwhile.
+each and the ratio seed/piday are printed. (No "other processes" share here: the measured
+commands are other processes.)
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", type=Path, default=None, help="keep the generated photos here (reused)")
     args = ap.parse_args()
-    from embed_throughput import SIZES, ForeignLoad, make_images
+    from embed_throughput import SIZES, make_images
 
     work = args.work or Path(tempfile.mkdtemp(prefix="piday-wall-"))
     generated = make_images(work / "generated", SIZES["phone"], args.n, min(8, args.n), 4.0)
@@ -85,18 +86,16 @@ def main() -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
            "PIDAY_CONFIG_DIR": str(work / "config"), "PIDAY_LOG_DIR": str(work / "log")}
     seed, piday = [], []
-    with ForeignLoad() as load:
-        for i in range(args.runs):
-            seed.append(run([sys.executable, "-c", SEED_SCRIPT, arch, pretrained or "none", str(folder),
-                             str(work / "seed.npy")], env))
-            data = work / f"data{i}"
-            shutil.rmtree(data, ignore_errors=True)
-            piday.append(run([sys.executable, "-m", "piday_desktop", "import", str(folder), "--event", "wall",
-                              "--model", args.model, "--data-dir", str(data)], env))
-            shutil.rmtree(data, ignore_errors=True)
+    for i in range(args.runs):
+        seed.append(run([sys.executable, "-c", SEED_SCRIPT, arch, pretrained or "none", str(folder),
+                         str(work / "seed.npy")], env))
+        data = work / f"data{i}"
+        shutil.rmtree(data, ignore_errors=True)
+        piday.append(run([sys.executable, "-m", "piday_desktop", "import", str(folder), "--event", "wall",
+                          "--model", args.model, "--data-dir", str(data)], env))
+        shutil.rmtree(data, ignore_errors=True)
     s, p = statistics.median(seed), statistics.median(piday)
-    note = f" [other processes used {100 * load.foreign:.0f}% of the CPUs meanwhile]" if load.foreign is not None else ""
-    print(f"{len(paths)} phone JPEGs, {args.model}, {args.runs} runs each (alternating){note}")
+    print(f"{len(paths)} phone JPEGs, {args.model}, {args.runs} runs each (alternating)")
     print(f"seed-style script  median {s:6.1f} s  ({', '.join(f'{x:.1f}' for x in seed)})")
     print(f"piday import       median {p:6.1f} s  ({', '.join(f'{x:.1f}' for x in piday)})")
     print(f"seed / piday {s / p:4.2f}x")

@@ -190,3 +190,25 @@ def test_the_station_replaces_a_dead_model_and_maps_the_photo_taken_meanwhile(qt
     finally:
         win.close()
         store.close()
+
+
+def test_a_model_that_keeps_dying_is_reported_on_the_start_page_not_restarted_for_ever(qtbot, tmp_path, monkeypatch):
+    import piday_desktop.ui.main_window as main_window
+    from piday_desktop.ui.main_window import StationWindow
+
+    monkeypatch.setattr(main_window, "ENGINE_RESTARTS", 0)  # the first death is already one too many
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0), map_refit=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        win.start_engine(TINY)
+        qtbot.waitUntil(lambda: win.model_state == "ready", timeout=TIMEOUT * 1000)
+        os.kill(win.controller.engine.pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: win.model_state.startswith("unavailable"), timeout=TIMEOUT * 1000)
+        assert win.controller.engine is None
+        text = win.idle_page.model_state.text()
+        assert "stopped unexpectedly" in text and "see the log" in text and win.idle_page.import_model.isVisible()
+    finally:
+        win.close()
+        store.close()
