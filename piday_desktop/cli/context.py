@@ -74,6 +74,40 @@ def make_engine(args: argparse.Namespace):
     return EmbeddingEngine(lambda: load_model(spec, device=device, towers="image"))
 
 
+def cached_text_tower(args: argparse.Namespace, model_id: str):
+    """The event model's numpy text tower if cached and no other model was asked for, else None.
+
+    Decided without parsing the model name (parsing asks open_clip, which imports torch): the
+    stored model id is the key, and a ``--model`` is only taken as the same model when it is
+    written exactly as that id.
+    """
+    from ..embedding.text_numpy import cached_text_encoder
+
+    if model_was_chosen(args) and model_text(args).strip() != model_id:
+        return None
+    return cached_text_encoder(model_id)
+
+
+def load_text_model(spec, args: argparse.Namespace):
+    """The text tower through torch (words only), cached as numpy for the next command.
+
+    Caching is best effort: a full or read-only cache only means the next search imports torch
+    again (embedding/text_numpy.py says why in the log).
+    """
+    import logging
+
+    from ..embedding.models import load_model
+    from ..embedding.text_numpy import export_text_tower
+
+    device = getattr(args, "device", None) or os.environ.get("PIDAY_DEVICE") or "auto"
+    model = load_model(spec, device=device, towers="text")
+    try:
+        export_text_tower(model)
+    except Exception:  # noqa: BLE001 - the search goes on through torch
+        logging.getLogger(__name__).warning("text tower of %s not cached", model.model_id, exc_info=True)
+    return model
+
+
 def model_error(exc: BaseException) -> UserError:
     return UserError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, EXIT_MODEL)
 

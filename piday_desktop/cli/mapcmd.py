@@ -42,11 +42,14 @@ def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
 
 def _text_encoder(args: argparse.Namespace, model_id: str):
     """The event model's text encoder, or None (with a warning) when it cannot be loaded here."""
-    from ..embedding.models import ModelSpec, load_model
+    from ..embedding.models import ModelSpec
 
+    tower = context.cached_text_tower(args, model_id)
+    if tower is not None:
+        return tower.encode  # no torch (embedding/text_numpy.py)
     try:
         spec = context.model_spec(args) if context.model_was_chosen(args) else ModelSpec.parse(model_id)
-        model = load_model(spec, device=getattr(args, "device", None) or "auto", towers="text")
+        model = context.load_text_model(spec, args)
     except Exception as exc:  # noqa: BLE001 - the map is still worth writing without names
         err.print(f"[yellow]no group names or label search: the model cannot be loaded here "
                   f"({escape(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)})[/]")

@@ -83,18 +83,26 @@ def _ann_threshold() -> int:
 
 
 def _text_vector(args: argparse.Namespace, model_id: str):
-    from ..embedding.models import ModelSpec, load_model
+    """The query's vector: from the model's cached numpy text tower when there is one (no torch,
+    embedding/text_numpy.py), else through torch, caching the tower for the next search."""
+    from ..embedding.models import ModelSpec
 
+    query = " ".join(args.text)
+    tower = context.cached_text_tower(args, model_id)
+    if tower is not None:
+        return tower.encode([query])[0]
     try:
         spec = context.model_spec(args) if context.model_was_chosen(args) else ModelSpec.parse(model_id)
-        model = load_model(spec, device=args.device or "auto", towers="text")  # words only
+        if spec.model_id != model_id:
+            raise UserError(f"the event's vectors were made with {model_id}; pass --model to match", EXIT_USAGE)
+        model = context.load_text_model(spec, args)
     except UserError:
         raise
     except Exception as exc:
         raise context.model_error(exc) from exc
     if model.model_id != model_id:
         raise UserError(f"the event's vectors were made with {model_id}; pass --model to match", EXIT_USAGE)
-    return model.encode_text([" ".join(args.text)])[0]
+    return model.encode_text([query])[0]
 
 
 def run_report(args: argparse.Namespace) -> int:

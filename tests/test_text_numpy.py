@@ -1,0 +1,86 @@
+"""`piday search WORDS` without torch (issue 15): the text tower exported once, then run in numpy.
+
+The user-visible claims: the second search of an event's model never imports torch (it took
+~5.5 s of a 6.4 s search on the project's laptop), its hits are the torch path's, and a
+damaged cache costs nothing but time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import imagefactory as factory
+from piday_desktop.embedding import text_numpy
+from piday_desktop.embedding.models import ModelSpec, load_model
+
+REPO = Path(__file__).resolve().parents[1]
+TEXTS = ["a person wearing glasses", "Café crème — naïve façade!!", "P-017 ", "a " * 100, "",
+         "<start_of_text> hello", "&amp;amp; two  spaces\tand a tab", "東京の夜", "don't we'll 123 4.5"]
+
+
+@pytest.mark.parametrize("model", ["ViT-B-32:none", "piday-tiny:none"])
+def test_the_numpy_tower_gives_open_clips_tokens_and_vectors(model, tmp_path, monkeypatch):
+    import open_clip
+
+    monkeypatch.setenv("PIDAY_CACHE_DIR", str(tmp_path / "cache"))
+    loaded = load_model(ModelSpec.parse(model), device="cpu", precision="fp32", towers="text")
+    assert text_numpy.export_text_tower(loaded) is not None
+    tower = text_numpy.cached_text_encoder(loaded.model_id)
+    assert tower is not None and tower.dim == loaded.dim
+    expected_ids = open_clip.get_tokenizer(model.split(":")[0])(TEXTS).numpy()
+    assert (tower.tokenizer(TEXTS) == expected_ids).all()  # truncation at 77 with the end token kept
+    ours, theirs = tower.encode(TEXTS), loaded.encode_text(TEXTS)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape
+    assert float((ours * theirs).sum(1).min()) >= 0.99999
+    one = tower.encode(["a person wearing glasses"])[0]  # alone: only its own tokens are computed
+    assert float(one @ ours[0]) >= 0.99999
+    assert text_numpy.cached_text_encoder("some-other:model") is None
+
+
+def _search(data: Path, words: str, cache: Path) -> tuple[list, bool, str]:
+    """`piday search` in a fresh interpreter: its hits, whether torch was imported, stderr."""
+    script = textwrap.dedent("""
+        import json, sys, io, contextlib
+        from piday_desktop.cli import main
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(sys.argv[1:])
+        print(json.dumps({"code": code, "hits": json.loads(out.getvalue() or "[]"),
+                          "torch": "torch" in sys.modules}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, "search", words, "--event", "ev", "--json", "-k", "5",
+                           "--data-dir", str(data)], capture_output=True, text=True, timeout=300, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "PIDAY_CACHE_DIR": str(cache)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0, proc.stderr
+    return result["hits"], result["torch"], proc.stderr
+
+
+def test_the_second_search_needs_no_torch_and_finds_the_same(tmp_path):
+    from piday_desktop.cli import main
+
+    folder, data, cache = tmp_path / "in", tmp_path / "data", tmp_path / "cache"
+    for i in range(6):
+        factory.jpeg(folder / f"person{i % 2}" / f"{i}.jpg", size=(96, 72), seed=i)
+    assert main(["import", str(folder), "--event", "ev", "--model", "piday-tiny:none", "--data-dir", str(data)]) == 0
+    first, torch_first, _ = _search(data, "a red hat", cache)
+    second, torch_second, _ = _search(data, "a red hat", cache)
+    assert torch_first and not torch_second
+    assert [h["id"] for h in second] == [h["id"] for h in first] and len(first) == 5
+    assert np.allclose([h["score"] for h in second], [h["score"] for h in first], atol=1e-5)
+    # A damaged cache entry: the search still answers (through torch) and caches the tower again.
+    (weights,) = cache.glob("text-towers/*/" + text_numpy.WEIGHTS)
+    weights.write_bytes(weights.read_bytes()[:1000])
+    third, torch_third, err = _search(data, "a red hat", cache)
+    assert torch_third and [h["id"] for h in third] == [h["id"] for h in first]
+    assert "cannot be used" in err
+    assert not _search(data, "a red hat", cache)[1]
