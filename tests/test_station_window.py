@@ -507,3 +507,20 @@ def test_the_nickname_hint_is_whole_at_1366x768(qtbot, tmp_path):
     assert "laptop" in nickname.placeholderText() and nickname.font().pointSizeF() >= 14
     win.close()
     store.close()
+
+
+def test_leaving_full_screen_returns_to_the_maximised_window(qtbot, tmp_path):
+    """Under openbox at 1366x768 F11 twice left a screen-sized, un-maximised window whose title
+    bar was above the screen (showNormal); it must come back as it opened: maximised."""
+    store = EventStore.open(tmp_path, "ev")
+    win = StationWindow(store, StationConfig(event="ev", key_debounce_s=0), map_refit=False)
+    qtbot.addWidget(win)
+    win.showMaximized()
+    qtbot.waitUntil(lambda: win.isMaximized(), timeout=3_000)
+    key(qtbot, win, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: win.isFullScreen(), timeout=3_000)
+    key(qtbot, win, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not win.isFullScreen(), timeout=3_000)
+    assert win.isMaximized()
+    win.close()
+    store.close()

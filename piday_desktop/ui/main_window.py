@@ -768,10 +768,14 @@ class StationWindow(QMainWindow):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if event.key() == Qt.Key.Key_F11:
+            # The full-screen bit only: leaving full screen returns to the maximised window the
+            # station opened as (showNormal left a screen-sized window with its title bar above
+            # the screen under openbox, and no way to get it back but F11 again).
+            state = self.windowState()
             if not self.isFullScreen():
-                self.showFullScreen()
+                self.setWindowState(state | Qt.WindowState.WindowFullScreen)
             elif unlocked(self, self.config.kiosk_pin, "leave full screen"):
-                self.showNormal()
+                self.setWindowState(state & ~Qt.WindowState.WindowFullScreen)
             return
         if event.key() == Qt.Key.Key_F2:
             self.toggle_map_window()
