@@ -91,6 +91,7 @@ def main() -> None:
     ready: list[object] = []
 
     def load() -> None:
+        win.probe_cameras_in_background()  # as app.py does at start-up: cameras, the Settings' model list
         start_engine_in_background(args.model, "cpu", lambda engine: ready.append(engine),
                                    lambda message: ready.append(RuntimeError(message)))
         spin(until=lambda: bool(ready))
@@ -99,7 +100,7 @@ def main() -> None:
     if isinstance(ready[0], Exception):
         sys.exit(f"the model did not load: {ready[0]}")
     print(f"model {args.model} loaded in {loading['seconds']:.1f} s; torch in the window's process: "
-          f"{'torch' in sys.modules}")
+          f"{'torch' in sys.modules}; Settings' model list: {len(win._models)} row(s)")
     print(f"{'':14}{'baseline':>10}{'loading':>10}{'ratio':>8}")
     for key in ("gap_median_s", "gap_p99_s", "gap_max_s", "lag_p99_s", "lag_max_s"):
         b, ld = base[key], loading[key]

@@ -144,11 +144,14 @@ def test_the_station_never_imports_torch_and_still_maps_photos(tmp_path):
         app = QApplication([])
         from pathlib import Path
         store = EventStore.open(Path({str(tmp_path / "data")!r}), "ev")
-        win = StationWindow(store, StationConfig(event="ev"), map_refit=False)
+        win = StationWindow(store, StationConfig(event="ev"))
         win.show()
+        win.probe_cameras_in_background()  # the Settings' model list too (it needs open_clip)
         win.start_engine({TINY!r})
-        loop = QEventLoop(); t = QTimer(); t.timeout.connect(lambda: win.model_state != "loading" and loop.quit())
+        loop = QEventLoop(); t = QTimer()
+        t.timeout.connect(lambda: win.model_state != "loading" and win._models and loop.quit())
         t.start(20); QTimer.singleShot(120_000, loop.quit); loop.exec()
+        assert win._models, "the Settings' model list never came"
         engine = win.controller.engine
         vec = engine.submit({str(factory.jpeg(tmp_path / "a.jpg"))!r}, priority=True).result(60)
         print("state", win.model_state, "dim", vec.shape[0], "torch", "torch" in sys.modules,

@@ -472,3 +472,25 @@ def _child_main(conn: Any, model: str, device: str, cpu_batch: int | None) -> No
                 os._exit(0)  # a loader still importing torch is not waited for
         except RuntimeError as exc:  # the engine closed under a request
             log.warning("request %s refused: %s", kind, exc)
+
+
+# ---------------------------------------------------------------------- one-off questions
+
+
+def model_catalogue_elsewhere(timeout: float = 120.0) -> list[dict]:
+    """``models.model_catalogue()`` answered by a short-lived child process.
+
+    The catalogue (which open_clip models and tags exist, which are cached here) needs open_clip,
+    and importing open_clip imports torch: in the station's process that is the very stall the
+    model's own process removed (the Settings list was read on a thread at start-up and froze the
+    preview again). Blocking: call it off the UI thread.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_catalogue).result(timeout=timeout)
+
+
+def _catalogue() -> list[dict]:
+    from .models import model_catalogue
+
+    return model_catalogue()

@@ -97,12 +97,13 @@ def _probe_cameras(relay: _Relay) -> None:
 def model_choices() -> list[tuple[str, str]]:
     """(model, label) for every model usable offline here, then the default if it is not.
 
-    Blocking (imports torch, reads the caches): call it off the UI thread. The station's
-    settings can offer the same list.
+    Blocking (a child process imports open_clip and reads the caches, so the window's own
+    interpreter never imports torch): call it off the UI thread. The station's settings can
+    offer the same list.
     """
-    from ..embedding.models import model_catalogue
+    from ..embedding.engine_process import model_catalogue_elsewhere
 
-    rows = [r for r in model_catalogue() if r["tag"] and (r["cached"] or r["default"])]
+    rows = [r for r in model_catalogue_elsewhere() if r["tag"] and (r["cached"] or r["default"])]
     rows.sort(key=lambda r: (not r["cached"], not r["default"], r["model"]))
     return [(r["model"], _model_label(r)) for r in rows]
 

@@ -356,7 +356,7 @@ class StationWindow(QMainWindow):
         def work() -> None:
             found = camera_choices()
             invoker.post(lambda: setattr(invoker.parent(), "_cameras", found))
-            try:  # which models work offline, for the settings (imports torch: never on the UI thread)
+            try:  # which models work offline, for the settings (asked of a child process: it imports torch)
                 models = model_choices()
             except Exception as exc:  # the list is a convenience; typing a model still works
                 log.warning("model list unavailable: %s", exc)
