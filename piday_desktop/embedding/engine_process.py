@@ -485,9 +485,9 @@ def model_catalogue_elsewhere(timeout: float = 120.0) -> list[dict]:
     model's own process removed (the Settings list was read on a thread at start-up and froze the
     preview again). Blocking: call it off the UI thread.
     """
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(_catalogue).result(timeout=timeout)
+    from ..core.elsewhere import run_elsewhere
+
+    return run_elsewhere(_catalogue, timeout=timeout)
 
 
 def _catalogue() -> list[dict]:

@@ -36,18 +36,22 @@ def import_in_background(archive: Path, post: Callable[[Callable[[], None]], Non
     ``on_done(None, reason)``, posted to the UI thread."""
 
     def work() -> None:
-        from ..embedding.transfer import TransferError, import_model
+        from ..core.elsewhere import run_elsewhere
+        from ..embedding.transfer import TransferError
 
-        try:
-            installed = import_model(archive)
+        try:  # in a child process: checking the file asks open_clip, which imports torch
+            model = run_elsewhere(_import_model, archive)
         except TransferError as exc:
             reason = str(exc)
         except OSError as exc:  # unreadable stick, full disk
             reason = translate("ModelImport", "{file} could not be read or installed ({error})").format(
                 file=archive, error=exc.strerror or exc)
+        except Exception as exc:  # noqa: BLE001 - the child died (out of memory): said, never silent
+            reason = translate("ModelImport", "{file} could not be read or installed ({error})").format(
+                file=archive, error=f"{type(exc).__name__}: {exc}")
         else:
-            log.info("model file imported: %s", installed.model)
-            post(lambda: on_done(installed.model, ""))
+            log.info("model file imported: %s", model)
+            post(lambda: on_done(model, ""))
             return
         log.warning("model import failed: %s", reason)
         post(lambda: on_done(None, reason))
@@ -55,3 +59,10 @@ def import_in_background(archive: Path, post: Callable[[Callable[[], None]], Non
     thread = threading.Thread(target=work, name="piday-model-import", daemon=True)
     thread.start()
     return thread
+
+
+def _import_model(archive: Path) -> str:
+    """The child's part: verify and install the file; the model it provides."""
+    from ..embedding.transfer import import_model
+
+    return import_model(archive).model
