@@ -216,3 +216,16 @@ def test_a_model_that_keeps_dying_is_reported_on_the_start_page_not_restarted_fo
     finally:
         win.close()
         store.close()
+
+
+def test_ctrl_c_in_the_terminal_is_the_stations_to_handle_not_the_models():
+    """SIGINT reaches the whole process group; the model's process must not die of it (the
+    station would take that for a crash and start another while it is closing)."""
+    lost: list[str] = []
+    engine = started(on_exit=lost.append)
+    try:
+        os.kill(engine.pid, signal.SIGINT)
+        vec = engine.encode_text(["still here"])  # answered after the signal: it was ignored
+        assert vec.shape[0] == 1 and not lost
+    finally:
+        engine.close()

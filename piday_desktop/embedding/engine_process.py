@@ -390,6 +390,11 @@ class _PipeLogHandler(logging.Handler):
 
 def _child_main(conn: Any, model: str, device: str, cpu_batch: int | None) -> None:
     """The child: an ordinary EmbeddingEngine, fed from the pipe, answering on it."""
+    import signal
+
+    # Ctrl-C in the terminal reaches the whole process group: the station decides (it closes the
+    # model through the pipe); a child dying of it first would look like a crash to restart.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     send_lock = threading.Lock()
 
     def send(message: tuple) -> None:
