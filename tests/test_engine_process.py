@@ -229,3 +229,54 @@ def test_ctrl_c_in_the_terminal_is_the_stations_to_handle_not_the_models():
         assert vec.shape[0] == 1 and not lost
     finally:
         engine.close()
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.update(int(c) for c in text)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or not hasattr(os, "pidfd_open"), reason="Linux /proc, pidfd")
+def test_ctrl_c_in_the_terminal_closes_the_station_and_its_model(tmp_path):
+    """`piday` started from a terminal, then Ctrl-C: the station closes as a program close does
+    (exit 130, the CLI's code for Ctrl-C) and leaves no model process behind. Before, the
+    KeyboardInterrupt landed in a Qt slot, printed a traceback, and the station went on."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen", "PIDAY_STARTUP_PROBE": "1",
+           "HF_HUB_OFFLINE": "1"}
+    for name in ("DATA", "CONFIG", "LOG"):
+        env[f"PIDAY_{name}_DIR"] = str(tmp_path / name.lower())
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(f'event = "ev"\ncamera = "pattern"\nmodel = "{TINY}"\n',
+                                                     encoding="utf-8")
+    err_file = open(tmp_path / "stderr.txt", "w")  # a file: a full pipe would block the station
+    proc = subprocess.Popen([sys.executable, "-m", "piday_desktop"], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=err_file, text=True)
+    try:
+        for line in proc.stdout:  # the window's first paint
+            if line.startswith("PIDAY_WINDOW_SHOWN"):
+                break
+        fds = {}
+        for child in _children(proc.pid):  # the model's process (and multiprocessing's tracker)
+            try:
+                fds[child] = os.pidfd_open(child)
+            except ProcessLookupError:
+                pass
+        assert fds, "the station started no model process"
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        err_file.close()
+        stderr = (tmp_path / "stderr.txt").read_text()
+        assert code == 130, stderr[-2000:]
+        assert "Traceback" not in stderr, stderr[-2000:]
+        for child, fd in fds.items():
+            readable, _, _ = select.select([fd], [], [], 30)
+            assert readable, f"process {child} outlived the station"
+            os.close(fd)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        err_file.close()

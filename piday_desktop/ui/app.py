@@ -98,6 +98,7 @@ def run_station(args: argparse.Namespace) -> int:
         window.unexpected_error(exc)
 
     sys.excepthook = to_failsafe
+    interrupted = _close_on_ctrl_c(window)
     window.camera.start(config.camera)
     window.probe_cameras_in_background()
     window.start_engine(config.model or os.environ.get("PIDAY_MODEL", ""))
@@ -114,7 +115,33 @@ def run_station(args: argparse.Namespace) -> int:
     if backup is not None:
         backup.stop()
     store.close()
-    return 0
+    return 130 if interrupted else 0  # the CLI's exit code for Ctrl-C
+
+
+def _close_on_ctrl_c(window) -> list[bool]:
+    """Ctrl-C (or SIGINT) in the terminal closes the station as its program close does: every
+    queued write finishes, the model's process stops, a visit in progress is offered at the next
+    start. Without this a KeyboardInterrupt surfaced in whatever Qt slot ran next, printed a
+    traceback and the station went on. Returns a flag set once it happened (for the exit code)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    happened: list[bool] = []
+
+    def handler(_signum, _frame) -> None:
+        if not happened:
+            log.info("Ctrl-C: closing the station (everything kept is saved)")
+        happened.append(True)
+        QTimer.singleShot(0, window.close)  # from the event loop, not from inside a slot
+
+    signal.signal(signal.SIGINT, handler)
+    # Python runs a signal handler between bytecodes; Qt's loop runs C++ for long stretches,
+    # so a no-op timer hands control to Python a few times a second to notice.
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return happened
 
 
 def _start_backup(window, store, config):
