@@ -188,3 +188,34 @@ def test_the_volunteer_can_carry_on_with_another_event_while_the_damaged_one_wai
     assert store is not None and store.event == "ev-b" and len(seen) == 1
     store.close()
     assert db.read_bytes() == before
+
+
+def test_a_station_killed_in_the_middle_of_a_checkpoint_opens_again_with_every_row(tmp_path):
+    """A kill can leave page 1 of event.sqlite (with the grown page count) written before the
+    pages that extend the file, the rest still in the write-ahead log. SQLite completes that at
+    the next open; piday called it "truncated" and refused the event (found by the crash harness)."""
+    import shutil
+    import struct
+
+    data = tmp_path / "data"
+    _event_with_rows(data)  # closed: checkpointed, no log
+    with EventStore.open(data, "ev") as store:
+        for i in range(40):
+            store.create_participant(nickname="y" * 200, label=f"after {i}" * 20)
+        # The files as a killed process leaves them: the new rows only in the log.
+        crashed = tmp_path / "crashed" / "events" / "ev"
+        crashed.mkdir(parents=True)
+        for name in ("event.sqlite", "event.sqlite-wal"):
+            shutil.copyfile(store.directory / name, crashed / name)
+    db = crashed / "event.sqlite"
+    assert (crashed / "event.sqlite-wal").stat().st_size > 0
+    with open(db, "r+b") as fh:  # the torn checkpoint: page 1 says the file has grown
+        header = bytearray(fh.read(100))
+        page_size = struct.unpack(">H", header[16:18])[0]
+        header[28:32] = struct.pack(">I", db.stat().st_size // page_size + 8)
+        header[92:96] = header[24:28]  # the count is valid for this change
+        fh.seek(0)
+        fh.write(header)
+    with EventStore.open(tmp_path / "crashed", "ev") as store:
+        labels = [p.label for p in store.participants()]
+    assert len(labels) == 100 and labels[-1] == "after 39" * 20

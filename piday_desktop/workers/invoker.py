@@ -22,7 +22,16 @@ class UiInvoker(QObject):
         self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def post(self, fn: Callable[[], None]) -> None:
-        self._call.emit(fn)
+        """Queue ``fn`` for the UI thread; dropped if the UI is already gone.
+
+        A worker that finishes after the station closed (the Settings' model list arrives from
+        its child process a few seconds after a Ctrl-C) must not die with "Signal source has
+        been deleted": there is nothing left to update.
+        """
+        try:
+            self._call.emit(fn)
+        except RuntimeError:  # the invoker's Qt object was deleted with its window
+            pass
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
