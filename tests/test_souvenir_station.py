@@ -99,7 +99,9 @@ def test_without_a_printer_the_card_is_saved_as_png_and_pdf_in_the_event(qtbot, 
     assert not any("ada" in n.lower() for n in names)
     assert pdf_pages(folder / "souvenir-P-001.pdf") == 1
     assert not win.done_page.print_card.isVisible()  # nothing to press: it is saved
-    assert "saved" in win.done_page.card_status.text()
+    qtbot.waitUntil(lambda: "saved" in win.done_page.card_status.text(), timeout=20_000)
+    assert win.souvenirs.current.made.card.link is None  # no map published, no Atlas
+    assert "scan the code" not in win.done_page.card_status.text()  # the card has no code to scan
     # Another photo: the card is drawn again with it (and saved over the first).
     first = win.souvenirs.current.made.card.photo_id
     qtbot.mouseClick(win.done_page.other_photo, Qt.MouseButton.LeftButton)

@@ -188,8 +188,12 @@ class Souvenirs:
             return
         v.made = result
         if not self.config.printer:
-            v.status = (translate("Souvenir", "Your card is saved: ask us for a print, or scan the code.") if complete
-                        else translate("Souvenir", "Your card (your dots are on their way to the map)…"))
+            if not complete:
+                v.status = translate("Souvenir", "Your card (your dots are on their way to the map)…")
+            elif result.card.link is None:  # no map published: the card has no code to scan
+                v.status = translate("Souvenir", "Your card is saved: ask us for a print.")
+            else:
+                v.status = translate("Souvenir", "Your card is saved: ask us for a print, or scan the code.")
         elif not v.printed:
             v.status = (translate("Souvenir", "Press Print to take your card home.") if complete
                         else translate("Souvenir", "Your dots are on their way to the map…"))

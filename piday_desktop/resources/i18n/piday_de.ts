@@ -1074,12 +1074,16 @@ auf die öffentliche Online-Karte setzen</translation>
         <translation>Gedruckt: Nehmen Sie Ihre Karte aus dem Drucker.</translation>
     </message>
     <message>
-        <source>Your card is saved: ask us for a print, or scan the code.</source>
-        <translation>Ihre Karte ist gespeichert: Fragen Sie nach einem Ausdruck oder scannen Sie den Code.</translation>
-    </message>
-    <message>
         <source>Your card (your dots are on their way to the map)…</source>
         <translation>Ihre Karte (Ihre Punkte sind unterwegs zur Karte)…</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print.</source>
+        <translation>Ihre Karte ist gespeichert: Fragen Sie nach einem Ausdruck.</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print, or scan the code.</source>
+        <translation>Ihre Karte ist gespeichert: Fragen Sie nach einem Ausdruck oder scannen Sie den Code.</translation>
     </message>
     <message>
         <source>Press Print to take your card home.</source>

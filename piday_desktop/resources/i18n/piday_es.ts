@@ -1074,12 +1074,16 @@ en el mapa público en línea</translation>
         <translation>Impresa: recoge tu tarjeta de la impresora.</translation>
     </message>
     <message>
-        <source>Your card is saved: ask us for a print, or scan the code.</source>
-        <translation>Tu tarjeta está guardada: pídenos una copia impresa o escanea el código.</translation>
-    </message>
-    <message>
         <source>Your card (your dots are on their way to the map)…</source>
         <translation>Tu tarjeta (tus puntos van camino del mapa)…</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print.</source>
+        <translation>Tu tarjeta está guardada: pídenos una copia impresa.</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print, or scan the code.</source>
+        <translation>Tu tarjeta está guardada: pídenos una copia impresa o escanea el código.</translation>
     </message>
     <message>
         <source>Press Print to take your card home.</source>

@@ -1074,12 +1074,16 @@ sur la carte publique en ligne</translation>
         <translation>Imprimée : prenez votre carte dans l’imprimante.</translation>
     </message>
     <message>
-        <source>Your card is saved: ask us for a print, or scan the code.</source>
-        <translation>Votre carte est enregistrée : demandez-nous une impression, ou scannez le code.</translation>
-    </message>
-    <message>
         <source>Your card (your dots are on their way to the map)…</source>
         <translation>Votre carte (vos points arrivent sur la carte)…</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print.</source>
+        <translation>Votre carte est enregistrée : demandez-nous une impression.</translation>
+    </message>
+    <message>
+        <source>Your card is saved: ask us for a print, or scan the code.</source>
+        <translation>Votre carte est enregistrée : demandez-nous une impression, ou scannez le code.</translation>
     </message>
     <message>
         <source>Press Print to take your card home.</source>
