@@ -247,3 +247,24 @@ def test_cli_doctor_event_prints_the_event_lines(tmp_path, no_atlas_login, capsy
                  "--data-dir", str(tmp_path / "data")])
     out = capsys.readouterr().out
     assert code == 0 and "no event 'ev' here yet" in out and "no backup folder set" in out
+
+
+def test_the_check_window_runs_the_checks_in_another_process_and_survives_its_death(qtbot, tmp_path, no_atlas_login):
+    """The station's Check button must not load torch into the station (the preview would
+    freeze while it imports): the checks run in a child, their lines streamed as they come, and a
+    checking process that dies is an error with its exit code, not a window waiting for ever."""
+    import signal
+
+    from piday_desktop.core.elsewhere import run_elsewhere_streaming
+
+    seen: list = []
+    report = run_elsewhere_streaming(run_checks, options(tmp_path), on_item=seen.append)
+    assert [c.name for c in seen] == [c.name for c in report.checks] and report.ready
+    with pytest.raises(RuntimeError, match="stopped .*exit code -9"):
+        run_elsewhere_streaming(_kill_self, signal.SIGKILL, on_item=seen.append)
+
+
+def _kill_self(sig, on_result=None):
+    import os
+
+    os.kill(os.getpid(), sig)

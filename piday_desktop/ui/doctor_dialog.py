@@ -1,6 +1,7 @@
 """The station's "Check" button: `piday doctor` in a window, and "Open log folder".
 
-The checks run on a worker thread (torch, a speed test and the map warm-up take seconds) and
+The checks run in a child process, waited for on a thread (torch, a speed test and the map
+warm-up take seconds; in the station's own process they would freeze its preview), and
 each line appears as soon as it is known. The station passes its live camera so the check does
 not try to open a device the station is using.
 """
@@ -60,7 +61,17 @@ def _work(relay: _Relay, options: DoctorOptions) -> None:
         except RuntimeError:  # the dialog was closed meanwhile
             pass
 
-    report = run_checks(options, on_result=lambda check: emit(relay.line, check))
+    from ..core.elsewhere import run_elsewhere_streaming
+
+    # In a child process: the checks import torch and run a speed test, which on a thread of the
+    # station's process would freeze its preview (the GIL) and leave torch loaded in it all day.
+    try:
+        report = run_elsewhere_streaming(run_checks, options, on_item=lambda check: emit(relay.line, check))
+    except Exception as exc:  # noqa: BLE001 - said in the window, never a silent hang
+        failed = Check("doctor", "FAIL", f"the checks could not run: {type(exc).__name__}: {exc}",
+                       "run `piday doctor` in a terminal to see more")
+        emit(relay.line, failed)
+        report = Report([failed], None)
     emit(relay.finished, report)
 
 
