@@ -100,8 +100,6 @@ def _text_vector(args: argparse.Namespace, model_id: str):
         raise
     except Exception as exc:
         raise context.model_error(exc) from exc
-    if model.model_id != model_id:
-        raise UserError(f"the event's vectors were made with {model_id}; pass --model to match", EXIT_USAGE)
     return model.encode_text([query])[0]
 
 

@@ -101,7 +101,35 @@ def default_decode_workers(device: str) -> int:
     return max(2, min(32, cores))
 
 
-class EmbeddingEngine:
+class EngineSurface:
+    """What the station and the jobs read of an engine, in one place for both kinds: the
+    in-process :class:`EmbeddingEngine` and the station's :class:`~.engine_process.EngineProcess`.
+    Each provides ``wait_ready()`` (an object with ``model_id``, ``device`` and ``dim``) and ``close()``.
+    """
+
+    @property
+    def model_id(self) -> str:
+        """The loaded model's id; blocks until loaded, raises the load error if loading failed."""
+        return self.wait_ready().model_id
+
+    @property
+    def device(self) -> str:
+        """Device the model runs on; blocks until loaded (see :attr:`model_id`)."""
+        return self.wait_ready().device
+
+    @property
+    def dim(self) -> int:
+        """Vector length; blocks until loaded (see :attr:`model_id`)."""
+        return self.wait_ready().dim
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EmbeddingEngine(EngineSurface):
     """One inference thread owns the model; decoding and preprocessing on a thread pool;
     dynamic batching. Who goes next is the :class:`~.scheduler.Scheduler`'s business.
 
@@ -263,21 +291,6 @@ class EmbeddingEngine:
         return self._load_error
 
     @property
-    def model_id(self) -> str:
-        """The loaded model's id; blocks until loaded, raises the load error if loading failed."""
-        return self.wait_ready().model_id
-
-    @property
-    def device(self) -> str:
-        """Device the model runs on; blocks until loaded (see :attr:`model_id`)."""
-        return self.wait_ready().device
-
-    @property
-    def dim(self) -> int:
-        """Vector length; blocks until loaded (see :attr:`model_id`)."""
-        return self.wait_ready().dim
-
-    @property
     def max_batch(self) -> int:
         """The largest batch the model is given (the device default is known once loaded)."""
         return self._queue.max_batch
@@ -324,12 +337,6 @@ class EmbeddingEngine:
             on_decode_thread = threading.current_thread().name.startswith(_DECODE_THREAD)
             pool.shutdown(wait=not on_decode_thread, cancel_futures=True)
 
-    def __enter__(self) -> "EmbeddingEngine":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # ------------------------------------------------------------------ internals
 
     def _count(self, **add: float) -> None:
@@ -368,7 +375,7 @@ class EmbeddingEngine:
         self._count(decode_seconds=time.perf_counter() - start, failed=int(error is not None))
         self._queue.decoded(future, None if error is not None else pixels)
         if error is not None:
-            _settle(future, error=error)
+            settle_future(future, error=error)
 
     def _run(self) -> None:
         """Inference thread: load the model, then serve text jobs and image batches."""
@@ -380,7 +387,7 @@ class EmbeddingEngine:
                 futures = self._queue.fail_all()
             self._loaded.set()
             for fut in futures:
-                _settle(fut, error=exc)
+                settle_future(fut, error=exc)
             return
         try:
             while (job := self._queue.next_job()) is not None:
@@ -388,9 +395,9 @@ class EmbeddingEngine:
                     if job.future.done():
                         continue
                     try:
-                        _settle(job.future, result=self._model.encode_text(job.texts))  # type: ignore[union-attr]
+                        settle_future(job.future, result=self._model.encode_text(job.texts))  # type: ignore[union-attr]
                     except Exception as exc:
-                        _settle(job.future, error=exc)
+                        settle_future(job.future, error=exc)
                 else:
                     self._run_batch(job.items)
         finally:
@@ -442,23 +449,20 @@ class EmbeddingEngine:
         assert model is not None and self._pipeline is not None
         start = time.perf_counter()
         try:
-            checked = getattr(self._pipeline, "batch_checked", None)
-            if checked is not None:  # photos the batched decoder and PIL both refuse fail alone
-                x, errors = checked([p for p, _ in live], model.device)
+            x, errors = self._pipeline.batch_checked([p for p, _ in live], model.device)
+            if errors:  # photos the batched decoder and PIL both refuse fail alone
                 for i, error in errors.items():
-                    _settle(live[i][1], error=error)
+                    settle_future(live[i][1], error=error)
                 self._count(failed=len(errors))
                 live = [item for i, item in enumerate(live) if i not in errors]
                 if not live:
                     return
-            else:
-                x = self._pipeline.batch([p for p, _ in live], model.device)
             vectors = model.encode_pixels(x)
         except Exception as exc:  # e.g. out of GPU memory: fail this batch, keep serving
             log.error("embedding batch of %d failed: %s", len(live), exc)
             self._count(failed=len(live))
             for _, fut in live:
-                _settle(fut, error=exc)
+                settle_future(fut, error=exc)
             return
         elapsed = time.perf_counter() - start
         with self._stats_lock:
@@ -471,10 +475,10 @@ class EmbeddingEngine:
                 seconds=s.seconds + elapsed,
             )
         for i, (_, fut) in enumerate(live):
-            _settle(fut, result=vectors[i].copy())
+            settle_future(fut, result=vectors[i].copy())
 
 
-def _settle(future: cf.Future, *, result: Any = None, error: BaseException | None = None) -> None:
+def settle_future(future: cf.Future, *, result: Any = None, error: BaseException | None = None) -> None:
     """Complete a future unless it was cancelled meanwhile (a race we accept and ignore)."""
     try:
         if error is not None:

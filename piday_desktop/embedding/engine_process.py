@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.images import ImageError
-from .engine import EngineStats  # torch-free at import, like everything here
+from ..core.images import ImageError, VerifiedFile
+from .engine import EngineStats, EngineSurface, settle_future  # torch-free at import, like everything here
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _from_wire(error: tuple[str, str]) -> BaseException:
     return RuntimeError(message)
 
 
-class EngineProcess:
+class EngineProcess(EngineSurface):
     """The parent's side: futures for requests answered by the child's ``EmbeddingEngine``.
 
     ``cpu_batch`` caps the batch when the model runs on the CPU (see ``EmbeddingEngine``'s
@@ -128,8 +128,7 @@ class EngineProcess:
         self._process.start()
         child_conn.close()  # the child's end lives in the child: EOF here once it is gone
         threading.Thread(target=self._send_loop, name="piday-engine-send", daemon=True).start()
-        self._reader = threading.Thread(target=self._read_loop, name="piday-engine-read", daemon=True)
-        self._reader.start()
+        threading.Thread(target=self._read_loop, name="piday-engine-read", daemon=True).start()
 
     # ------------------------------------------------------------------ the engine's surface
 
@@ -145,15 +144,14 @@ class EngineProcess:
             if error is None:
                 self._check_open()
             for source in sources:
-                if hasattr(source, "read") and not isinstance(source, (bytes, str, os.PathLike)) \
-                        and not hasattr(source, "sha256"):
+                if not isinstance(source, (bytes, str, os.PathLike, VerifiedFile)):
                     source = source.read()  # an open file: its bytes cross the pipe
                 fid, future = self._new_future(photo=True)
                 items.append((fid, source))
                 futures.append(future)
         if error is not None:  # outside the lock: done-callbacks take it
             for future in futures:
-                _settle(future, error=error)
+                settle_future(future, error=error)
         elif items:
             self._outgoing.put(("photos", items, priority))
         return futures
@@ -187,18 +185,6 @@ class EngineProcess:
     @property
     def load_error(self) -> BaseException | None:
         return self._load_error
-
-    @property
-    def model_id(self) -> str:
-        return self.wait_ready().model_id
-
-    @property
-    def device(self) -> str:
-        return self.wait_ready().device
-
-    @property
-    def dim(self) -> int:
-        return self.wait_ready().dim
 
     @property
     def max_batch(self) -> int:
@@ -246,14 +232,7 @@ class EngineProcess:
         if not self._gone.wait(CLOSE_WAIT_S if cancel_pending else None):
             log.warning("the embedding process did not stop within %.0f s: killing it", CLOSE_WAIT_S)
             self._process.kill()
-            self._gone.wait(CLOSE_WAIT_S)
-        self._outgoing.put(None)
-
-    def __enter__(self) -> "EngineProcess":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            self._gone.wait(CLOSE_WAIT_S)  # the reader then ends the sending thread too
 
     # ------------------------------------------------------------------ internals
 
@@ -293,7 +272,7 @@ class EngineProcess:
             with self._lock:
                 future = self._futures.get(fid)
             if future is not None:
-                _settle(future, error=error)
+                settle_future(future, error=error)
 
     def _read_loop(self) -> None:
         closed_cleanly = False
@@ -310,9 +289,9 @@ class EngineProcess:
                     future = self._futures.get(fid)
                 if future is not None:
                     if kind == "ok":
-                        _settle(future, result=value)
+                        settle_future(future, result=value)
                     else:
-                        _settle(future, error=_from_wire(value))
+                        settle_future(future, error=_from_wire(value))
             elif kind == "log":
                 _, level, name, text = message
                 logging.getLogger(name).log(level, "%s", text)
@@ -345,7 +324,7 @@ class EngineProcess:
         failed_load = self._load_error is not None  # already reported; the child had nothing to serve
         error = self._load_error or EngineProcessDied(reason)
         for future in left:
-            _settle(future, error=error)
+            settle_future(future, error=error)
         quiet = asked or closed_cleanly or failed_load or _exiting.is_set()
         if not self._loaded.is_set():  # died while loading
             self._load_error = error
@@ -356,16 +335,6 @@ class EngineProcess:
             log.error("%s; %d request(s) failed", reason, len(left))
             if self._on_exit is not None:
                 self._on_exit(reason)
-
-
-def _settle(future: cf.Future, *, result: Any = None, error: BaseException | None = None) -> None:
-    try:
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-    except cf.InvalidStateError:  # cancelled meanwhile
-        pass
 
 
 # ---------------------------------------------------------------------- the child
@@ -477,25 +446,3 @@ def _child_main(conn: Any, model: str, device: str, cpu_batch: int | None) -> No
                 os._exit(0)  # a loader still importing torch is not waited for
         except RuntimeError as exc:  # the engine closed under a request
             log.warning("request %s refused: %s", kind, exc)
-
-
-# ---------------------------------------------------------------------- one-off questions
-
-
-def model_catalogue_elsewhere(timeout: float = 120.0) -> list[dict]:
-    """``models.model_catalogue()`` answered by a short-lived child process.
-
-    The catalogue (which open_clip models and tags exist, which are cached here) needs open_clip,
-    and importing open_clip imports torch: in the station's process that is the very stall the
-    model's own process removed (the Settings list was read on a thread at start-up and froze the
-    preview again). Blocking: call it off the UI thread.
-    """
-    from ..core.elsewhere import run_elsewhere
-
-    return run_elsewhere(_catalogue, timeout=timeout)
-
-
-def _catalogue() -> list[dict]:
-    from .models import model_catalogue
-
-    return model_catalogue()

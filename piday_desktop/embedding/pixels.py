@@ -50,6 +50,11 @@ class PixelPipeline:
         finally:
             img.close()
 
+    def batch_checked(self, items: list[Any], device: str) -> tuple[Any, dict[int, BaseException]]:
+        """:meth:`batch` and the photos that failed in it (index -> error): none here, every
+        failure happened at :meth:`decode`; a pipeline that decodes per batch reports its own."""
+        return self.batch(items, device), {}
+
     def batch(self, items: list[Any], device: str) -> Any:
         """Stack decoded items into one float32 (N, 3, H, W) tensor on ``device``."""
         import torch

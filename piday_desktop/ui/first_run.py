@@ -101,9 +101,10 @@ def model_choices() -> list[tuple[str, str]]:
     interpreter never imports torch): call it off the UI thread. The station's settings can
     offer the same list.
     """
-    from ..embedding.engine_process import model_catalogue_elsewhere
+    from ..core.elsewhere import run_elsewhere
+    from ..embedding.models import model_catalogue
 
-    rows = [r for r in model_catalogue_elsewhere() if r["tag"] and (r["cached"] or r["default"])]
+    rows = [r for r in run_elsewhere(model_catalogue, timeout=120) if r["tag"] and (r["cached"] or r["default"])]
     rows.sort(key=lambda r: (not r["cached"], not r["default"], r["model"]))
     return [(r["model"], _model_label(r)) for r in rows]
 

@@ -81,11 +81,6 @@ def camera_state(state: str) -> str:
     return words.get(state, state)
 
 
-def _close_engine(engine) -> None:
-    """Stop an engine the station no longer uses without waiting for it on the UI thread."""
-    engine.close(wait=False)
-
-
 def flow_settings(config: StationConfig) -> FlowSettings:
     return FlowSettings(config.shots_per_visitor, config.countdown_s, config.key_debounce_s)
 
@@ -460,13 +455,8 @@ class StationWindow(QMainWindow):
         def post_to_window(action, stale=lambda: None) -> None:
             """Run ``action(win)`` on the UI thread if this is still the latest start, else ``stale()``."""
             win = window_ref()
-            if win is None:
-                stale()
-                return
-            try:
-                win.invoker.post(lambda: action(win) if win._starting_engine in started else stale())
-            except RuntimeError:  # the window's Qt side is already gone (the station is closing)
-                stale()
+            if win is None or not win.invoker.post(lambda: action(win) if win._starting_engine in started else stale()):
+                stale()  # the window (or its Qt side) is already gone: the station is closing
 
         def ready(engine) -> None:
             post_to_window(lambda win: win.attach_engine(engine), stale=lambda: engine.close(wait=False))
@@ -506,8 +496,7 @@ class StationWindow(QMainWindow):
 
     def _show_model_state(self) -> None:
         """The idle page says what the model is doing, and when it cannot load, why and the fix."""
-        self.map_pane.view.waiting_for_model = self.model_state.startswith("unavailable")
-        self.map_pane.view.viewport().update()
+        self.map_pane.view.set_waiting_for_model(self.model_state.startswith("unavailable"))
         if self.model_state == "loading":
             self.idle_page.show_model_state(translate("StationWindow", "Starting the map's model… photos can be taken "
                                                       "already."), problem=False)
@@ -524,7 +513,7 @@ class StationWindow(QMainWindow):
         """The embedding engine is ready: embed what was taken meanwhile, and everything new."""
         old = self.controller.engine
         if old is not None and old is not engine:  # a model file was imported: the old model goes
-            _close_engine(old)
+            old.close(wait=False)  # its wait (and a kill) on a thread of its own
         self.controller.engine = engine
         self.model_state = "ready"
         self.map.attach_engine(engine)
@@ -544,7 +533,7 @@ class StationWindow(QMainWindow):
         self.controller.engine = None
         self.map.engine = None
         if dead is not None:
-            _close_engine(dead)
+            dead.close(wait=False)
         self._engine_deaths += 1
         if self._engine_deaths > ENGINE_RESTARTS:
             self.engine_failed(translate("StationWindow", "{reason}, {n} times; see the log").format(

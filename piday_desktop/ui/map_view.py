@@ -734,6 +734,12 @@ class MapView(QGraphicsView):
         painter.fillRect(vp, grad)
         painter.restore()
 
+    def set_waiting_for_model(self, waiting: bool) -> None:
+        """The model cannot load: the empty map says it waits for one instead of promising a place."""
+        if waiting != self.waiting_for_model:
+            self.waiting_for_model = waiting
+            self.viewport().update()
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         """The empty map invites the first visitor; a tiny one explains what it will become."""
         if self._swept_view != self._view_key():

@@ -37,10 +37,10 @@ def import_in_background(archive: Path, post: Callable[[Callable[[], None]], Non
 
     def work() -> None:
         from ..core.elsewhere import run_elsewhere
-        from ..embedding.transfer import TransferError
+        from ..embedding.transfer import TransferError, import_model
 
         try:  # in a child process: checking the file asks open_clip, which imports torch
-            model = run_elsewhere(_import_model, archive)
+            model = run_elsewhere(import_model, archive).model
         except TransferError as exc:
             reason = str(exc)
         except OSError as exc:  # unreadable stick, full disk
@@ -59,10 +59,3 @@ def import_in_background(archive: Path, post: Callable[[Callable[[], None]], Non
     thread = threading.Thread(target=work, name="piday-model-import", daemon=True)
     thread.start()
     return thread
-
-
-def _import_model(archive: Path) -> str:
-    """The child's part: verify and install the file; the model it provides."""
-    from ..embedding.transfer import import_model
-
-    return import_model(archive).model

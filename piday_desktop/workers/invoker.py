@@ -21,17 +21,19 @@ class UiInvoker(QObject):
         super().__init__(parent)
         self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
-    def post(self, fn: Callable[[], None]) -> None:
-        """Queue ``fn`` for the UI thread; dropped if the UI is already gone.
+    def post(self, fn: Callable[[], None]) -> bool:
+        """Queue ``fn`` for the UI thread; False (and dropped) if the UI is already gone.
 
         A worker that finishes after the station closed (the Settings' model list arrives from
         its child process a few seconds after a Ctrl-C) must not die with "Signal source has
-        been deleted": there is nothing left to update.
+        been deleted": there is nothing left to update. A caller holding something the UI was
+        to take over (a model's process) learns from the False that it must release it itself.
         """
         try:
             self._call.emit(fn)
         except RuntimeError:  # the invoker's Qt object was deleted with its window
-            pass
+            return False
+        return True
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
