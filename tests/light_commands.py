@@ -19,8 +19,9 @@ import imagefactory
 
 MODEL = "piday-tiny:none"
 # ~5 s and ~1 GB to import: only for commands that run the model; ray (an optional extra, ~1 s)
-# only for `piday embed --engine ray`.
-HEAVY = ("torch", "open_clip", "ray")
+# only for `piday embed --engine ray`; pandas (~0.3 s, ~60 MB), which pyarrow imports on any
+# `pa.array` call: export builds its columns from buffers (jobs/arrow_columns.py).
+HEAVY = ("torch", "open_clip", "ray", "pandas")
 EVENT = "ev"
 
 # name -> argv after `piday`, with {out} for a folder the command may write into. `consent`

@@ -26,6 +26,7 @@ import numpy as np
 from ..core.consent import Audience, Visibility, shown
 from ..core.photo_fields import KeyInfo
 from ..core.store import EventStore, Participant, Photo
+from . import arrow_columns
 
 FORMATS = ("parquet", "npy", "jsonl", "csv")
 
@@ -201,8 +202,10 @@ def _write_parquet(path: Path, records: list[dict], vectors: list, dim: int, inc
         arrow_type, columns[column.name] = _field_type(pa, column.info, [r[column.name] for r in records])
         fields.append(pa.field(column.name, arrow_type))
     schema = pa.schema(fields + [pa.field("embedding", emb_type)])
-    columns["embedding"] = [None if v is None else v.tolist() for v in vectors]
-    pq.write_table(pa.Table.from_pydict(columns, schema=schema), path)
+    # Built from buffers, not pa.array: that would import pandas (arrow_columns says why).
+    arrays = [arrow_columns.column(columns[f.name], f.type) for f in fields]
+    arrays.append(arrow_columns.vectors_column(vectors, dim))
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
 
 
 def _write_jsonl(path: Path, records: list[dict], vectors: list) -> None:
