@@ -20,10 +20,13 @@ event already on Atlas rebuilds its dataset in the new mode, under the same name
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from ..core import consent
-from ..core.store import EventStore
 from . import state
+
+if TYPE_CHECKING:  # annotations only: `piday --help` builds the parser without the store
+    from ..core.store import EventStore
 
 VECTORS = "vectors"
 NOMIC = "nomic-embeds"

@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from typing import TYPE_CHECKING
 
-from ..core.store import EventStore
+if TYPE_CHECKING:  # annotations only: `piday --help` builds the parser without the store
+    from ..core.store import EventStore
 
 REBUILD_RESET_SQL = (
     "UPDATE atlas_outbox SET state='queued', attempts=0, last_error=NULL, next_attempt_at=0, "

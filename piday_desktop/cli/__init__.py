@@ -15,7 +15,7 @@ import threading
 from rich.markup import escape
 
 from .. import __version__
-from . import atlas as atlas_cli
+from . import atlas_args
 from ..core.opening import EventDatabaseUnusable
 from .common import (
     EXIT_BUG, EXIT_DAMAGED, EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_STORAGE, Formatter, UserError,
@@ -180,18 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     merge_cmd.add_parser(subs, _subparser)
     parser.add_argument("--demo", action="store_true", help="rehearse anywhere: test-pattern camera, "
                         "random-weights model, event 'demo'; the saved settings are not touched")
-    atlas_cli.add_parsers(subs, _subparser)
+    atlas_args.add_parsers(subs, _subparser)
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from . import models, pipeline, query
+    if args.command in atlas_args.COMMANDS:
+        from . import atlas as atlas_cli
 
-    handlers = {
-        "import": pipeline.run_import, "embed": pipeline.run_embed, "export": query.run_export,
-        "search": query.run_search, "report": query.run_report, "events": query.run_events,
-    }
-    if args.command in atlas_cli.COMMANDS:
         return atlas_cli.run(args)
     if args.command == "report" and (args.html or args.pdf):
         from .report_cmd import run_html_report
@@ -202,6 +198,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             from . import model_transfer
 
             return (model_transfer.run_export if args.models_command == "export" else model_transfer.run_import)(args)
+        from . import models
+
         return models.run_fetch(args) if args.models_command == "fetch" else models.run_models(args)
     if args.command == "embed":
         from . import ray_cmd
@@ -245,7 +243,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from ..ui.app import run_station
 
         return run_station(args)
-    return handlers[args.command](args)
+    if args.command in ("import", "embed"):
+        from . import pipeline
+
+        return (pipeline.run_import if args.command == "import" else pipeline.run_embed)(args)
+    from . import query
+
+    return {"export": query.run_export, "search": query.run_search, "report": query.run_report,
+            "events": query.run_events}[args.command](args)
 
 
 def _model_still_loading() -> bool:

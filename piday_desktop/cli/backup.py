@@ -9,9 +9,6 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..core import paths
-from ..jobs.backup import (
-    BackupError, NothingToRestore, RestoreError, TargetMissing, backup_event, restore_event,
-)
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, UserError, add_event_option, err
 
@@ -38,6 +35,8 @@ def _mb(n: int) -> str:
 
 
 def run_backup(args: argparse.Namespace) -> int:
+    from ..jobs.backup import BackupError, TargetMissing, backup_event  # when it runs, not to build the parser
+
     target = Path(args.to).expanduser()
     with context.open_event(args) as store:
         run_id = store.start_run("backup")
@@ -64,6 +63,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    from ..jobs.backup import NothingToRestore, RestoreError, restore_event
+
     root = context.data_root(args)
     try:
         result = restore_event(Path(args.source), root, event=args.event, as_name=args.as_name)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from ..jobs.check import CheckReport, check_event
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_SKIPPED, UserError, add_event_option, err, out, progress_bar
+
+if TYPE_CHECKING:  # the check itself is imported when it runs, not to build `piday`'s parser
+    from ..jobs.check import CheckReport
 
 
 def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
@@ -35,6 +38,8 @@ def add_parser(subs, make_subparser) -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from ..jobs.check import check_event
+
     if (args.sources or args.drop_missing) and not args.repair:
         raise UserError("--from and --drop-missing only make sense with --repair", 2)
     sources = [Path(s).expanduser() for s in args.sources]

@@ -6,12 +6,15 @@ import argparse
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import paths
 from ..core.durable import DiskFull, StorageError
 from ..core.opening import EventDatabaseUnusable
-from ..core.store import EventNotFound, EventStore
 from .common import EXIT_DAMAGED, EXIT_MODEL, EXIT_NOT_FOUND, EXIT_STORAGE, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:  # the store (numpy, PIL) is imported by the commands that open one, not by the parser
+    from ..core.store import EventStore
 
 
 def data_root(args: argparse.Namespace) -> Path:
@@ -45,6 +48,8 @@ def event_exists(args: argparse.Namespace) -> bool:
 
 
 def open_event(args: argparse.Namespace, *, create: bool = False) -> EventStore:
+    from ..core.store import EventNotFound, EventStore
+
     try:
         return EventStore.open(data_root(args), args.event, create=create)
     except EventNotFound as exc:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
-from ..core.store import EventStore, Root, RootError
 from . import context
 from .common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, Formatter, UserError, add_common_options, add_event_option, err, out
+
+if TYPE_CHECKING:  # the store is imported when the command runs, not to build the parser
+    from ..core.store import EventStore, Root
 
 SAMPLE = 200  # files looked for when a root is re-pointed (a million on NFS would take minutes)
 
@@ -63,6 +66,8 @@ def run_roots(args: argparse.Namespace) -> int:
 
 
 def _set(args: argparse.Namespace, store: EventStore) -> int:
+    from ..core.store import RootError
+
     path = Path(args.path).expanduser()
     if not path.is_dir():
         raise UserError(f"no such folder: {path}", EXIT_NOT_FOUND)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
 from ..core.durable import StorageError
-from ..core.store import Consent
-from ..jobs.watch import FolderWatchJob, WatchCounts
 from . import context
 from .common import (
     EXIT_INTERRUPTED, EXIT_MODEL, EXIT_NOT_FOUND, EXIT_STORAGE, UserError, add_event_option, err, peak_rss_mb,
 )
+
+if TYPE_CHECKING:
+    from ..jobs.watch import WatchCounts
 
 EXAMPLE = "piday watch ~/Pictures/tethered --event pi-day-2026"
 
@@ -49,6 +51,9 @@ def _line(counts: WatchCounts) -> str:
 
 def run_watch(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    from ..core.store import Consent
+    from ..jobs.watch import FolderWatchJob  # the camera sources and watchdog: only this command
 
     folder = Path(args.folder).expanduser()
     if not folder.is_dir():
