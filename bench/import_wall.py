@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Whole process, folder -> stored vectors: `piday import` against a seed-style script.
 
-    python bench/import_wall.py [--n 48] [--model ViT-B-32:none] [--runs 3] [--work DIR]
+    python bench/import_wall.py [--n 48] [--model ViT-B-32:none] [--weights file] [--runs 3] [--work DIR]
 
 Issue 15's "whole process" figure. Both sides start a fresh interpreter on the same ``--n``
 phone-sized JPEGs (4032x3024, generated once, reused with ``--work``) and the same model:
@@ -66,11 +66,19 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=48)
     ap.add_argument("--model", default="ViT-B-32:none")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--weights", choices=("as-given", "file"), default="as-given",
+                    help="file: both sides load the same random float32 checkpoint of --model's architecture "
+                    "(ARCH:/path.pt, written once into --work), which is how real weights load; as-given: "
+                    "--model as written (ARCH:none builds random weights in place)")
     ap.add_argument("--work", type=Path, default=None, help="keep the generated photos here (reused)")
     args = ap.parse_args()
     from embed_throughput import SIZES, make_images
+    from import_memory import make_checkpoint
 
     work = args.work or Path(tempfile.mkdtemp(prefix="piday-wall-"))
+    if args.weights == "file":
+        arch = args.model.partition(":")[0]
+        args.model = f"{arch}:{make_checkpoint(work / f'{arch}-random.pt', arch)}"
     generated = make_images(work / "generated", SIZES["phone"], args.n, min(8, args.n), 4.0)
     # The generator repeats 8 pictures; piday would import a repeat as a duplicate, so each copy
     # gets its own trailing bytes after the JPEG's end marker (decoders ignore them).

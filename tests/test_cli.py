@@ -205,3 +205,45 @@ def test_models_lists_the_default_and_says_whether_it_is_cached(tmp_path, capsys
     assert "piday-tiny:none" in out
     code, _, err = run(capsys, "models", "fetch", "ViT-B-32:laion2b_s34b_b79k")
     assert code == EXIT_MODEL and "cannot be downloaded" in err
+
+
+# The `piday` script's own way in (argv None), with an exit hook that says whether the
+# interpreter's teardown ran.
+_AS_THE_SCRIPT = """
+import atexit, sys
+from pathlib import Path
+hook = Path(sys.argv[1])
+atexit.register(lambda: hook.write_text("torn down"))
+from piday_desktop.cli import main
+sys.argv = ["piday"] + sys.argv[2:]
+sys.exit(main())
+"""
+
+
+def test_a_command_that_ran_the_model_skips_the_teardown_and_loses_nothing(tmp_path):
+    """Tearing down torch costs ~1 s (cli.main): a command that ran the model exits without it,
+    yet every line it printed to a pipe, its run log and its vectors are all there."""
+    data, cache, hook = tmp_path / "data", tmp_path / "cache", tmp_path / "hook"
+    folder = photos(tmp_path / "in", participants=2, each=3)
+    env = {**os.environ, "PIDAY_CACHE_DIR": str(cache)}
+
+    def piday(*args: str) -> subprocess.CompletedProcess:
+        hook.unlink(missing_ok=True)
+        return subprocess.run([sys.executable, "-c", _AS_THE_SCRIPT, str(hook), *args, "--data-dir", str(data)],
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    done = piday("import", str(folder), "--event", "ev", "--model", TINY)
+    assert done.returncode == EXIT_OK, done.stderr[-2000:]
+    assert "embedded 6 photo(s)" in done.stderr and not hook.exists()
+    assert db(data, "ev").execute("SELECT status, embedded FROM runs").fetchall() == [("ok", 6)]
+    # The first search by words runs torch's text tower; its JSON goes to a pipe (block-buffered).
+    found = piday("search", "a red hat", "--event", "ev", "-k", "6", "--json")
+    assert found.returncode == EXIT_OK, found.stderr[-2000:]
+    assert len(json.loads(found.stdout)) == 6 and not hook.exists()
+    # A command that never imported torch ends the ordinary way.
+    listed = piday("events")
+    assert listed.returncode == EXIT_OK and "ev" in listed.stdout + listed.stderr and hook.exists()
+    # A command that failed after torch came in keeps its exit code through the short exit.
+    (tmp_path / "clip.pt").write_bytes(b"not a checkpoint" * 100)
+    failed = piday("embed", "--event", "ev", "--model", f"ViT-B-32:{tmp_path / 'clip.pt'}")
+    assert failed.returncode == EXIT_MODEL and "clip.pt" in failed.stderr and not hook.exists(), failed.stderr

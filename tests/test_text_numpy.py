@@ -76,7 +76,8 @@ def test_the_second_search_needs_no_torch_and_finds_the_same(tmp_path):
     second, torch_second, _ = _search(data, "a red hat", cache)
     assert torch_first and not torch_second
     assert [h["id"] for h in second] == [h["id"] for h in first] and len(first) == 5
-    assert np.allclose([h["score"] for h in second], [h["score"] for h in first], atol=1e-5)
+    # The first search ran torch's tower in bfloat16 where the CPU has it, the numpy one float32.
+    assert np.allclose([h["score"] for h in second], [h["score"] for h in first], atol=5e-3)
     # A damaged cache entry: the search still answers (through torch) and caches the tower again.
     (weights,) = cache.glob("text-towers/*/" + text_numpy.WEIGHTS)
     weights.write_bytes(weights.read_bytes()[:1000])
