@@ -42,8 +42,21 @@ def test_names_only_parse_can_decide_are_left_to_it():
     stored = [MODEL, "ViT-B-32:laion2b_s34b_b79k", "ViT-B-32:file:0123456789abcdef"]
     assert stored_model_id("ViT-B-32", stored) is None  # a bare architecture: its default tag
     assert stored_model_id("ViT-B-32:file:0123456789abcdef", stored) is None  # parse explains
-    assert stored_model_id("ViT-B-32:/models/clip.pt", stored) is None  # a file: hashed by parse
+    assert stored_model_id("ViT-B-32:/models/clip.pt", stored) is None  # no such file: parse says so
     assert stored_model_id("ViT-B-16:laion2b_s34b_b79k", stored) is None  # not in the event
+
+
+def test_a_checkpoint_path_names_the_stored_id_of_its_content(tmp_path, monkeypatch):
+    """As parse would spell it (ARCH:file:first 16 hex digits of the SHA-256), without open_clip."""
+    monkeypatch.setenv("PIDAY_CACHE_DIR", str(tmp_path / "cache"))
+    weights = tmp_path / "clip.pt"
+    weights.write_bytes(b"weights" * 1000)
+    parsed = ModelSpec.parse(f"ViT-B-32:{weights}").model_id
+    stored = [MODEL, "ViT-B-32:file:0123456789abcdef", parsed]
+    assert stored_model_id(f"vit-b-32:{weights}", stored) == parsed
+    assert stored_model_id(f"ViT-B-16:{weights}", stored) is None  # another architecture
+    weights.write_bytes(b"other weights" * 1000)  # new content: another model, not in the event
+    assert stored_model_id(f"ViT-B-32:{weights}", stored) is None
 
 
 def test_the_default_model_is_spelled_as_its_id():

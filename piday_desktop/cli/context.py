@@ -83,13 +83,17 @@ def cached_text_tower(args: argparse.Namespace, model_id: str):
     """The event model's numpy text tower if cached and no other model was asked for, else None.
 
     Decided without parsing the model name (parsing asks open_clip, which imports torch): the
-    stored model id is the key, and a ``--model`` is only taken as the same model when it is
-    written exactly as that id.
+    stored model id is the key, and a ``--model`` is taken as the same model when it is written
+    as that id or names it as ``stored_model_id`` reads names (a tag's spelling, the checkpoint
+    file whose content the id is).
     """
+    from ..embedding.models import stored_model_id
     from ..embedding.text_numpy import cached_text_encoder
 
-    if model_was_chosen(args) and model_text(args).strip() != model_id:
-        return None
+    if model_was_chosen(args):
+        text = model_text(args).strip()
+        if text != model_id and stored_model_id(text, [model_id]) != model_id:
+            return None
     return cached_text_encoder(model_id)
 
 

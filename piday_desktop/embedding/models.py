@@ -204,8 +204,10 @@ def stored_model_id(text: str, stored: Iterable[str]) -> str | None:
     Decided from the text alone, without open_clip: a command that only reads stored vectors
     needs the id, and ``ModelSpec.parse`` would import torch (seconds, ~1 GB) just to spell it.
     It folds what ``parse`` folds (the architecture's case; a tag's case and ``-``/``_``) and
-    nothing more; a bare architecture, a checkpoint path or a ``file:`` id gives None, and the
-    caller parses for real (the one place that knows defaults, files and the error messages).
+    nothing more. A checkpoint path names the stored ``ARCH:file:DIGEST`` of its content (the
+    digest is cached on disk, :mod:`.model_digest`, and never needs torch). A bare architecture,
+    a ``file:`` id or a path to nothing gives None, and the caller parses for real (the one
+    place that knows defaults, files and the error messages).
     """
     raw = (text or "").strip()
     if ":" not in raw:
@@ -213,6 +215,8 @@ def stored_model_id(text: str, stored: Iterable[str]) -> str | None:
     arch, rest = (part.strip() for part in raw.split(":", 1))
     if not rest or rest.lower().startswith("file:"):
         return None
+    if _looks_like_path(rest):
+        return _stored_file_id(arch, rest, stored)
     for known in stored:
         known_arch, _, known_rest = known.partition(":")
         if known_rest.startswith("file:"):
@@ -220,6 +224,18 @@ def stored_model_id(text: str, stored: Iterable[str]) -> str | None:
         if known_arch.lower() == arch.lower() and _clean_tag(known_rest) == _clean_tag(rest):
             return known
     return None
+
+
+def _stored_file_id(arch: str, path: str, stored: Iterable[str]) -> str | None:
+    """The stored id of checkpoint ``path`` under ``arch``, if the event has it; else None."""
+    candidates = [k for k in stored if k.partition(":")[0].lower() == arch.lower() and ":file:" in k]
+    if not candidates:
+        return None  # no file model of this architecture here: nothing to hash for
+    try:
+        digest = checkpoint_digest(Path(path).expanduser())[:16]
+    except OSError:
+        return None  # parse says what is wrong with the file
+    return next((k for k in candidates if k.partition(":file:")[2] == digest), None)
 
 
 def _canonical_arch(name: str, archs: list[str]) -> str | None:
