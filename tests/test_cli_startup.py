@@ -78,3 +78,23 @@ def test_building_the_parser_imports_no_command(event, tmp_path):
     unwanted = {"numpy", "PIL", "cv2", "segno", "watchdog", "pyarrow", "nomic", "piday_desktop.core.store",
                 "piday_desktop.atlas.client", "piday_desktop.jobs.watch", "piday_desktop.capture"}
     assert sorted(unwanted & loaded) == []
+
+
+def test_a_search_that_needs_the_checkpoint_file_says_so_without_the_model(tmp_path):
+    """The event's vectors came from a checkpoint file and no tower is cached: the id cannot find
+    the file, so the search says which `--model` to give at once (it did after 3.5 s of torch)."""
+    import numpy as np
+
+    import imagefactory
+    from piday_desktop.core.store import Consent, EventStore
+
+    data, file_id = tmp_path / "data", "piday-tiny:file:0123456789abcdef"
+    with EventStore.open(data, "ev", create=True) as store:
+        part = store.create_participant(consent=Consent(True, True, True))
+        photo = imagefactory.add_picture(store, part, (64, 48), seed=1)
+        store.put_embeddings([(photo.id, np.ones(64, np.float32) / 8)], model_id=file_id, device="cpu")
+    env = probe_env(data)
+    env["PIDAY_CACHE_DIR"] = str(tmp_path / "cache")
+    code, modules, stderr = run_probe(["search", "a red hat", "--event", "ev"], env)
+    assert code == 5 and f"{file_id} is the id of vectors made with a checkpoint file" in stderr
+    assert "--model piday-tiny:/path/to/checkpoint" in stderr and heavy_modules(modules) == []

@@ -85,12 +85,14 @@ def _ann_threshold() -> int:
 def _text_vector(args: argparse.Namespace, model_id: str):
     """The query's vector: from the model's cached numpy text tower when there is one (no torch,
     embedding/text_numpy.py), else through torch, caching the tower for the next search."""
-    from ..embedding.models import ModelSpec
+    from ..embedding.models import ModelSpec, file_id_without_file
 
     query = " ".join(args.text)
     tower = context.cached_text_tower(args, model_id)
     if tower is not None:
         return tower.encode([query])[0]
+    if not context.model_was_chosen(args) and (why := file_id_without_file(model_id)):
+        raise context.model_error(ValueError(why))
     try:
         spec = context.model_spec(args) if context.model_was_chosen(args) else ModelSpec.parse(model_id)
         if spec.model_id != model_id:

@@ -154,10 +154,7 @@ class ModelSpec:
         if _looks_like_path(rest):
             raise ValueError(f"checkpoint file not found: {rest}")
         if rest.lower().startswith("file:"):  # a stored model id names a file by its hash only
-            raise ValueError(
-                f"{arch}:{rest} is the id of vectors made with a checkpoint file; give that file: "
-                f"--model {arch}:/path/to/checkpoint"
-            )
+            raise ValueError(file_id_without_file(f"{arch}:{rest}"))
         tags = _pretrained_tags(arch)
         close = difflib.get_close_matches(_clean_tag(rest), tags, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -196,6 +193,19 @@ class ModelSpec:
 
     def __str__(self) -> str:
         return f"{self.arch}:{self.pretrained if self.pretrained is not None else 'none'}"
+
+
+def file_id_without_file(model_id: str) -> str | None:
+    """What to tell a user who named a checkpoint's model by its id (``ARCH:file:DIGEST``), or None.
+
+    The id holds the file's digest, not its place, so the weights cannot be found from it; said
+    without open_clip, so a search that cannot run says so at once instead of after torch starts.
+    """
+    arch, _, rest = model_id.strip().partition(":")
+    if not rest.lower().startswith("file:"):
+        return None
+    return (f"{arch}:{rest} is the id of vectors made with a checkpoint file; give that file: "
+            f"--model {arch}:/path/to/checkpoint")
 
 
 def stored_model_id(text: str, stored: Iterable[str]) -> str | None:
