@@ -7,7 +7,8 @@ For each size the event is seeded (200: cartoon visitors embedded for real; larg
 clustered 512-d vectors, the photo files hard links to a few cartoon JPEGs, rows written in one
 transaction: a bench shortcut) with a stored layout, then the station window opens on it exactly
 as after a restart (map restored from the store, umap warmed up, ViT-B-32 with random weights on
-the CPU, test-pattern camera, live probe running). A visitor then takes ``--shots`` photos;
+the CPU in a process of its own as the station runs it (``--engine thread``: in the window's
+process), test-pattern camera, live probe running). A visitor then takes ``--shots`` photos;
 for each the clock runs from the shutter (the capture request) to the first paint of its
 thumbnail on the map, with the steps in between:
 
@@ -206,6 +207,9 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 20000])
     ap.add_argument("--shots", type=int, default=20)
     ap.add_argument("--refit-max", type=int, default=20000, help="largest size to time a UMAP refit at")
+    ap.add_argument("--engine", choices=("process", "thread"), default="process",
+                    help="process: the model in a process of its own, as the station runs it; thread: the "
+                    "engine in the window's process (as before issue 11's item 13)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="piday-map-bench-"))
     for name in ("DATA", "CONFIG", "LOG"):
@@ -217,14 +221,21 @@ def main() -> int:
     from piday_desktop.projection import warm_up
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    print(f"cores: {os.cpu_count()}, model {MODEL} on CPU, Qt platform {app.platformName()}")
+    print(f"cores: {os.cpu_count()}, model {MODEL} on CPU ({args.engine}), Qt platform {app.platformName()}")
     warm_up().ready.wait(300)
-    model = load_model(ModelSpec.parse(MODEL), device="cpu")
+    if args.engine == "process":  # as the station runs it (workers/engine_starter.py)
+        from piday_desktop.embedding.engine_process import EngineProcess
+        from piday_desktop.workers.engine_starter import STATION_CPU_BATCH
+
+        shared = EngineProcess(MODEL, "cpu", cpu_batch=STATION_CPU_BATCH)
+        shared.wait_ready(600)
+    else:
+        model = load_model(ModelSpec.parse(MODEL), device="cpu")
     from piday_desktop.core.heap import settle
 
     settle()  # as the station's engine starter does once the model is loaded
     for n in args.sizes:
-        engine = EmbeddingEngine(model)
+        engine = shared if args.engine == "process" else EmbeddingEngine(model)
         store = seed_event(tmp / f"data{n}", n, engine)
         r = shutter_to_map(app, store, engine, args.shots)
         store.close()
@@ -240,6 +251,8 @@ def main() -> int:
         print(f"  layout alone (one new photo, worker round trip) {summary(lay['place'])}")
         if "refit" in lay:
             print(f"  UMAP first fit {lay['first_fit']:.1f} s, warm refit {lay['refit']:.1f} s (background)")
+    if args.engine == "process":
+        shared.close()
     return 0
 
 
