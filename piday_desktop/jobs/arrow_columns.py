@@ -8,7 +8,7 @@ in memory and asks nothing, so the few column shapes an export has are built her
 whole numbers, floats, true/false and text (each possibly null), lists of those, and the
 fixed-size float32 vectors. Arrow's layout is fixed by its specification (a little-endian
 validity bitmap, int32 offsets, contiguous data), so what these produce equals what
-``pa.array`` produces for the same values (tests/test_export.py compares them).
+``pa.array`` produces for the same values (tests/test_arrow_columns.py compares them).
 """
 
 from __future__ import annotations
