@@ -87,32 +87,71 @@ def test_the_second_search_needs_no_torch_and_finds_the_same(tmp_path):
     assert not _search(data, "a red hat", cache)[1]
 
 
-def test_naming_the_checkpoint_file_finds_the_cached_tower(tmp_path):
-    """`--model ARCH:/path/to/weights.pt` is the event's `ARCH:file:DIGEST` model: the second search
-    reads the digest from its cache and runs in numpy (it imported torch every time: 4.0 s and
-    1.18 GB against 1.0 s and 0.54 GB with ViT-B-32); another file is parsed, and refused, for real."""
+def _tiny_checkpoint(folder: Path) -> Path:
     import open_clip
     import torch
 
-    folder, data, cache = tmp_path / "in", tmp_path / "data", tmp_path / "cache"
-    weights = tmp_path / "weights" / "tiny.pt"
-    weights.parent.mkdir()
+    weights = folder / "weights" / "tiny.pt"
+    weights.parent.mkdir(parents=True)
     ModelSpec.parse("piday-tiny:none")  # registers the project's tiny architecture with open_clip
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(5)
         torch.save(open_clip.create_model("piday-tiny").state_dict(), weights)
-    model = f"piday-tiny:{weights}"
+    return weights
+
+
+def _import(folder: Path, data: Path, model: str, cache: Path) -> subprocess.CompletedProcess:
     for i in range(6):
         factory.jpeg(folder / f"person{i % 2}" / f"{i}.jpg", size=(96, 72), seed=i)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PIDAY_CACHE_DIR": str(cache)}
     imported = subprocess.run([sys.executable, "-m", "piday_desktop", "import", str(folder), "--event", "ev",
                                "--model", model, "--data-dir", str(data)], capture_output=True, text=True,
-                              timeout=300, env=env)
+                              timeout=300, env=env, cwd=REPO)
     assert imported.returncode == 0, imported.stderr[-2000:]
+    return imported
+
+
+def test_the_first_search_after_importing_with_a_checkpoint_needs_no_torch(tmp_path):
+    """The import writes the text tower it never loads, straight from the mapped checkpoint, so
+    even the first search runs in numpy (ViT-B-32: 0.9 s and 532 MB against 5.2 s and 1154 MB,
+    bench/import_memory.py); its hits are those of torch's tower (a search on an empty cache)."""
+    folder, data, cache = tmp_path / "in", tmp_path / "data", tmp_path / "cache"
+    weights = _tiny_checkpoint(tmp_path)
+    _import(folder, data, f"piday-tiny:{weights}", cache)
+    (description,) = cache.glob("text-towers/*/" + text_numpy.DESCRIPTION)
+    assert json.loads(description.read_text())["weights_dtype"] == "torch.float32"
+    first, torch_first, _ = _search(data, "a red circle", cache)
+    through_torch, torch_used, _ = _search(data, "a red circle", tmp_path / "empty-cache", "--model", f"piday-tiny:{weights}")
+    assert not torch_first and torch_used
+    assert [h["id"] for h in first] == [h["id"] for h in through_torch] and len(first) == 5
+    # torch's tower ran in bfloat16 where the CPU has it; the exported one is the file's float32.
+    assert np.allclose([h["score"] for h in first], [h["score"] for h in through_torch], atol=5e-3)
+
+
+def test_an_unwritable_cache_costs_the_import_nothing(tmp_path):
+    """No place for the tower (the cache path runs through a file): the import still stores every
+    photo, says why in its log, and the search answers through torch."""
+    folder, data = tmp_path / "in", tmp_path / "data"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache would go")
+    weights = _tiny_checkpoint(tmp_path)
+    imported = _import(folder, data, f"piday-tiny:{weights}", blocker / "cache")
+    assert "text tower" in imported.stderr and "not cached" in imported.stderr
+    hits, torch_used, _ = _search(data, "a red circle", blocker / "cache", "--model", f"piday-tiny:{weights}")
+    assert torch_used and len(hits) == 5
+
+
+def test_naming_the_checkpoint_file_finds_the_cached_tower(tmp_path):
+    """`--model ARCH:/path/to/weights.pt` is the event's `ARCH:file:DIGEST` model: a search naming
+    the file reads the digest from its cache and runs in numpy (it imported torch every time: 4.0 s
+    and 1.18 GB against 1.0 s and 0.54 GB with ViT-B-32); another file is parsed, and refused, for real."""
+    folder, data, cache = tmp_path / "in", tmp_path / "data", tmp_path / "cache"
+    weights = _tiny_checkpoint(tmp_path)
+    model = f"piday-tiny:{weights}"
+    _import(folder, data, model, cache)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PIDAY_CACHE_DIR": str(cache)}
     first, torch_first, _ = _search(data, "a red circle", cache, "--model", model)
-    second, torch_second, _ = _search(data, "a red circle", cache, "--model", model)
-    assert torch_first and not torch_second
-    assert [h["id"] for h in second] == [h["id"] for h in first] and len(first) == 5
+    assert not torch_first and len(first) == 5
     other = weights.with_name("other.pt")
     other.write_bytes(weights.read_bytes() + b"\0")  # other content: another model id
     script = ("import sys; from piday_desktop.cli import main; code = main(sys.argv[1:]); "

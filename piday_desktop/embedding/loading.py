@@ -33,7 +33,7 @@ import logging
 import mmap
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,16 @@ def drop_towers(model: Any, towers: str) -> list[str]:
 # ----------------------------------------------------------------------------- the lean build
 
 
-def build_lean(arch: str, checkpoint: str, dtype: Any, towers: str, kwargs: dict) -> tuple[Any, Any, tuple[int, int]]:
+def build_lean(arch: str, checkpoint: str, dtype: Any, towers: str, kwargs: dict,
+               before_drop: Callable[[Any, dict], None] | None = None) -> tuple[Any, Any, tuple[int, int]]:
     """The model (weights in ``dtype``, on the CPU), its preprocess and image size; or NotLean.
 
     Errors reading the checkpoint or fitting it to the architecture propagate (the caller
     turns them into :class:`~.models.ModelLoadError` after trying open_clip's own path).
+    ``before_drop(skeleton, state)`` sees the whole skeleton and the mapped checkpoint (open_clip's
+    key names) before a tower is dropped: an import writes the text tower it does not load to
+    the cache there (embedding/text_numpy.py). Best effort: what it raises is logged, and the
+    pages it read are handed back like every other mapped page.
     """
     import open_clip
     import torch
@@ -110,6 +115,14 @@ def build_lean(arch: str, checkpoint: str, dtype: Any, towers: str, kwargs: dict
     sizes = image_sizes(model)
     with _Checkpoint(path) as raw:
         state = _convert(model, raw)
+        if before_drop is not None:
+            try:
+                before_drop(model, state)
+            except Exception:  # noqa: BLE001 - the model loads all the same
+                log.warning("before loading %s: the hook failed", arch, exc_info=True)
+            for key, value in state.items():
+                if not keeps(towers, key) and hasattr(value, "data_ptr"):
+                    _release_pages(value, raw.reader._ranges)
         drop_towers(model, towers)
         wanted = set(model.state_dict().keys())
         unexpected = [k for k in state if k not in wanted and keeps(towers, k)]

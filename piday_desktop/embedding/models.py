@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -420,6 +420,28 @@ def load_preprocess(spec: ModelSpec) -> tuple[Any, int]:
     return preprocess, int(max(sizes))
 
 
+def _text_tower_export(spec: ModelSpec) -> Callable[[Any, dict], None] | None:
+    """For photo-only loads: cache the checkpoint's text tower once, so the first search is torch-free.
+
+    None when it is cached already, or when the architecture names a Hugging Face tokenizer
+    (building that one may want the network; those models search through torch anyway).
+    """
+    from .text_numpy import export_text_tower_from_checkpoint, is_cached
+
+    if is_cached(spec.model_id):
+        return None
+    import open_clip
+
+    config = open_clip.get_model_config(spec.arch) or {}
+    if config.get("text_cfg", {}).get("hf_tokenizer_name"):
+        return None
+
+    def export(skeleton: Any, state: dict) -> None:
+        export_text_tower_from_checkpoint(spec.model_id, skeleton, state, _tokenizer(spec))
+
+    return export
+
+
 def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto", towers: str = "both") -> LoadedModel:
     """Build the model on ``device`` with weights cast to the chosen precision.
 
@@ -472,7 +494,8 @@ def load_model(spec: ModelSpec, device: str = "auto", precision: str = "auto", t
             torch.manual_seed(RANDOM_SEED)
             if pretrained is not None:
                 try:
-                    model, preprocess, sizes = build_lean(spec.arch, pretrained, dtype, towers, kwargs)
+                    model, preprocess, sizes = build_lean(spec.arch, pretrained, dtype, towers, kwargs,
+                                                          _text_tower_export(spec) if towers == "image" else None)
                     how = "lean"
                 except NotLean as exc:
                     _log.info("%s: open_clip's own loading (%s)", spec.model_id, exc)

@@ -2,9 +2,11 @@
 
 Why: on the project's 2-core laptop importing torch and open_clip takes ~5.5 s, longer than the
 whole search. A query is one forward pass of the text tower (ViT-B-32: 12 layers of width 512
-over 77 tokens, ~3 GFLOP, ~0.1 s in numpy). So the first time a model's text tower runs through
-torch, its weights are written to piday's cache as float32 safetensors with a small description
-(:func:`export_text_tower`); later commands load that (:func:`cached_text_encoder`) and tokenize
+over 77 tokens, ~3 GFLOP, ~0.1 s in numpy). So a model's text tower is written to piday's cache
+as float32 safetensors with a small description: by an import that loads a checkpoint (a tag's
+file or a file; :func:`export_text_tower_from_checkpoint`, from the mapped file, though the
+import itself never loads that tower), else the first time it runs through torch
+(:func:`export_text_tower`). Later commands load that (:func:`cached_text_encoder`) and tokenize
 with CLIP's own byte-pair encoding (:class:`ClipTokenizer`, the vocabulary file copied from
 open_clip at export), never importing torch.
 
@@ -22,7 +24,9 @@ import hashlib
 import html
 import json
 import logging
+import os
 import shutil
+import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -196,6 +200,17 @@ class NumpyTextTower:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
+def is_cached(model_id: str) -> bool:
+    """Whether a tower for ``model_id`` is cached here, read off its description alone (no weights loaded)."""
+    directory = tower_dir(model_id)
+    try:
+        meta = json.loads((directory / DESCRIPTION).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("model_id") == model_id
+            and (directory / WEIGHTS).is_file())
+
+
 def cached_text_encoder(model_id: str) -> NumpyTextTower | None:
     """The model's exported text tower if one is cached here (never imports torch), else None."""
     directory = tower_dir(model_id)
@@ -249,15 +264,60 @@ def _why_not(model: Any, tokenizer: Any) -> str | None:
     return None
 
 
+def _state_key(name: str) -> str:
+    """The open_clip state-dict key of one of this module's tensor names."""
+    if not name.startswith("blocks."):
+        return name
+    _, i, rest = name.split(".", 2)
+    inner = {"in_proj_weight": "attn.in_proj_weight", "in_proj_bias": "attn.in_proj_bias",
+             "out_proj.weight": "attn.out_proj.weight", "out_proj.bias": "attn.out_proj.bias",
+             "c_fc.weight": "mlp.c_fc.weight", "c_fc.bias": "mlp.c_fc.bias",
+             "c_proj.weight": "mlp.c_proj.weight", "c_proj.bias": "mlp.c_proj.bias"}.get(rest, rest)
+    return f"transformer.resblocks.{i}.{inner}"
+
+
+def tensor_names(layers: int) -> list[str]:
+    """The tensors an exported tower holds (``layers`` residual blocks)."""
+    names = ["token_embedding.weight", "positional_embedding", "ln_final.weight", "ln_final.bias", "text_projection"]
+    for i in range(layers):
+        names += [f"blocks.{i}.{n}" for n in ("ln_1.weight", "ln_1.bias", "in_proj_weight", "in_proj_bias",
+                                              "out_proj.weight", "out_proj.bias", "ln_2.weight", "ln_2.bias",
+                                              "c_fc.weight", "c_fc.bias", "c_proj.weight", "c_proj.bias")]
+    return names
+
+
 def export_text_tower(loaded: Any, vocabulary: Path | None = None) -> Path | None:
     """Write ``loaded``'s text tower to the cache for torch-free use; its folder, or None (logged why)."""
+    model, tokenizer = loaded.model, loaded.tokenizer
+    return _export(loaded.model_id, model, model.state_dict(), tokenizer, str(loaded.dtype), vocabulary)
+
+
+def export_text_tower_from_checkpoint(model_id: str, skeleton: Any, state: dict, tokenizer: Any,
+                                      vocabulary: Path | None = None) -> Path | None:
+    """Write the text tower of a checkpoint to the cache while an import loads only its image tower.
+
+    Why: an import never builds the text tower (its bytes are not even read), so the first
+    `piday search WORDS` after it had to import torch (~5 s, ~1.1 GB) only to export the tower.
+    Here the import hands over the model skeleton (built without weights, so its structure is
+    checked exactly as for a loaded model) and the memory-mapped checkpoint (open_clip's key
+    names); the tower's tensors are written straight from the mapping, in the checkpoint's own
+    precision widened to float32. Once per model id and machine: a cached tower is not
+    rewritten.
+    """
+    if is_cached(model_id):
+        return tower_dir(model_id)
+    dtypes = {str(state[k].dtype) for k in ("token_embedding.weight", "text_projection") if k in state}
+    return _export(model_id, skeleton, state, tokenizer, "/".join(sorted(dtypes)) or "unknown", vocabulary)
+
+
+def _export(model_id: str, model: Any, state: Any, tokenizer: Any, weights_dtype: str,
+            vocabulary: Path | None) -> Path | None:
     import torch
     from safetensors.numpy import save_file
 
-    model, tokenizer = loaded.model, loaded.tokenizer
     reason = _why_not(model, tokenizer)
     if reason is not None:
-        log.info("text tower of %s not exported for torch-free search: %s", loaded.model_id, reason)
+        log.info("text tower of %s not exported for torch-free search: %s", model_id, reason)
         return None
     if vocabulary is None:
         import open_clip.tokenizer as clip_tokenizer
@@ -265,43 +325,43 @@ def export_text_tower(loaded: Any, vocabulary: Path | None = None) -> Path | Non
         vocabulary = Path(clip_tokenizer.default_bpe())
 
     def f32(t: Any) -> np.ndarray:
-        return t.detach().to(torch.float32).cpu().numpy().copy()
+        t = t.detach()
+        if t.dtype != torch.float32 or t.device.type != "cpu":
+            t = t.to(device="cpu", dtype=torch.float32)
+        return t.numpy()
 
     blocks = model.transformer.resblocks
-    tensors = {
-        "token_embedding": f32(model.token_embedding.weight),
-        "positional_embedding": f32(model.positional_embedding),
-        "ln_final.weight": f32(model.ln_final.weight), "ln_final.bias": f32(model.ln_final.bias),
-        "text_projection": f32(model.text_projection),
-    }
-    for i, b in enumerate(blocks):
-        p = f"blocks.{i}."
-        tensors.update({
-            p + "ln_1.weight": f32(b.ln_1.weight), p + "ln_1.bias": f32(b.ln_1.bias),
-            p + "in_proj_weight": f32(b.attn.in_proj_weight), p + "in_proj_bias": f32(b.attn.in_proj_bias),
-            p + "out_proj.weight": f32(b.attn.out_proj.weight), p + "out_proj.bias": f32(b.attn.out_proj.bias),
-            p + "ln_2.weight": f32(b.ln_2.weight), p + "ln_2.bias": f32(b.ln_2.bias),
-            p + "c_fc.weight": f32(b.mlp.c_fc.weight), p + "c_fc.bias": f32(b.mlp.c_fc.bias),
-            p + "c_proj.weight": f32(b.mlp.c_proj.weight), p + "c_proj.bias": f32(b.mlp.c_proj.bias),
-        })
+    names = tensor_names(len(blocks))
+    missing = [n for n in names if _state_key(n) not in state]
+    if missing:
+        log.info("text tower of %s not exported: no %s", model_id, ", ".join(_state_key(n) for n in missing[:3]))
+        return None
+    tensors = {("token_embedding" if n == "token_embedding.weight" else n): f32(state[_state_key(n)]) for n in names}
     meta = {
-        "format": FORMAT, "model_id": loaded.model_id, "layers": len(blocks), "heads": int(blocks[0].attn.num_heads),
+        "format": FORMAT, "model_id": model_id, "layers": len(blocks), "heads": int(blocks[0].attn.num_heads),
         "eps": float(blocks[0].ln_1.eps), "activation": "quick_gelu" if type(blocks[0].mlp.gelu).__name__ == "QuickGELU"
-        else "gelu", "context_length": int(tokenizer.context_length), "weights_dtype": str(loaded.dtype),
+        else "gelu", "context_length": int(tokenizer.context_length), "weights_dtype": weights_dtype,
     }
-    final = tower_dir(loaded.model_id)
-    staging = final.with_name(final.name + ".part")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    final = tower_dir(model_id)
+    # A name of its own: two processes exporting at once (Ray workers) never share a staging folder.
+    staging = final.with_name(f"{final.name}.part-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
+        staging.mkdir(parents=True)
         save_file(tensors, str(staging / WEIGHTS))
+        del tensors
         shutil.copyfile(vocabulary, staging / VOCABULARY)
         (staging / DESCRIPTION).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        shutil.rmtree(final, ignore_errors=True)
-        staging.rename(final)  # whole or not at all: a reader never sees half a tower
+        shutil.rmtree(final, ignore_errors=True)  # a damaged or older entry
+        try:
+            staging.rename(final)  # whole or not at all: a reader never sees half a tower
+        except OSError:
+            if not is_cached(model_id):
+                raise
+            shutil.rmtree(staging, ignore_errors=True)  # another process renamed its copy first
+            return final
     except OSError as exc:  # a full or read-only cache: search still works, through torch
         shutil.rmtree(staging, ignore_errors=True)
-        log.warning("text tower of %s not cached (%s)", loaded.model_id, exc)
+        log.warning("text tower of %s not cached (%s)", model_id, exc)
         return None
-    log.info("text tower of %s cached for torch-free search (%s)", loaded.model_id, final)
+    log.info("text tower of %s cached for torch-free search (%s)", model_id, final)
     return final
