@@ -106,21 +106,6 @@ def test_a_disk_full_export_exits_6_leaves_no_half_file_and_the_next_export_comp
     assert proc.returncode == EXIT_OK and len(out.read_text().splitlines()) == 4, proc.stderr
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A real 3 MB filesystem (tmpfs); skipped only where this user may not mount one."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], capture_output=True)
-    except OSError:
-        done = None
-    if done is None or done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (not root); RLIMIT_FSIZE tests above cover a full disk")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
 def grow(mnt: Path) -> None:
     subprocess.run(["mount", "-o", "remount,size=64m", str(mnt)], check=True)
 

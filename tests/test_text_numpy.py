@@ -128,16 +128,27 @@ def test_the_first_search_after_importing_with_a_checkpoint_needs_no_torch(tmp_p
     assert np.allclose([h["score"] for h in first], [h["score"] for h in through_torch], atol=5e-3)
 
 
-def test_an_unwritable_cache_costs_the_import_nothing(tmp_path):
-    """No place for the tower (the cache path runs through a file): the import still stores every
-    photo, says why in its log, and the search answers through torch."""
+@pytest.fixture(params=["a file in the way", "a full disk"])
+def unusable_cache(request, tmp_path):
+    """A cache the tower cannot be written to: its path runs through a file, or a 3 MB tmpfs
+    (the tiny model's tower is ~13 MB)."""
+    if request.param == "a file in the way":
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("a file where the cache would go")
+        return blocker / "cache"
+    return request.getfixturevalue("small_disk") / "cache"
+
+
+def test_an_unusable_cache_costs_the_import_nothing(tmp_path, unusable_cache):
+    """No room for the tower: the import still stores every photo, says why in one log line and
+    leaves no half-written tower behind; the search answers through torch."""
     folder, data = tmp_path / "in", tmp_path / "data"
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the cache would go")
     weights = _tiny_checkpoint(tmp_path)
-    imported = _import(folder, data, f"piday-tiny:{weights}", blocker / "cache")
-    assert "text tower" in imported.stderr and "not cached" in imported.stderr
-    hits, torch_used, _ = _search(data, "a red circle", blocker / "cache", "--model", f"piday-tiny:{weights}")
+    imported = _import(folder, data, f"piday-tiny:{weights}", unusable_cache)
+    assert "not cached" in imported.stderr and "Traceback" not in imported.stderr, imported.stderr[-2000:]
+    if unusable_cache.parent.is_dir():
+        assert not list(unusable_cache.rglob("*.part-*"))
+    hits, torch_used, _ = _search(data, "a red circle", unusable_cache, "--model", f"piday-tiny:{weights}")
     assert torch_used and len(hits) == 5
 
 

@@ -313,6 +313,7 @@ def export_text_tower_from_checkpoint(model_id: str, skeleton: Any, state: dict,
 def _export(model_id: str, model: Any, state: Any, tokenizer: Any, weights_dtype: str,
             vocabulary: Path | None) -> Path | None:
     import torch
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
     reason = _why_not(model, tokenizer)
@@ -359,9 +360,11 @@ def _export(model_id: str, model: Any, state: Any, tokenizer: Any, weights_dtype
                 raise
             shutil.rmtree(staging, ignore_errors=True)  # another process renamed its copy first
             return final
-    except OSError as exc:  # a full or read-only cache: search still works, through torch
+    except (OSError, SafetensorError) as exc:  # a full or read-only cache: search still works, through torch
+        # (safetensors reports a full disk as its own error, "No space left on device" inside)
         shutil.rmtree(staging, ignore_errors=True)
-        log.warning("text tower of %s not cached (%s)", model_id, exc)
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("text tower of %s not cached (%s)", model_id, first_line)
         return None
     log.info("text tower of %s cached for torch-free search (%s)", model_id, final)
     return final
