@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor
 
 from imagefactory import jpeg
@@ -145,6 +145,27 @@ def test_a_click_on_a_square_opens_that_photo(qtbot, big):
     assert sel is not None and sel.id == pid
     assert view.items_[pid].selected_ and all(view.items_[n.id].neighbour for n in sel.neighbours)
     assert len(view.items_) <= 1 + len(sel.neighbours) + ITEM_BUDGET
+
+
+def test_repaints_that_change_nothing_blit_the_squares_and_a_change_is_never_missed(qtbot, big):
+    """The marker pulses 30 times a second over the map: those repaints must not stamp 20,000
+    squares again each time; yet a row changed by any path shows at the next paint."""
+    view, middle = big
+    vp = view.viewport()
+    vp.repaint()
+    item = view._dots_item
+    painted, stamped = item.painted, item.stamped
+    for k in range(20):  # marker-sized repaints, and whole ones, with nothing changed
+        vp.repaint(QRect(300 + k, 250, 140, 130)) if k % 4 else vp.repaint()
+    assert item.painted == painted + 20 and item.stamped == stamped
+
+    pid = next(p for p in view.dots.ids if p not in middle)
+    where = view.mapFromScene(view.scene_pos(pid))
+    green = QColor(0, 255, 0)
+    view.dots.colour[view.dots.index[pid]] = 0xFF00FF00  # no update() asked for: the rows tell
+    vp.repaint(QRect(where.x() - 20, where.y() - 20, 40, 40))
+    assert item.stamped == stamped + 1
+    assert drawn_in(view, vp.grab().toImage(), pid, green)
 
 
 def test_once_the_model_is_loaded_start_up_objects_are_left_out_of_garbage_collection(qtbot):

@@ -4,9 +4,10 @@ A 20,000-photo map zoomed out is 20,000 squares of three pixels. As 20,000 ``QGr
 every new shot, refit, search or camera move cost the UI thread per photo (measured: a shot took
 640 ms to show, a search stalled the event loop 2.6 s). Here the map view keeps one row per
 photo (:class:`DotTable`) and one :class:`DotsItem` paints the rows that have no item of their
-own: the exposed part of the view is stamped into a QImage by numpy, one vectorised write per
-layer, and drawn in one call; the cost follows the exposed area and the number of photos, never
-a Python call per photo. The view gives real photo items (thumbnails) only to what is zoomed
+own: the view is stamped into a QImage by numpy, one vectorised write per layer, and drawn in
+one call; the cost follows the view's area and the number of photos, never a Python call per
+photo. The stamped view is kept while the rows and the transform stay as they were, so the many
+repaints that change nothing here (the marker's pulse, the preview beside it) are blits. The view gives real photo items (thumbnails) only to what is zoomed
 into, and to the few photos in play (new, hovered, selected, their look-alikes).
 
 Drawn as the tiny photo items are: a square of the photo's mean colour (its participant's colour
@@ -184,8 +185,49 @@ def _stamp(buf: np.ndarray, cx: np.ndarray, cy: np.ndarray, side: int, colours: 
     buf.reshape(-1)[flat] = np.repeat(colours, side * side)
 
 
+class _Layer:
+    """The squares as stamped once: for one view transform, one widget size, one state of the rows.
+
+    A map view repaints far more often than its rows change: the live marker pulses 30 times a
+    second and glides 60 times a second for a third of a second after each move, the camera
+    preview beside it repaints at its frame rate, and each repaint exposes part of this item
+    (its rectangle is the whole scene). Stamping 20,000 rows for each of them cost the UI thread
+    0.5 ms for a marker-sized repaint and 1.5 ms for the whole view (``bench/map_dots_paint.py``);
+    blitting the part of the layer that is exposed costs little. The layer is valid while the
+    transform, the widget size and the rows (positions, colours, flags, alpha) are what they were
+    when it was stamped: the rows are compared with a copy (tens of microseconds), so no caller
+    has to remember to invalidate it.
+    """
+
+    __slots__ = ("key", "area", "pad", "buf", "image", "rows")
+
+    def __init__(self, key: tuple, area: QRect, pad: int, buf: np.ndarray | None, rows: tuple) -> None:
+        self.key, self.area, self.pad, self.buf, self.rows = key, area, pad, buf, rows
+        self.image = None if buf is None else QImage(buf.data, buf.shape[1], buf.shape[0], 4 * buf.shape[1],
+                                                     QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def _row_state(t: DotTable) -> tuple:
+    """What the squares' pixels depend on, as compact copies (the SHOWN bit is left out)."""
+    n = len(t)
+    return (n, t.xy[:n].copy(), t.colour[:n].copy(), t.pcolour[:n].copy(),
+            t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n].copy())
+
+
+def _same_rows(t: DotTable, rows: tuple) -> bool:
+    n = len(t)
+    return (n == rows[0] and np.array_equal(t.xy[:n], rows[1]) and np.array_equal(t.colour[:n], rows[2])
+            and np.array_equal(t.pcolour[:n], rows[3])
+            and np.array_equal(t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), rows[4])
+            and np.array_equal(t.alpha[:n], rows[5]))
+
+
 class DotsItem(QGraphicsItem):
-    """Paints the rows of a :class:`DotTable` that have no item of their own (see the module doc)."""
+    """Paints the rows of a :class:`DotTable` that have no item of their own (see the module doc).
+
+    What it stamps for a view is kept (:class:`_Layer`) and blitted again while nothing it
+    depends on has changed.
+    """
 
     def __init__(self, table: DotTable) -> None:
         super().__init__()
@@ -193,7 +235,9 @@ class DotsItem(QGraphicsItem):
         self.setZValue(0.9)  # under every photo item, over the neighbour lines
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
-        self.painted = 0  # paints so far (tests, bench)
+        self.painted = 0  # paints that drew squares so far (tests, bench)
+        self.stamped = 0  # of them, those that stamped the rows afresh (tests, bench)
+        self._layer: _Layer | None = None
 
     #: The whole scene (the map view's scene rectangle), so that no bounds are ever recomputed:
     #: what is painted is the exposed part of the view, whatever the rows hold.
@@ -204,20 +248,49 @@ class DotsItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         t = self.table
-        n = len(t)
-        if not n:
-            return
-        drawn = np.flatnonzero((t.flags[:n] & ITEM) == 0)
-        if not len(drawn):
+        if not len(t):
             return
         tr = painter.worldTransform()
         area = tr.mapRect(option.exposedRect).toAlignedRect().adjusted(-1, -1, 1, 1)
+        whole = area
         if widget is not None:
-            area = area.intersected(QRect(0, 0, widget.width(), widget.height()))
+            whole = QRect(0, 0, widget.width(), widget.height())
+            area = area.intersected(whole)
         if area.isEmpty():
             return
-        self.painted += 1
         dpr = painter.device().devicePixelRatioF() or 1.0
+        key = (tr.m11(), tr.m12(), tr.m21(), tr.m22(), tr.dx(), tr.dy(), dpr,
+               whole.x(), whole.y(), whole.width(), whole.height())
+        layer = self._layer
+        if layer is None or layer.key != key or not layer.area.contains(area) or not _same_rows(t, layer.rows):
+            # A widget's whole view is stamped and kept, even for a small exposed part: a change
+            # is usually followed by many marker-sized repaints, each then a blit (and no paint
+            # costs more than a whole view's did). Without a widget (the scene rendered into an
+            # image) only what is asked for is stamped, and nothing kept.
+            keep = widget is not None
+            layer = self._stamp_layer(tr, whole if keep else area, dpr, key, keep)
+            if keep:
+                self._layer = layer
+        if layer.image is None:
+            return  # no square to draw: every row has an item of its own
+        self.painted += 1
+        src = QRectF((area.x() - layer.area.x()) * dpr + layer.pad, (area.y() - layer.area.y()) * dpr + layer.pad,
+                     area.width() * dpr, area.height() * dpr)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(QRectF(area), layer.image, src)
+        painter.restore()
+
+    def _stamp_layer(self, tr, area: QRect, dpr: float, key: tuple, keep: bool) -> _Layer:
+        """Stamp every square that falls in ``area`` (device pixels of the view) into a new layer;
+        with ``keep``, it holds a copy of the rows' state to be checked against at later paints."""
+        t = self.table
+        n = len(t)
+        rows = _row_state(t) if keep else ()
+        drawn = np.flatnonzero((t.flags[:n] & ITEM) == 0)
+        if not len(drawn):
+            return _Layer(key, area, 0, None, rows)
+        self.stamped += 1
         side = THUMB * math.sqrt(abs(tr.m11() * tr.m22() - tr.m12() * tr.m21())) * dpr
         s, big = max(1, int(round(side))), max(1, int(round(side * HALO)))
         pad = big + 2
@@ -237,9 +310,4 @@ class DotsItem(QGraphicsItem):
         if lit.any():
             hl = np.full(int(lit.sum()), argb(HIGHLIGHT), np.uint32)
             _stamp(buf, cx[lit], cy[lit], big, _premultiplied(hl, alpha[lit]))
-        image = QImage(buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
-        painter.save()
-        painter.resetTransform()
-        painter.drawImage(QRectF(area), image, QRectF(pad, pad, area.width() * dpr, area.height() * dpr))
-        painter.restore()
-        del image  # before buf: the image borrows its pixels
+        return _Layer(key, area, pad, buf, rows)
