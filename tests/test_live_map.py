@@ -507,3 +507,32 @@ def test_decluttered_thumbnails_never_overlap_and_new_ones_take_a_free_spot_near
     others = np.array([p for i, p in dm.shown.items() if i != "new"])
     assert np.hypot(*(others - spot).T).min() >= MIN_DIST - 1e-9
     assert np.hypot(*(dm.shown["p100"] - spot)) < 4  # next to its look-alike, not across the map
+
+
+def test_deep_in_a_big_group_a_new_photo_gets_the_same_free_spot_as_the_plain_search():
+    """On a big map the search skips cells known to be taken (BlockedCells): it must find exactly
+    the spot the plain ring search finds, and never one that overlaps a thumbnail."""
+    from scipy.spatial import cKDTree
+
+    from piday_desktop.projection.declutter import BLOCKED_FROM, MIN_DIST, DisplayMap, display_positions, free_spot
+
+    rng = np.random.default_rng(3)
+    n = BLOCKED_FROM + 1000
+    layout = rng.normal(scale=0.05, size=(n, 2))  # one tight group: its middle is taken far out
+    ids = [f"p{i}" for i in range(n)]
+    dm = DisplayMap()
+    dm.set_layouts(ids, layout)
+    dm.apply(ids, display_positions(layout))
+    moved = []
+    for k in range(12):
+        pid = f"new{k}"
+        dm.set_layout(pid, tuple(rng.normal(scale=0.01, size=2)))
+        want = dm.to_display(dm.layout[pid], exclude=pid)
+        others = np.array([p for i, p in dm.shown.items() if i != pid])
+        plain = free_spot(want, cKDTree(others))
+        spot = dm.place_new(pid)
+        assert dm._blocked is not None  # the big-map path was taken
+        assert np.allclose(spot, plain), (k, spot, plain)
+        assert np.hypot(*(others - spot).T).min() >= MIN_DIST - 1e-9
+        moved.append(float(np.hypot(*(spot - want))))
+    assert max(moved) > 5 * MIN_DIST  # the spots were deep in: many rings searched
