@@ -509,12 +509,15 @@ def test_decluttered_thumbnails_never_overlap_and_new_ones_take_a_free_spot_near
     assert np.hypot(*(dm.shown["p100"] - spot)) < 4  # next to its look-alike, not across the map
 
 
-def test_deep_in_a_big_group_a_new_photo_gets_the_same_free_spot_as_the_plain_search():
-    """On a big map the search skips cells known to be taken (BlockedCells): it must find exactly
-    the spot the plain ring search finds, and never one that overlaps a thumbnail."""
+@pytest.mark.parametrize("index", ["built when needed", "built with the declutter"])
+def test_deep_in_a_big_group_a_new_photo_gets_the_same_free_spot_as_the_plain_search(index):
+    """On a big map the search skips cells known to be taken (BlockedCells), made on the UI thread
+    when first needed or with the declutter on its thread: either way it must find exactly the
+    spot the plain ring search finds, and never one that overlaps a thumbnail."""
     from scipy.spatial import cKDTree
 
-    from piday_desktop.projection.declutter import BLOCKED_FROM, MIN_DIST, DisplayMap, display_positions, free_spot
+    from piday_desktop.projection.declutter import (BLOCKED_FROM, MIN_DIST, DisplayMap, display_positions, free_spot,
+                                                    placement_index)
 
     rng = np.random.default_rng(3)
     n = BLOCKED_FROM + 1000
@@ -522,7 +525,9 @@ def test_deep_in_a_big_group_a_new_photo_gets_the_same_free_spot_as_the_plain_se
     ids = [f"p{i}" for i in range(n)]
     dm = DisplayMap()
     dm.set_layouts(ids, layout)
-    dm.apply(ids, display_positions(layout))
+    shown = display_positions(layout)
+    prebuilt = placement_index(layout, shown) if index == "built with the declutter" else None
+    dm.apply(ids, shown, prebuilt)
     moved = []
     for k in range(12):
         pid = f"new{k}"
@@ -532,6 +537,8 @@ def test_deep_in_a_big_group_a_new_photo_gets_the_same_free_spot_as_the_plain_se
         plain = free_spot(want, cKDTree(others))
         spot = dm.place_new(pid)
         assert dm._blocked is not None  # the big-map path was taken
+        if prebuilt is not None:
+            assert dm._blocked is prebuilt.blocked  # nothing was rebuilt on the UI thread
         assert np.allclose(spot, plain), (k, spot, plain)
         assert np.hypot(*(others - spot).T).min() >= MIN_DIST - 1e-9
         moved.append(float(np.hypot(*(spot - want))))

@@ -38,7 +38,7 @@ from PySide6.QtCore import QAbstractAnimation, QPointF, QRectF, Qt, QTimer, QVar
 from PySide6.QtGui import QColor, QFont, QPainter, QRadialGradient
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
-from ..projection.declutter import DisplayMap, display_positions
+from ..projection.declutter import DisplayMap, PlacementIndex, display_positions, placement_index
 from ..projection.live_map import Cluster, Highlight, LiveMap, MapPoint, Selection
 from .i18n import translate
 from .map_camera import Camera, focus_rect, whole_map_rect
@@ -280,8 +280,9 @@ class MapView(QGraphicsView):
 
         def work() -> None:
             out = display_positions(layout, rotate=rotated)
+            index = placement_index(layout, out)  # so that the next shot's free spot builds nothing
             # Runs on the UI thread, after ``future`` below was assigned there.
-            self._post(lambda: self._glide_to(future, ids, out))
+            self._post(lambda: self._glide_to(future, ids, out, index))
         try:
             future = self._declutter_job = self._declutter_pool.submit(work)
         except RuntimeError:  # detached: the view is going away
@@ -292,11 +293,11 @@ class MapView(QGraphicsView):
         """No declutter is waiting, running or about to be applied (tests, bench)."""
         return self._declutter_job is None and not self._relayout.isActive()
 
-    def _glide_to(self, job: object, ids: list[str], shown: np.ndarray) -> None:
+    def _glide_to(self, job: object, ids: list[str], shown: np.ndarray, index: PlacementIndex | None = None) -> None:
         if job is not self._declutter_job:
             return  # a newer layout is on its way
         self._declutter_job = None
-        self.display.apply(ids, shown)
+        self.display.apply(ids, shown, index)
         dots = self.dots
         index = dots.index
         found = dots.lookup(ids)
