@@ -167,6 +167,18 @@ def test_repaints_that_change_nothing_blit_the_squares_and_a_change_is_never_mis
     assert item.stamped == stamped + 1
     assert drawn_in(view, vp.grab().toImage(), pid, green)
 
+    # A photo with an item of its own (here: a clicked one) is not drawn as a square: its
+    # thumbnail arriving changes its row, yet nothing needs stamping again.
+    clicked = "id07777"
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=view.mapFromScene(view.scene_pos(clicked)))
+    assert clicked in view.items_
+    vp.repaint()
+    stamped = item.stamped
+    view.dots.colour[view.dots.index[clicked]] = 0xFF123456
+    vp.repaint(QRect(300, 250, 140, 130))
+    vp.repaint()
+    assert item.stamped == stamped
+
 
 def test_once_the_model_is_loaded_start_up_objects_are_left_out_of_garbage_collection(qtbot):
     """A full collection over torch's ~690,000 objects froze the window ~350 ms now and then

@@ -36,6 +36,8 @@ SHOWN = 8  # its item was painted once (``point_shown`` fired)
 HALO = 1.6
 #: At most this many pixels are stamped per layer; beyond it squares are drawn smaller.
 MAX_STAMP = 6_000_000
+#: Squares smaller than this (device pixels) are stamped for the whole view at any repaint, and kept.
+KEEP_BELOW_PX = 8.0
 
 
 def argb(colour: QColor) -> int:
@@ -208,18 +210,33 @@ class _Layer:
 
 
 def _row_state(t: DotTable) -> tuple:
-    """What the squares' pixels depend on, as compact copies (the SHOWN bit is left out)."""
+    """Copies of what the squares' pixels depend on (the SHOWN bit left out)."""
     n = len(t)
     return (n, t.xy[:n].copy(), t.colour[:n].copy(), t.pcolour[:n].copy(),
             t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n].copy())
 
 
-def _same_rows(t: DotTable, rows: tuple) -> bool:
+def _same_rows(t: DotTable, layer: _Layer) -> bool:
+    """Whether the rows drawn here are as they were when ``layer`` was stamped.
+
+    Equal copies are the usual answer (tens of microseconds). Otherwise only the rows drawn here
+    count: a row with an item of its own changes colour when its thumbnail arrives, dozens of
+    times a second while a zoomed-in view fills, and that must not stamp the whole view again
+    (then the copies are refreshed, so the next check is the quick one again).
+    """
+    then = layer.rows
     n = len(t)
-    return (n == rows[0] and np.array_equal(t.xy[:n], rows[1]) and np.array_equal(t.colour[:n], rows[2])
-            and np.array_equal(t.pcolour[:n], rows[3])
-            and np.array_equal(t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), rows[4])
-            and np.array_equal(t.alpha[:n], rows[5]))
+    if n != then[0]:
+        return False
+    now = (t.xy[:n], t.colour[:n], t.pcolour[:n], t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n])
+    if all(np.array_equal(a, b) for a, b in zip(now, then[1:])):
+        return True
+    differ = [(a != b).reshape(n, -1).any(axis=1) for a, b in zip(now, then[1:])]
+    drawn = (now[3] & ITEM) == 0
+    if any((d & drawn).any() for d in differ) or not np.array_equal(drawn, (then[4] & ITEM) == 0):
+        return False
+    layer.rows = _row_state(t)
+    return True
 
 
 class DotsItem(QGraphicsItem):
@@ -262,15 +279,19 @@ class DotsItem(QGraphicsItem):
         key = (tr.m11(), tr.m12(), tr.m21(), tr.m22(), tr.dx(), tr.dy(), dpr,
                whole.x(), whole.y(), whole.width(), whole.height())
         layer = self._layer
-        if layer is None or layer.key != key or not layer.area.contains(area) or not _same_rows(t, layer.rows):
-            # A widget's whole view is stamped and kept, even for a small exposed part: a change
-            # is usually followed by many marker-sized repaints, each then a blit (and no paint
-            # costs more than a whole view's did). Without a widget (the scene rendered into an
-            # image) only what is asked for is stamped, and nothing kept.
-            keep = widget is not None
+        if layer is None or layer.key != key or not layer.area.contains(area) or not _same_rows(t, layer):
+            # Zoomed out (small squares: the station's whole map), a widget's whole view is
+            # stamped and kept even for a small exposed part: a change is usually followed by
+            # many marker-sized repaints, each then a blit, and stamping the view costs about a
+            # millisecond. Zoomed in, squares are big and the view fills with photo items a
+            # sweep at a time, each sweep a change: there a small part is stamped alone, as
+            # cheaply as ever, and nothing kept. Without a widget (the scene rendered into an
+            # image) only what is asked for is stamped.
+            side = THUMB * math.sqrt(abs(tr.m11() * tr.m22() - tr.m12() * tr.m21())) * dpr
+            most = 2 * area.width() * area.height() >= whole.width() * whole.height()
+            keep = widget is not None and (side < KEEP_BELOW_PX or most)
             layer = self._stamp_layer(tr, whole if keep else area, dpr, key, keep)
-            if keep:
-                self._layer = layer
+            self._layer = layer if keep else None
         if layer.image is None:
             return  # no square to draw: every row has an item of its own
         self.painted += 1
