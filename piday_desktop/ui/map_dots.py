@@ -7,8 +7,9 @@ photo (:class:`DotTable`) and one :class:`DotsItem` paints the rows that have no
 own: the view is stamped into a QImage by numpy, one vectorised write per layer, and drawn in
 one call; the cost follows the view's area and the number of photos, never a Python call per
 photo. The stamped view is kept while the rows and the transform stay as they were, so the many
-repaints that change nothing here (the marker's pulse, the preview beside it) are blits. The view gives real photo items (thumbnails) only to what is zoomed
-into, and to the few photos in play (new, hovered, selected, their look-alikes).
+repaints that change nothing here (the marker's pulse, the preview beside it) are blits. The
+view gives real photo items (thumbnails) only to what is zoomed into, and to the few photos in
+play (new, hovered, selected, their look-alikes).
 
 Drawn as the tiny photo items are: a square of the photo's mean colour (its participant's colour
 until the thumbnail is decoded), the newest visitor's photos and search matches a bigger square
@@ -209,11 +210,16 @@ class _Layer:
                                                      QImage.Format.Format_ARGB32_Premultiplied)
 
 
-def _row_state(t: DotTable) -> tuple:
-    """Copies of what the squares' pixels depend on (the SHOWN bit left out)."""
+def _row_columns(t: DotTable) -> tuple[np.ndarray, ...]:
+    """What the squares' pixels depend on, per row: position, colours, flags (the SHOWN bit left
+    out; ``flags`` is index 3), alpha. Views, except the flags."""
     n = len(t)
-    return (n, t.xy[:n].copy(), t.colour[:n].copy(), t.pcolour[:n].copy(),
-            t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n].copy())
+    return t.xy[:n], t.colour[:n], t.pcolour[:n], t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n]
+
+
+def _row_state(t: DotTable) -> tuple:
+    """The row count and a copy of each of :func:`_row_columns`, kept with a layer."""
+    return (len(t), *(np.array(c) for c in _row_columns(t)))
 
 
 def _same_rows(t: DotTable, layer: _Layer) -> bool:
@@ -228,7 +234,7 @@ def _same_rows(t: DotTable, layer: _Layer) -> bool:
     n = len(t)
     if n != then[0]:
         return False
-    now = (t.xy[:n], t.colour[:n], t.pcolour[:n], t.flags[:n] & np.uint8(ITEM | NEWEST | LIT), t.alpha[:n])
+    now = _row_columns(t)
     if all(np.array_equal(a, b) for a, b in zip(now, then[1:])):
         return True
     differ = [(a != b).reshape(n, -1).any(axis=1) for a, b in zip(now, then[1:])]
@@ -290,7 +296,7 @@ class DotsItem(QGraphicsItem):
             side = THUMB * math.sqrt(abs(tr.m11() * tr.m22() - tr.m12() * tr.m21())) * dpr
             most = 2 * area.width() * area.height() >= whole.width() * whole.height()
             keep = widget is not None and (side < KEEP_BELOW_PX or most)
-            layer = self._stamp_layer(tr, whole if keep else area, dpr, key, keep)
+            layer = self._stamp_layer(tr, whole if keep else area, dpr, side, key, keep)
             self._layer = layer if keep else None
         if layer.image is None:
             return  # no square to draw: every row has an item of its own
@@ -302,9 +308,10 @@ class DotsItem(QGraphicsItem):
         painter.drawImage(QRectF(area), layer.image, src)
         painter.restore()
 
-    def _stamp_layer(self, tr, area: QRect, dpr: float, key: tuple, keep: bool) -> _Layer:
-        """Stamp every square that falls in ``area`` (device pixels of the view) into a new layer;
-        with ``keep``, it holds a copy of the rows' state to be checked against at later paints."""
+    def _stamp_layer(self, tr, area: QRect, dpr: float, side: float, key: tuple, keep: bool) -> _Layer:
+        """Stamp every square that falls in ``area`` (device pixels of the view) into a new layer,
+        ``side`` device pixels wide; with ``keep``, it holds a copy of the rows' state to be
+        checked against at later paints."""
         t = self.table
         n = len(t)
         rows = _row_state(t) if keep else ()
@@ -312,7 +319,6 @@ class DotsItem(QGraphicsItem):
         if not len(drawn):
             return _Layer(key, area, 0, None, rows)
         self.stamped += 1
-        side = THUMB * math.sqrt(abs(tr.m11() * tr.m22() - tr.m12() * tr.m21())) * dpr
         s, big = max(1, int(round(side))), max(1, int(round(side * HALO)))
         pad = big + 2
         w, h = int(math.ceil(area.width() * dpr)) + 2 * pad, int(math.ceil(area.height() * dpr)) + 2 * pad

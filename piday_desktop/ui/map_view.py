@@ -280,9 +280,9 @@ class MapView(QGraphicsView):
 
         def work() -> None:
             out = display_positions(layout, rotate=rotated)
-            index = placement_index(layout, out)  # so that the next shot's free spot builds nothing
+            placement = placement_index(layout, out)  # so that the next shot's free spot builds nothing
             # Runs on the UI thread, after ``future`` below was assigned there.
-            self._post(lambda: self._glide_to(future, ids, out, index))
+            self._post(lambda: self._glide_to(future, ids, out, placement))
         try:
             future = self._declutter_job = self._declutter_pool.submit(work)
         except RuntimeError:  # detached: the view is going away
@@ -293,11 +293,12 @@ class MapView(QGraphicsView):
         """No declutter is waiting, running or about to be applied (tests, bench)."""
         return self._declutter_job is None and not self._relayout.isActive()
 
-    def _glide_to(self, job: object, ids: list[str], shown: np.ndarray, index: PlacementIndex | None = None) -> None:
+    def _glide_to(self, job: object, ids: list[str], shown: np.ndarray,
+                  placement: PlacementIndex | None = None) -> None:
         if job is not self._declutter_job:
             return  # a newer layout is on its way
         self._declutter_job = None
-        self.display.apply(ids, shown, index)
+        self.display.apply(ids, shown, placement)
         dots = self.dots
         index = dots.index
         found = dots.lookup(ids)
