@@ -38,7 +38,7 @@ def run_checks(options: DoctorOptions, on_result: Callable[[Check], None] | None
 
     ctx = _Context(options)
     checks: list[Check] = []
-    steps = [_python, _data_dir, _disk, event_check, room_check, backup_check, station_check, _clock, _torch,
+    steps = [_python, _data_dir, _crashes, _disk, event_check, room_check, backup_check, station_check, _clock, _torch,
              _device, _weights, _speed, _camera, _atlas, _live_map]
     for step in steps:
         started = ctx.clock()
@@ -70,6 +70,20 @@ def _python(ctx: _Context) -> Check:
     if sys.version_info < (3, 10):
         return Check("python", FAIL, found, "install Python 3.10 or newer, or use the piday bundle", details)
     return Check("python", OK, found, details=details)
+
+
+def _crashes(ctx: _Context) -> Check | None:
+    """Hard crashes of the station (core/logs.py record_crashes): no line at all when there were none."""
+    from .core.logs import CRASH_NAME, recorded_crashes
+    from .core import paths
+
+    crashed = recorded_crashes()
+    if not crashed:
+        return None
+    path = paths.log_dir() / CRASH_NAME
+    return Check("crashes", WARN, f"the station crashed {len(crashed)} time(s); last: {crashed[-1]}",
+                 f"send {path} and the log file to whoever maintains piday, then delete {path.name}",
+                 {"file": str(path), "crashes": crashed})
 
 
 def _data_dir(ctx: _Context) -> Check:

@@ -22,6 +22,8 @@ from pathlib import Path
 from . import paths
 
 LOG_NAME = "piday.log"
+CRASH_NAME = "crash.log"
+CRASH_MAX_BYTES = 1_000_000
 MAX_BYTES = 1_000_000
 BACKUPS = 5
 OUR_LOGGER = "piday_desktop"
@@ -137,6 +139,53 @@ def setup_logging(debug: bool = False) -> Path | None:
             ours.setLevel(logging.DEBUG if debug else logging.INFO)
         _handler = handler
         return path
+
+
+_crash_file = None
+
+
+def record_crashes() -> Path | None:
+    """Have a hard crash (a segfault in Qt, torch or a driver: no Python exception, no log line)
+    leave every thread's Python stack in ``crash.log`` beside the log, so the volunteer has
+    something to send. ``faulthandler`` writes only file, function and line names: no values, so
+    nothing to scrub. Each start appends a dated line; a file over 1 MB starts afresh.
+    Returns the file, or None if the log folder is unwritable (the station runs on)."""
+    import faulthandler
+    import os
+    import time
+
+    global _crash_file
+    path = paths.log_dir() / CRASH_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "w" if path.exists() and path.stat().st_size > CRASH_MAX_BYTES else "a"
+        handle = open(path, mode, encoding="utf-8")
+        handle.write(f"-- piday pid {os.getpid()} started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+    except OSError:
+        return None
+    faulthandler.enable(file=handle, all_threads=True)
+    if _crash_file is not None:
+        _crash_file.close()
+    _crash_file = handle  # kept open: faulthandler writes to its descriptor at the crash
+    return path
+
+
+def recorded_crashes() -> list[str]:
+    """The starts in ``crash.log`` that ended in a hard crash, oldest first, as their dated
+    "-- piday pid N started …" lines (``piday doctor`` reports them)."""
+    try:
+        text = (paths.log_dir() / CRASH_NAME).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    crashed, start = [], None
+    for line in text.splitlines():
+        if line.startswith("-- piday pid "):
+            start = line[3:]
+        elif line.startswith("Fatal Python error") and start is not None:
+            crashed.append(start)
+            start = None
+    return crashed
 
 
 def close_logging() -> None:

@@ -43,13 +43,14 @@ def run_station(args: argparse.Namespace) -> int:
     from ..core import paths
     from ..core.config import StationConfig, load_config, save_config
     from .main_window import StationWindow
-    from ..core.logs import setup_logging
+    from ..core.logs import record_crashes, setup_logging
     from .first_run import demo_config, run_first_run
     from .screen_fit import show_fitted
     from .startup_probe import watch_first_paint
 
     started = time.perf_counter()
     setup_logging(debug=getattr(args, "debug", False))
+    record_crashes()
     config, existed = load_config()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("piday")
