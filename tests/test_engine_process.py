@@ -23,6 +23,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import imagefactory as factory
+from station_run import station_on_screen, what_it_left
 from piday_desktop.core.config import StationConfig
 from piday_desktop.core.images import ImageError
 from piday_desktop.core.store import EventStore
@@ -239,37 +240,12 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _station_on_screen(tmp_path: Path) -> tuple[subprocess.Popen, object]:
-    """`piday` started as from a terminal (its own folders under tmp_path), once its window has
-    painted; with the file its stderr goes to (a file: a full pipe would block the station)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen", "PIDAY_STARTUP_PROBE": "1",
-           "HF_HUB_OFFLINE": "1"}
-    for name in ("DATA", "CONFIG", "LOG"):
-        env[f"PIDAY_{name}_DIR"] = str(tmp_path / name.lower())
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "config.toml").write_text(f'event = "ev"\ncamera = "pattern"\nmodel = "{TINY}"\n',
-                                                     encoding="utf-8")
-    err_file = open(tmp_path / "stderr.txt", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "piday_desktop"], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=err_file, text=True)
-    for line in proc.stdout:  # the window's first paint
-        if line.startswith("PIDAY_WINDOW_SHOWN"):
-            break
-    return proc, err_file
-
-
-def _what_it_left(tmp_path: Path) -> str:
-    crash = tmp_path / "log" / "crash.log"
-    return ((tmp_path / "stderr.txt").read_text()[-2000:]
-            + ("\n-- crash.log:\n" + crash.read_text()[-3000:] if crash.exists() else ""))
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir() or not hasattr(os, "pidfd_open"), reason="Linux /proc, pidfd")
 def test_ctrl_c_in_the_terminal_closes_the_station_and_its_model(tmp_path):
     """`piday` started from a terminal, then Ctrl-C: the station closes as a program close does
     (exit 130, the CLI's code for Ctrl-C) and leaves no model process behind. Before, the
     KeyboardInterrupt landed in a Qt slot, printed a traceback, and the station went on."""
-    proc, err_file = _station_on_screen(tmp_path)
+    proc, err_file = station_on_screen(tmp_path)
     try:
         fds = {}
         for child in _children(proc.pid):  # the model's process (and multiprocessing's tracker)
@@ -281,7 +257,7 @@ def test_ctrl_c_in_the_terminal_closes_the_station_and_its_model(tmp_path):
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=60)
         err_file.close()
-        left = _what_it_left(tmp_path)  # a hard crash at close shows its stacks here
+        left = what_it_left(tmp_path)  # a hard crash at close shows its stacks here
         assert code == 130, left
         assert "Traceback" not in left, left
         for child, fd in fds.items():
@@ -302,7 +278,7 @@ def test_a_hard_crash_leaves_its_stacks_for_the_volunteer_to_send(tmp_path, monk
     and `piday doctor` says there was a crash and what to send."""
     from piday_desktop.doctor import WARN, DoctorOptions, run_checks
 
-    proc, err_file = _station_on_screen(tmp_path)
+    proc, err_file = station_on_screen(tmp_path)
     try:
         proc.send_signal(signal.SIGSEGV)
         assert proc.wait(timeout=60) == -signal.SIGSEGV

@@ -27,6 +27,7 @@ EXIT_NOT_FOUND = 4
 EXIT_MODEL = 5
 EXIT_STORAGE = 6
 EXIT_DAMAGED = 8
+EXIT_ALREADY_OPEN = 9
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\
@@ -40,6 +41,8 @@ exit codes:
   6    storage problem: disk full or data folder not writable (nothing saved was lost)
   8    the event's database cannot be used: empty, truncated, not a database, or from a newer
        piday (the message says what to do; nothing was changed)
+  9    the station for this event is already open on this laptop and did not come to the front
+       (a second start that reaches it brings its window forward and exits 0)
   130  interrupted with Ctrl-C: what finished is kept; run the command again to continue
 """
 

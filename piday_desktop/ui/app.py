@@ -85,7 +85,16 @@ def run_station(args: argparse.Namespace) -> int:
         if saved is not None:
             saved = replace(saved, event=store.event)
             save_config(saved)
+    from .one_station import bring_to_front, claim_station, second_start
+
+    claim = claim_station(store.directory)
+    if claim is None:  # this event's station is already running on this laptop
+        directory = store.directory
+        store.close()
+        return second_start(store.event, directory)
     window = StationWindow(store, config, saved_config=saved)
+    claim.setParent(window)
+    claim.bring_forward = lambda: bring_to_front(window)
     if getattr(args, "demo", False):
         window.mark_rehearsal()
     watch_first_paint(window, started)
@@ -116,6 +125,7 @@ def run_station(args: argparse.Namespace) -> int:
     if backup is not None:
         backup.stop()
     store.close()
+    claim.release()  # a new start may claim the event from here on
     return 130 if interrupted else 0  # the CLI's exit code for Ctrl-C
 
 

@@ -593,6 +593,21 @@ Wer sich ähnelt, landet nebeneinander.</translation>
     </message>
 </context>
 <context>
+    <name>OneStation</name>
+    <message>
+        <source>Station already open</source>
+        <translation>Station bereits geöffnet</translation>
+    </message>
+    <message>
+        <source>The station for event “{event}” is already open on this laptop, but its window did not come forward.
+
+Look for it behind other windows or on another screen. If it is frozen, close it (or end piday in the task manager) and start piday again: every photo it saved is kept.</source>
+        <translation>Die Station für die Veranstaltung „{event}“ ist auf diesem Laptop bereits geöffnet, aber ihr Fenster ist nicht nach vorne gekommen.
+
+Suchen Sie es hinter anderen Fenstern oder auf einem anderen Bildschirm. Wenn es eingefroren ist, schließen Sie es (oder beenden Sie piday im Task-Manager) und starten Sie piday erneut: Jedes gespeicherte Foto bleibt erhalten.</translation>
+    </message>
+</context>
+<context>
     <name>Pages</name>
     <message>
         <source>Where do you land?</source>

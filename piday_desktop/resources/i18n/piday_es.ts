@@ -593,6 +593,21 @@ Los que se parecen acaban juntos.</translation>
     </message>
 </context>
 <context>
+    <name>OneStation</name>
+    <message>
+        <source>Station already open</source>
+        <translation>Estación ya abierta</translation>
+    </message>
+    <message>
+        <source>The station for event “{event}” is already open on this laptop, but its window did not come forward.
+
+Look for it behind other windows or on another screen. If it is frozen, close it (or end piday in the task manager) and start piday again: every photo it saved is kept.</source>
+        <translation>La estación del evento «{event}» ya está abierta en este portátil, pero su ventana no ha pasado al frente.
+
+Búsquela detrás de otras ventanas o en otra pantalla. Si está congelada, ciérrela (o termine piday en el administrador de tareas) y vuelva a iniciar piday: se conserva cada foto que guardó.</translation>
+    </message>
+</context>
+<context>
     <name>Pages</name>
     <message>
         <source>Where do you land?</source>

@@ -593,6 +593,21 @@ Ceux qui se ressemblent finissent côte à côte.</translation>
     </message>
 </context>
 <context>
+    <name>OneStation</name>
+    <message>
+        <source>Station already open</source>
+        <translation>Station déjà ouverte</translation>
+    </message>
+    <message>
+        <source>The station for event “{event}” is already open on this laptop, but its window did not come forward.
+
+Look for it behind other windows or on another screen. If it is frozen, close it (or end piday in the task manager) and start piday again: every photo it saved is kept.</source>
+        <translation>La station de l’événement « {event} » est déjà ouverte sur cet ordinateur, mais sa fenêtre n’est pas passée au premier plan.
+
+Cherchez-la derrière d’autres fenêtres ou sur un autre écran. Si elle est figée, fermez-la (ou arrêtez piday dans le gestionnaire des tâches) et relancez piday : chaque photo enregistrée est conservée.</translation>
+    </message>
+</context>
+<context>
     <name>Pages</name>
     <message>
         <source>Where do you land?</source>
