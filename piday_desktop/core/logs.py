@@ -149,12 +149,16 @@ def record_crashes() -> Path | None:
     leave every thread's Python stack in ``crash.log`` beside the log, so the volunteer has
     something to send. ``faulthandler`` writes only file, function and line names: no values, so
     nothing to scrub. Each start appends a dated line; a file over 1 MB starts afresh.
-    Returns the file, or None if the log folder is unwritable (the station runs on)."""
+    Returns the file, or None if the log folder is unwritable (the station runs on) or crash
+    stacks already go somewhere (``python -X faulthandler``, or pytest when a test runs the
+    station in pytest's process): whoever enabled that chose where they go."""
     import faulthandler
     import os
     import time
 
     global _crash_file
+    if faulthandler.is_enabled():
+        return None
     path = paths.log_dir() / CRASH_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
