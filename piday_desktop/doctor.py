@@ -74,13 +74,12 @@ def _python(ctx: _Context) -> Check:
 
 def _crashes(ctx: _Context) -> Check | None:
     """Hard crashes of the station (core/logs.py record_crashes): no line at all when there were none."""
-    from .core.logs import CRASH_NAME, recorded_crashes
-    from .core import paths
+    from .core.logs import crash_file, recorded_crashes
 
     crashed = recorded_crashes()
     if not crashed:
         return None
-    path = paths.log_dir() / CRASH_NAME
+    path = crash_file()
     return Check("crashes", WARN, f"the station crashed {len(crashed)} time(s); last: {crashed[-1]}",
                  f"send {path} and the log file to whoever maintains piday, then delete {path.name}",
                  {"file": str(path), "crashes": crashed})

@@ -23,17 +23,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 import imagefactory as factory
-from station_run import station_on_screen, what_it_left
+from station_run import REPO, TINY, station_on_screen, what_it_left
 from piday_desktop.core.config import StationConfig
 from piday_desktop.core.images import ImageError
 from piday_desktop.core.store import EventStore
 from piday_desktop.embedding.engine import EmbeddingEngine
 from piday_desktop.embedding.engine_process import EngineProcess, EngineProcessDied
-from piday_desktop.embedding.models import TINY_ARCH, ModelSpec, load_model
+from piday_desktop.embedding.models import ModelSpec, load_model
 
-TINY = f"{TINY_ARCH}:none"
 TIMEOUT = 60
-REPO = Path(__file__).resolve().parents[1]
 
 
 def started(model: str = TINY, **kw) -> EngineProcess:

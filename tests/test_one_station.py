@@ -9,10 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDir, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from piday_desktop.cli.common import EXIT_ALREADY_OPEN
 from piday_desktop.core.locks import lock, try_acquire
 from piday_desktop.ui.one_station import LOCK_NAME, claim_station, second_start, server_name
 from station_run import REPO, station_env, station_on_screen, what_it_left
@@ -90,7 +90,7 @@ def test_a_station_that_does_not_answer_gets_a_dialog_saying_what_to_do(qtbot, t
     closer.timeout.connect(close_the_dialog)
     closer.start(20)
     try:
-        assert second_start("pi-day", tmp_path, timeout_ms=500) == 9
+        assert second_start("pi-day", tmp_path, timeout_ms=500) == EXIT_ALREADY_OPEN == 9
     finally:
         closer.stop()
         held.release(force=True)

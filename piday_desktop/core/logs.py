@@ -48,6 +48,11 @@ def log_file() -> Path:
     return paths.log_dir() / LOG_NAME
 
 
+def crash_file() -> Path:
+    """Where a hard crash's stacks go (:func:`record_crashes`), beside the log."""
+    return paths.log_dir() / CRASH_NAME
+
+
 def keep_out(value: str | None) -> None:
     """Never write ``value`` (a nickname, a typed key) to the log, whoever logs it.
 
@@ -159,7 +164,7 @@ def record_crashes() -> Path | None:
     global _crash_file
     if faulthandler.is_enabled():
         return None
-    path = paths.log_dir() / CRASH_NAME
+    path = crash_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = "w" if path.exists() and path.stat().st_size > CRASH_MAX_BYTES else "a"
@@ -179,7 +184,7 @@ def recorded_crashes() -> list[str]:
     """The starts in ``crash.log`` that ended in a hard crash, oldest first, as their dated
     "-- piday pid N started …" lines (``piday doctor`` reports them)."""
     try:
-        text = (paths.log_dir() / CRASH_NAME).read_text(encoding="utf-8", errors="replace")
+        text = crash_file().read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     crashed, start = [], None

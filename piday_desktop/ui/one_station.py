@@ -80,12 +80,12 @@ class StationClaim(QObject):
         release_and_remove(self._held)
 
 
-def claim_station(event_dir: Path, parent: QObject | None = None) -> StationClaim | None:
+def claim_station(event_dir: Path) -> StationClaim | None:
     """This event's station, claimed for this process; None when another one holds it."""
     held = lock(Path(event_dir) / LOCK_NAME)
     if not try_acquire(held):
         return None
-    return StationClaim(event_dir, held, parent)
+    return StationClaim(event_dir, held)
 
 
 def knock(event_dir: Path, timeout_ms: int = ANSWER_MS) -> bool:
